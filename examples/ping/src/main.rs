@@ -1,0 +1,2 @@
+//! Placeholder until the build-script example arrives.
+fn main() {}

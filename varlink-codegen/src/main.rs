@@ -1,0 +1,2 @@
+//! The `varlink-codegen` command line.
+fn main() {}

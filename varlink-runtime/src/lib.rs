@@ -1,0 +1,2 @@
+//! The varlink runtime: what generated code calls to speak the wire protocol.
+#![warn(missing_docs)]
