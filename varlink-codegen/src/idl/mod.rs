@@ -1,0 +1,36 @@
+//! The front end: from interface text to a validated syntax tree, and back
+//! to canonical text.
+//!
+//! Each stage is public on its own: [`parse_syntax`] (lexer and parser),
+//! [`validate`], and [`format`]. [`parse`] runs the first two, which is what
+//! almost every caller wants.
+//!
+//! ```
+//! let source = "interface org.example.ping\n\nmethod Ping(ping: string) -> (pong: string)\n";
+//! let interface = varlink_codegen::idl::parse(source)?;
+//! assert_eq!(interface.name.text, "org.example.ping");
+//! assert_eq!(varlink_codegen::idl::format(&interface), source);
+//! # Ok::<(), varlink_codegen::Diagnostics>(())
+//! ```
+
+pub mod ast;
+mod format;
+mod lexer;
+mod parser;
+mod validate;
+
+pub use ast::Interface;
+pub use format::{MAX_WIDTH, format};
+pub use parser::{MAX_NESTING, parse_syntax};
+pub use validate::{field_name_problem, interface_name_problem, member_name_problem, validate};
+
+use crate::diagnostic::Diagnostics;
+
+/// Parses and validates an interface definition. On failure, returns every
+/// problem found, sorted by position (a syntax error stops parsing, so it
+/// comes alone).
+pub fn parse(source: &str) -> Result<Interface<'_>, Diagnostics> {
+    let interface = parse_syntax(source)?;
+    validate(&interface)?;
+    Ok(interface)
+}
