@@ -96,8 +96,19 @@ impl<'a> Parser<'a> {
     /// where something is missing (an unclosed `(` is reported at its last
     /// field, not at the next declaration).
     fn expected(&self, what: &str) -> Box<Diagnostic> {
+        self.expected_where(what, true)
+    }
+
+    /// An "expected X, found Y" error at the unexpected token itself, for
+    /// places where a wrong word stands rather than a missing one.
+    fn unexpected(&self, what: &str) -> Box<Diagnostic> {
+        self.expected_where(what, false)
+    }
+
+    fn expected_where(&self, what: &str, may_be_missing: bool) -> Box<Diagnostic> {
         let message = format!("expected {what}, found {}", self.found());
-        let missing_before_next_line = self.tok.newline_before || self.tok.kind == TokenKind::Eof;
+        let missing_before_next_line =
+            may_be_missing && (self.tok.newline_before || self.tok.kind == TokenKind::Eof);
         let span = if missing_before_next_line {
             Span::new(self.prev_end, self.prev_end)
         } else {
@@ -157,7 +168,7 @@ impl<'a> Parser<'a> {
         let comments = self.leading_comments();
         if !self.at_word("interface") {
             return Err(note(
-                self.expected("`interface`"),
+                self.unexpected("`interface`"),
                 "an interface definition starts with `interface` and the interface name",
             ));
         }
@@ -203,7 +214,7 @@ impl<'a> Parser<'a> {
             _ => "",
         };
         if !matches!(kind_word, "type" | "method" | "error") {
-            return Err(self.expected("`type`, `method` or `error`"));
+            return Err(self.unexpected("`type`, `method` or `error`"));
         }
         self.bump();
         let name = self.name(&format!("a name after `{kind_word}`"))?;

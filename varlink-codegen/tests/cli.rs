@@ -1,0 +1,129 @@
+//! The `varlink-codegen` binary: exit codes, output, `fmt --check/--write`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_varlink-codegen"))
+        .args(args)
+        .output()
+        .expect("run varlink-codegen")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh directory under the target dir for files a test writes.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn check_accepts_valid_files_silently() {
+    let dir = scratch("check-valid");
+    let a = write(&dir, "a.varlink", "interface a.b\ntype T ()\n");
+    let b = write(&dir, "b.varlink", "interface c.d\nmethod M() -> ()\n");
+    let out = run(&["check", &a, &b]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn check_reports_every_problem_in_every_file_and_exits_1() {
+    let dir = scratch("check-invalid");
+    let good = write(&dir, "good.varlink", "interface a.b\ntype T ()\n");
+    let bad = write(
+        &dir,
+        "bad.varlink",
+        "interface a.b\ntype T (a: X)\nerror t ()\n",
+    );
+    let broken = write(&dir, "broken.varlink", "interface a.b\ntype T (\n");
+    let out = run(&["check", &bad, &good, &broken]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{bad}:2:12: error: cannot find type `X` in this interface"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{bad}:3:7: error: invalid error name `t`")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{broken}:2:9: error: expected a field name or `)`, found end of file"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" ^"), "snippet with a caret: {stderr}");
+    // Not a terminal: no colour codes.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}
+
+#[test]
+fn check_names_a_missing_file() {
+    let out = run(&["check", "/nonexistent/x.varlink"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/x.varlink"));
+}
+
+#[test]
+fn fmt_prints_check_fails_and_write_rewrites() {
+    let dir = scratch("fmt");
+    let messy = "interface a.b\ntype T(a:int)\n";
+    let canonical = "interface a.b\n\ntype T (a: int)\n";
+    let file = write(&dir, "x.varlink", messy);
+
+    let out = run(&["fmt", &file]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), canonical);
+
+    let out = run(&["fmt", "--check", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not in canonical layout"));
+
+    let out = run(&["fmt", "--write", &file]);
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), canonical);
+
+    let out = run(&["fmt", "--check", &file]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn fmt_refuses_invalid_input() {
+    let dir = scratch("fmt-invalid");
+    let file = write(&dir, "x.varlink", "interface a.b\ntype T (a: X)\n");
+    let out = run(&["fmt", "--write", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot find type `X`"));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "interface a.b\ntype T (a: X)\n"
+    );
+}
+
+#[test]
+fn help_is_there_for_each_command() {
+    for args in [&["--help"][..], &["check", "--help"], &["fmt", "--help"]] {
+        let out = run(args);
+        assert!(out.status.success());
+        assert!(
+            text(&out.stdout).contains("Usage: varlink-codegen"),
+            "{args:?}"
+        );
+    }
+    assert!(text(&run(&["fmt", "--help"]).stdout).contains("--write"));
+}

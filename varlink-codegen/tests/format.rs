@@ -1,0 +1,168 @@
+//! The canonical layout: exact output for odd inputs, and the two
+//! properties every formatting must have (idempotent, same tree).
+
+use varlink_codegen::idl;
+
+fn fmt(source: &str) -> String {
+    match idl::parse(source) {
+        Ok(interface) => idl::format(&interface),
+        Err(diagnostics) => panic!("{}", diagnostics.render("test.varlink", source, false)),
+    }
+}
+
+/// Formatting twice gives the same bytes, and the formatted text parses to
+/// the same tree as the original (spans aside).
+fn assert_stable(source: &str) {
+    let once = fmt(source);
+    assert_eq!(
+        fmt(&once),
+        once,
+        "formatting is not idempotent for:\n{source}"
+    );
+    let mut original = idl::parse(source).expect("valid");
+    let mut reparsed = idl::parse(&once).expect("formatted text is valid");
+    original.clear_spans();
+    reparsed.clear_spans();
+    assert_eq!(
+        original, reparsed,
+        "formatting changed the tree of:\n{source}"
+    );
+}
+
+#[test]
+fn squeezed_text_gets_canonical_layout() {
+    let source = "interface   org.example.x\ntype T(a:int,b:?[]string)\nmethod M(x:T)->(y:(one,two))\nerror E()\n";
+    let want = "\
+interface org.example.x
+
+type T (a: int, b: ?[]string)
+
+method M(x: T) -> (y: (one, two))
+
+error E ()
+";
+    assert_eq!(fmt(source), want);
+    assert_stable(source);
+}
+
+#[test]
+fn sprawling_text_is_joined_when_it_fits() {
+    let source =
+        "interface a.b\n\n\n\ntype T (\n  a: int,\n\n  b: int\n)\n\n\n\nmethod M(\n) -> (\n)\n";
+    assert_eq!(
+        fmt(source),
+        "interface a.b\n\ntype T (a: int, b: int)\n\nmethod M() -> ()\n"
+    );
+}
+
+#[test]
+fn long_lists_break_one_item_per_line() {
+    let source = "interface a.b\nmethod CalculateConfiguration(current: Coordinate, target: Coordinate, extra: string) -> (configuration: DriveConfiguration)\ntype Coordinate (longitude: float, latitude: float, distance: int)\ntype DriveConfiguration (speed: int, trajectory: int, duration: int, more_and_more_and_more: ?int)\n";
+    let want = "\
+interface a.b
+
+method CalculateConfiguration(
+  current: Coordinate,
+  target: Coordinate,
+  extra: string
+) -> (configuration: DriveConfiguration)
+
+type Coordinate (longitude: float, latitude: float, distance: int)
+
+type DriveConfiguration (
+  speed: int,
+  trajectory: int,
+  duration: int,
+  more_and_more_and_more: ?int
+)
+";
+    assert_eq!(fmt(source), want);
+    assert_stable(source);
+}
+
+#[test]
+fn nested_structs_break_from_the_outside_in() {
+    let source = "interface a.b\ntype T (outer: (inner_one: (x: int, y: int, z: int), inner_two: [](first_name: string, last_name: string), flag: bool))\n";
+    let want = "\
+interface a.b
+
+type T (
+  outer: (
+    inner_one: (x: int, y: int, z: int),
+    inner_two: [](first_name: string, last_name: string),
+    flag: bool
+  )
+)
+";
+    assert_eq!(fmt(source), want);
+    assert_stable(source);
+}
+
+#[test]
+fn comments_are_all_kept_and_force_one_item_per_line() {
+    let source = "\
+# header
+
+# doc of the interface
+interface a.b # why
+# doc of T
+type T (a: int, # first
+b: (x, # ex
+y), c: () # empty
+)
+method M(
+# dangling only
+) -> () # done
+
+# trailer
+";
+    let want = "\
+# header
+
+# doc of the interface
+interface a.b # why
+
+# doc of T
+type T (
+  a: int, # first
+  b: (
+    x, # ex
+    y
+  ),
+  c: () # empty
+)
+
+method M(
+  # dangling only
+) -> () # done
+
+# trailer
+";
+    assert_eq!(fmt(source), want);
+    assert_stable(source);
+}
+
+#[test]
+fn crlf_and_unicode_whitespace_become_plain_newlines() {
+    let source = "interface a.b\r\n\r\ntype T\u{3000}(a: int)\r\n# doc\r\nmethod M() -> ()\r\n";
+    assert_eq!(
+        fmt(source),
+        "interface a.b\n\ntype T (a: int)\n\n# doc\nmethod M() -> ()\n"
+    );
+    assert_stable(source);
+}
+
+#[test]
+fn odd_layouts_are_stable() {
+    for source in [
+        "interface a.b\ntype T ( a : ?  [string] [] ( x , y ) )\n",
+        "interface a.b\ntype T(a: int # c1\n,b: int)\n",
+        "interface a.b\ntype T(a: # between\nint)\n",
+        "interface a.b\nmethod M() # before arrow\n-> (x: int)\n",
+        "interface a.b\ntype E (\n# only doc\na\n)\n",
+        "interface a.b\n#a\n\n#b\n\n\n#c\ntype T ()\n",
+        "interface a.b\ntype T (x: (y: (z: (w: (v: (u: int, t: string, s: float, r: bool, q: object, p: any))))))\n",
+    ] {
+        assert_stable(source);
+    }
+}
