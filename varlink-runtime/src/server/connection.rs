@@ -1,0 +1,417 @@
+//! The loop of one server connection.
+//!
+//! One task per connection drives everything with a single hand-written
+//! `poll`: reading and parsing calls into a queue, running the handler of
+//! the oldest call, collecting its replies, and writing. Doing it in one
+//! `poll` (instead of `select!` over borrowed futures) lets reads, the
+//! handler and writes all make progress without splitting the stream, so
+//! the stream stays whole for an `upgrade`.
+//!
+//! Rules it keeps (UAPI.20): calls are handled strictly one after the other
+//! and replies leave in call order; calls behind the running one are read
+//! and parsed already (pipelining), up to a bound; the replies that are ready
+//! together are written with one write; a malformed message, an oversized
+//! message, a write error or a panicking handler closes the connection;
+//! `oneway` calls get nothing back; nothing is parsed after an `upgrade`
+//! call until it is answered, because the following bytes may belong to the
+//! upgraded protocol.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::Instrument;
+
+use super::ServiceInner;
+use super::context::{CallContext, Outgoing, PeerCredentials};
+use super::method::{ErrorKind, MethodCall, MethodResult};
+use crate::error::ServiceError;
+use crate::service_interface;
+use crate::stream::{RawStream, Upgraded};
+use crate::wire::{Call, CallFlags, FrameBuffer, Reply};
+
+/// Calls read ahead of the running one; beyond this the connection stops
+/// reading until the queue drains.
+const MAX_QUEUED_CALLS: usize = 64;
+/// Unwritten reply bytes beyond which the connection stops taking new
+/// output (reading calls, `continues` replies) until the client reads.
+const OUT_HIGH_WATER: usize = 256 * 1024;
+/// `continues` replies a handler may send ahead of the writer.
+const CONTINUES_QUEUE: usize = 16;
+/// Rounds of work per poll before yielding to other tasks.
+const MAX_ROUNDS: usize = 64;
+
+type HandlerFuture = Pin<Box<dyn Future<Output = MethodResult> + Send>>;
+
+struct Running {
+    fut: HandlerFuture,
+    rx: mpsc::Receiver<Outgoing>,
+    flags: CallFlags,
+}
+
+enum UpgradeState {
+    None,
+    /// The confirming reply is being written; then the stream is handed over.
+    Flushing(oneshot::Sender<Upgraded>),
+    /// The stream belongs to the handler; wait for it to finish.
+    Done,
+}
+
+enum Close {
+    Normal(&'static str),
+    Error(String),
+}
+
+struct Conn {
+    service: Arc<ServiceInner>,
+    stream: Option<Box<dyn RawStream>>,
+    rbuf: FrameBuffer,
+    queue: VecDeque<MethodCall>,
+    out: Vec<u8>,
+    running: Option<Running>,
+    peer: Option<PeerCredentials>,
+    /// No more reading: end of stream, shutdown, or leaving varlink.
+    read_closed: bool,
+    /// The client closed its side.
+    eof: bool,
+    /// An `upgrade` call is queued or running: parse nothing after it.
+    barrier: bool,
+    upgrade: UpgradeState,
+    stop: Pin<Box<dyn Future<Output = ()> + Send>>,
+    stopping: bool,
+}
+
+pub(crate) async fn run(
+    service: Arc<ServiceInner>,
+    stream: Box<dyn RawStream>,
+    peer: Option<PeerCredentials>,
+    mut stop: watch::Receiver<bool>,
+) {
+    tracing::debug!("connection opened");
+    let max = service.max_message_size;
+    let mut conn = Conn {
+        service,
+        stream: Some(stream),
+        rbuf: FrameBuffer::new(max),
+        queue: VecDeque::new(),
+        out: Vec::new(),
+        running: None,
+        peer,
+        read_closed: false,
+        eof: false,
+        barrier: false,
+        upgrade: UpgradeState::None,
+        stop: Box::pin(async move {
+            if stop.wait_for(|&s| s).await.is_err() {
+                // The server is gone without asking to stop: keep serving.
+                std::future::pending::<()>().await;
+            }
+        }),
+        stopping: false,
+    };
+    match poll_fn(|cx| conn.poll(cx)).await {
+        Close::Normal(why) => tracing::debug!("connection closed: {why}"),
+        Close::Error(why) => tracing::warn!("connection closed: {why}"),
+    }
+}
+
+impl Conn {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Close> {
+        for _ in 0..MAX_ROUNDS {
+            match self.round(cx) {
+                Ok(true) => {}
+                Ok(false) => return Poll::Pending,
+                Err(close) => return Poll::Ready(close),
+            }
+        }
+        // Plenty of work left: let other tasks run, then continue.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// One round of work; `Ok(true)` when anything moved.
+    fn round(&mut self, cx: &mut Context<'_>) -> Result<bool, Close> {
+        let mut progress = false;
+        if !self.stopping && self.stop.as_mut().poll(cx).is_ready() {
+            self.stopping = true;
+            self.read_closed = true;
+            self.queue.clear();
+            // A stream may never end by itself; a plain call is let finish.
+            if self.running.as_ref().is_some_and(|r| r.flags.more) {
+                self.running = None;
+            }
+            progress = true;
+        }
+        if let UpgradeState::Done = self.upgrade {
+            // The handler owns the stream now; the connection ends with it.
+            let Some(run) = &mut self.running else {
+                return Err(Close::Normal("upgraded connection finished"));
+            };
+            while let Poll::Ready(Some(_)) = run.rx.poll_recv(cx) {}
+            return match poll_guarded(&mut run.fut, cx)? {
+                Poll::Ready(_) => Err(Close::Normal("upgraded connection finished")),
+                Poll::Pending => Ok(progress),
+            };
+        }
+        progress |= self.parse()?;
+        progress |= self.drive_handlers(cx)?;
+        progress |= self.read(cx)?;
+        progress |= self.write(cx)?;
+        if self.read_closed
+            && self.queue.is_empty()
+            && self.running.is_none()
+            && self.out.is_empty()
+            && matches!(self.upgrade, UpgradeState::None)
+        {
+            return Err(Close::Normal(if self.stopping {
+                "server shutting down"
+            } else {
+                "end of calls"
+            }));
+        }
+        Ok(progress)
+    }
+
+    /// Parses buffered messages into the call queue.
+    fn parse(&mut self) -> Result<bool, Close> {
+        let mut progress = false;
+        while !self.barrier && !self.stopping && self.queue.len() < MAX_QUEUED_CALLS {
+            let range = match self.rbuf.next_frame() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return Err(Close::Error(e.to_string())),
+            };
+            let call =
+                Call::parse(self.rbuf.get(range)).map_err(|e| Close::Error(e.to_string()))?;
+            // The parameters are copied out of the read buffer so that the
+            // buffer can take the next read while the call waits or runs;
+            // a copy is cheaper than parsing them again later.
+            let call = MethodCall::new(
+                call.method.into_owned(),
+                call.parameters.map(ToOwned::to_owned),
+                call.flags,
+            );
+            self.barrier = call.flags().upgrade;
+            self.queue.push_back(call);
+            progress = true;
+        }
+        Ok(progress)
+    }
+
+    fn drive_handlers(&mut self, cx: &mut Context<'_>) -> Result<bool, Close> {
+        let mut progress = false;
+        loop {
+            let Some(run) = &mut self.running else {
+                if !matches!(self.upgrade, UpgradeState::None) {
+                    break;
+                }
+                let Some(call) = self.queue.pop_front() else {
+                    break;
+                };
+                progress = true;
+                if self.eof && call.flags().more {
+                    // Nobody is left to read a stream.
+                    continue;
+                }
+                self.start(call)?;
+                continue;
+            };
+            while self.out.len() < OUT_HIGH_WATER {
+                match run.rx.poll_recv(cx) {
+                    Poll::Ready(Some(msg)) => {
+                        progress = true;
+                        accept_outgoing(msg, run.flags, &mut self.out, &mut self.upgrade);
+                        if !matches!(self.upgrade, UpgradeState::None) {
+                            self.read_closed = true;
+                            break;
+                        }
+                    }
+                    Poll::Ready(None) | Poll::Pending => break,
+                }
+            }
+            match poll_guarded(&mut run.fut, cx)? {
+                Poll::Pending => break,
+                Poll::Ready(result) => {
+                    progress = true;
+                    let flags = run.flags;
+                    // Replies sent just before returning come first.
+                    while let Ok(msg) = run.rx.try_recv() {
+                        accept_outgoing(msg, flags, &mut self.out, &mut self.upgrade);
+                    }
+                    self.running = None;
+                    if matches!(self.upgrade, UpgradeState::None) {
+                        self.finish(flags, result)?;
+                    }
+                }
+            }
+        }
+        Ok(progress)
+    }
+
+    /// Starts the handler of a call, or answers it at once.
+    fn start(&mut self, call: MethodCall) -> Result<(), Close> {
+        let flags = call.flags();
+        if call.interface() == service_interface::NAME {
+            let result = service_interface::call(&self.service, &call);
+            return self.finish(flags, result);
+        }
+        let iface = match self.service.interface(call.interface()) {
+            Some(i) => i.clone(),
+            None if call.interface().is_empty() => {
+                let e = ServiceError::MethodNotFound {
+                    method: call.method().to_owned(),
+                };
+                return self.finish(flags, Err(e.into()));
+            }
+            None => {
+                let e = ServiceError::InterfaceNotFound {
+                    interface: call.interface().to_owned(),
+                };
+                return self.finish(flags, Err(e.into()));
+            }
+        };
+        let (tx, rx) = mpsc::channel(CONTINUES_QUEUE);
+        let mut ctx = CallContext::new(flags, self.peer, tx);
+        let span = tracing::debug_span!("varlink_call", method = %call.method());
+        let fut = async move { iface.dispatch(&call, &mut ctx).await }.instrument(span);
+        self.running = Some(Running {
+            fut: Box::pin(fut),
+            rx,
+            flags,
+        });
+        Ok(())
+    }
+
+    /// Writes the final reply of a call.
+    fn finish(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
+        match result {
+            Ok(reply) => {
+                if !flags.oneway {
+                    Reply::new(reply.parameters.as_deref(), false).encode(&mut self.out);
+                }
+                if flags.upgrade {
+                    // Confirmed without taking the stream: the connection is
+                    // no longer varlink, so it ends after this reply.
+                    self.read_closed = true;
+                }
+            }
+            Err(e) => match e.kind {
+                ErrorKind::Reply { name, parameters } => {
+                    if !flags.oneway {
+                        Reply::error(&name, parameters.as_deref()).encode(&mut self.out);
+                    }
+                    // A refused upgrade leaves a varlink connection.
+                    self.barrier = false;
+                }
+                ErrorKind::Internal(m) => {
+                    return Err(Close::Error(format!("method failed internally: {m}")));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, cx: &mut Context<'_>) -> Result<bool, Close> {
+        if self.read_closed
+            || self.barrier
+            || self.queue.len() >= MAX_QUEUED_CALLS
+            || self.out.len() >= OUT_HIGH_WATER
+        {
+            return Ok(false);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(false);
+        };
+        let slot = self.rbuf.read_slot();
+        let mut rb = ReadBuf::new(slot);
+        let res = Pin::new(stream).poll_read(cx, &mut rb);
+        let n = rb.filled().len();
+        self.rbuf.commit(n);
+        match res {
+            Poll::Pending => Ok(false),
+            Poll::Ready(Err(e)) => Err(Close::Error(format!("read failed: {e}"))),
+            Poll::Ready(Ok(())) if n == 0 => {
+                self.read_closed = true;
+                self.eof = true;
+                if self.running.as_ref().is_some_and(|r| r.flags.more) {
+                    // The client is gone: end the stream and free what it held.
+                    self.running = None;
+                }
+                Ok(true)
+            }
+            Poll::Ready(Ok(())) => Ok(true),
+        }
+    }
+
+    fn write(&mut self, cx: &mut Context<'_>) -> Result<bool, Close> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(false);
+        };
+        if !self.out.is_empty() {
+            return match Pin::new(stream).poll_write(cx, &self.out) {
+                Poll::Pending => Ok(false),
+                Poll::Ready(Ok(0)) => Err(Close::Error("write returned 0".into())),
+                Poll::Ready(Ok(n)) => {
+                    self.out.drain(..n);
+                    Ok(true)
+                }
+                Poll::Ready(Err(e)) => Err(Close::Normal(
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        "peer closed the connection"
+                    } else {
+                        "write failed"
+                    },
+                )),
+            };
+        }
+        if let UpgradeState::Flushing(_) = self.upgrade {
+            match Pin::new(&mut *stream).poll_flush(cx) {
+                Poll::Pending => return Ok(false),
+                Poll::Ready(Err(e)) => return Err(Close::Error(format!("flush failed: {e}"))),
+                Poll::Ready(Ok(())) => {}
+            }
+            if let (UpgradeState::Flushing(tx), Some(stream)) = (
+                std::mem::replace(&mut self.upgrade, UpgradeState::Done),
+                self.stream.take(),
+            ) {
+                // If the handler is gone, dropping the stream closes it.
+                let _ = tx.send(Upgraded::new(stream, self.rbuf.take_rest()));
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+fn accept_outgoing(msg: Outgoing, flags: CallFlags, out: &mut Vec<u8>, upgrade: &mut UpgradeState) {
+    match msg {
+        // The context refuses `continues` without `more`, so a oneway call
+        // cannot get here; the check keeps oneway silent regardless.
+        Outgoing::Continues(m) if !flags.oneway => out.extend_from_slice(&m),
+        Outgoing::Continues(_) => {}
+        Outgoing::Upgrade(m, tx) => {
+            out.extend_from_slice(&m);
+            *upgrade = UpgradeState::Flushing(tx);
+        }
+    }
+}
+
+/// Polls a handler, turning a panic into closing this connection only.
+fn poll_guarded(
+    fut: &mut HandlerFuture,
+    cx: &mut Context<'_>,
+) -> Result<Poll<MethodResult>, Close> {
+    catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).map_err(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Close::Error(format!("method handler panicked: {msg}"))
+    })
+}

@@ -1,0 +1,162 @@
+//! Parameters: serializing straight into the output buffer, and
+//! deserializing from the raw JSON with the errors varlink asks for.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, ServiceError};
+
+/// Appends `,"parameters":<json>` to `out`, or nothing when `value`
+/// serializes to `null` or `{}` (UAPI.20: senders SHOULD omit the member).
+///
+/// Serializing in place avoids building the parameters as a separate
+/// string. Anything but an object, `null` or `{}` is refused, because the
+/// protocol only carries objects.
+pub(crate) fn write_parameters<P: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &P,
+) -> Result<(), Error> {
+    let mark = out.len();
+    out.extend_from_slice(b",\"parameters\":");
+    let body = out.len();
+    if let Err(e) = serde_json::to_writer(&mut *out, value) {
+        out.truncate(mark);
+        return Err(Error::Serialize(e));
+    }
+    match &out[body..] {
+        b"null" | b"{}" => out.truncate(mark),
+        [b'{', ..] => {}
+        _ => {
+            out.truncate(mark);
+            return Err(Error::Usage("parameters must serialize to a JSON object"));
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes parameters into `T`, reading absent and `null` parameters
+/// as `{}` (UAPI.20: the three are equivalent).
+///
+/// A type that only accepts `null`, such as `()`, is also accepted for
+/// absent parameters, so that "no parameters" can be written as `()`.
+pub fn deserialize_parameters<T: DeserializeOwned>(
+    raw: Option<&RawValue>,
+) -> Result<T, serde_json::Error> {
+    match raw {
+        Some(raw) => serde_json::from_str(raw.get()),
+        None => serde_json::from_str("{}").or_else(|e| serde_json::from_str("null").map_err(|_| e)),
+    }
+}
+
+/// Deserializes call parameters into `T` for a method handler.
+///
+/// A mismatch becomes `org.varlink.service.InvalidParameter` naming the
+/// offending field as a dotted path (`config.speed`, `list[2].name`): the
+/// unknown field for unknown fields, the missing field for missing ones.
+pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T, ServiceError> {
+    let text = raw.map_or("{}", RawValue::get);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = result.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ServiceError::InvalidParameter {
+            parameter: offending_field(&path, &inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|_| ServiceError::InvalidParameter {
+        parameter: String::new(),
+    })?;
+    Ok(value)
+}
+
+/// Names the field of a serde error: serde reports unknown and missing
+/// fields with the name in backticks; the path names the enclosing object
+/// for a missing field and the field itself for an unknown one.
+fn offending_field(path: &str, message: &str) -> String {
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." { "" } else { path };
+    match named {
+        // serde_path_to_error already ends the path with an unknown field.
+        Some(field) if parent == field || parent.ends_with(&format!(".{field}")) => {
+            parent.to_owned()
+        }
+        Some(field) if parent.is_empty() => field.to_owned(),
+        Some(field) => format!("{parent}.{field}"),
+        None => parent.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        speed: i64,
+    }
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Params {
+        name: String,
+        config: Option<Inner>,
+        list: Option<Vec<Inner>>,
+    }
+
+    fn field(json: &str) -> String {
+        let raw = RawValue::from_string(json.into()).unwrap();
+        match parse_parameters::<Params>(Some(&raw)) {
+            Err(ServiceError::InvalidParameter { parameter }) => parameter,
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_parameter_names_the_field() {
+        assert_eq!(field(r#"{"name":1}"#), "name");
+        assert_eq!(field(r#"{"name":"x","bogus":1}"#), "bogus");
+        assert_eq!(field(r#"{}"#), "name");
+        assert_eq!(
+            field(r#"{"name":"x","config":{"speed":"fast"}}"#),
+            "config.speed"
+        );
+        assert_eq!(field(r#"{"name":"x","config":{}}"#), "config.speed");
+        assert_eq!(
+            field(r#"{"name":"x","list":[{"speed":1},{"sped":2}]}"#),
+            "list[1].sped"
+        );
+    }
+
+    #[test]
+    fn absent_null_and_empty_are_equal() {
+        #[derive(Deserialize)]
+        struct Opt {
+            a: Option<i64>,
+        }
+        let empty = RawValue::from_string("{}".into()).unwrap();
+        assert!(parse_parameters::<Opt>(None).unwrap().a.is_none());
+        assert!(parse_parameters::<Opt>(Some(&empty)).unwrap().a.is_none());
+        deserialize_parameters::<()>(None).unwrap();
+        assert!(deserialize_parameters::<Opt>(None).unwrap().a.is_none());
+    }
+
+    #[test]
+    fn write_parameters_omits_empty() {
+        let mut out = b"{".to_vec();
+        write_parameters(&mut out, &()).unwrap();
+        write_parameters(&mut out, &serde_json::json!({})).unwrap();
+        assert_eq!(out, b"{");
+        write_parameters(&mut out, &serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(out, b"{,\"parameters\":{\"a\":1}");
+        assert!(write_parameters(&mut out, &[1]).is_err());
+        assert_eq!(out, b"{,\"parameters\":{\"a\":1}");
+    }
+}
