@@ -12,6 +12,45 @@
 )]
 
 pub mod diagnostic;
+pub mod generate;
 pub mod idl;
+pub mod names;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+
+/// Formatted Rust for one interface, with the file name the build script
+/// and the command line give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// The interface name, `org.example.ping`.
+    pub interface: String,
+    /// `org_example_ping.rs`.
+    pub file_name: String,
+    /// The formatted code, starting with the `@generated` header.
+    pub code: String,
+}
+
+/// Parses, validates and generates one interface, formatted: the whole
+/// pipeline the build script and `varlink-codegen generate` run.
+pub fn generate_file(
+    source: &str,
+    settings: &generate::Settings,
+) -> Result<GeneratedFile, Diagnostics> {
+    let interface = idl::parse(source)?;
+    let tokens = generate::generate(&interface, source, settings)?;
+    let code = generate::to_string(tokens).map_err(|error| {
+        // The generator builds tokens that always parse; this is a bug.
+        Diagnostics::from(Diagnostic::error(
+            format!("internal error: generated code does not parse: {error}"),
+            interface.name.span,
+        ))
+    })?;
+    Ok(GeneratedFile {
+        interface: interface.name.text.to_owned(),
+        file_name: format!(
+            "{}.rs",
+            names::unraw(&names::module_name(interface.name.text))
+        ),
+        code,
+    })
+}

@@ -1,11 +1,11 @@
-//! The `varlink-codegen` command line: `check` and `fmt` (and, with the code
-//! generator, `generate`).
+//! The `varlink-codegen` command line: `generate`, `check` and `fmt`.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use varlink_codegen::generate::Settings;
 use varlink_codegen::{Diagnostics, idl};
 
 #[derive(Parser)]
@@ -21,6 +21,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Generate Rust from interface files, formatted like the build script's output.
+    ///
+    /// With one FILE and no `-o`, prints to stdout. `-o` names an output file
+    /// (one input) or a directory, which gets one file per interface named
+    /// after it (`org.example.ping` -> `org_example_ping.rs`).
+    Generate {
+        /// The `.varlink` files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output file or directory.
+        #[arg(short, long, value_name = "DIR|FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Parse and validate interface files; print every problem found.
     ///
     /// Exits 0 when all files are valid, 1 when any is not.
@@ -45,6 +60,59 @@ enum Command {
     },
 }
 
+/// The generator settings as flags; see `varlink_codegen::generate::Settings`.
+#[derive(clap::Args)]
+struct SettingsArgs {
+    /// Do not generate the async client.
+    #[arg(long)]
+    no_client: bool,
+    /// Do not generate the blocking client.
+    #[arg(long)]
+    no_blocking_client: bool,
+    /// Do not generate the server trait and adapter.
+    #[arg(long)]
+    no_server: bool,
+    /// Give server trait methods a default body answering MethodNotImplemented.
+    #[arg(long)]
+    default_method_bodies: bool,
+    /// Map type for `[string]T`.
+    #[arg(long, value_name = "PATH")]
+    map_type: Option<String>,
+    /// Set type for `[string]()`.
+    #[arg(long, value_name = "PATH")]
+    set_type: Option<String>,
+    /// Extra derive for every generated type (repeatable).
+    #[arg(long, value_name = "PATH")]
+    derive: Vec<String>,
+    /// Path of the runtime crate in generated code.
+    #[arg(long, value_name = "PATH")]
+    runtime_path: Option<String>,
+}
+
+impl SettingsArgs {
+    fn settings(&self) -> Settings {
+        let mut settings = Settings::default();
+        settings
+            .client(!self.no_client)
+            .blocking_client(!self.no_blocking_client)
+            .server(!self.no_server)
+            .default_method_bodies(self.default_method_bodies);
+        if let Some(map) = &self.map_type {
+            settings.map_type(map);
+        }
+        if let Some(set) = &self.set_type {
+            settings.set_type(set);
+        }
+        for derive in &self.derive {
+            settings.derive(derive);
+        }
+        if let Some(path) = &self.runtime_path {
+            settings.runtime_path(path);
+        }
+        settings
+    }
+}
+
 /// A failure that ends the command with exit code 1, already reported or
 /// to be reported on stderr.
 struct Failed;
@@ -52,6 +120,11 @@ struct Failed;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Generate {
+            files,
+            output,
+            settings,
+        } => generate(&files, output.as_deref(), &settings.settings()),
         Command::Check { files } => check(&files),
         Command::Fmt { file, check, write } => fmt(&file, check, write),
     };
@@ -59,6 +132,48 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failed) => ExitCode::FAILURE,
     }
+}
+
+fn generate(files: &[PathBuf], output: Option<&Path>, settings: &Settings) -> Result<(), Failed> {
+    let to_dir = match output {
+        Some(path) => files.len() > 1 || path.is_dir(),
+        None if files.len() > 1 => {
+            eprintln!("error: several files need `-o DIR`");
+            return Err(Failed);
+        }
+        None => false,
+    };
+    let mut failed = false;
+    for file in files {
+        let Ok(source) = read(file) else {
+            failed = true;
+            continue;
+        };
+        let generated = match varlink_codegen::generate_file(&source, settings) {
+            Ok(generated) => generated,
+            Err(diagnostics) => {
+                report(file, &source, &diagnostics);
+                failed = true;
+                continue;
+            }
+        };
+        let written = match output {
+            None => std::io::stdout()
+                .lock()
+                .write_all(generated.code.as_bytes()),
+            Some(dir) if to_dir => std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join(&generated.file_name), &generated.code)),
+            Some(path) => std::fs::write(path, &generated.code),
+        };
+        if let Err(error) = written {
+            eprintln!(
+                "error: cannot write the code for {}: {error}",
+                file.display()
+            );
+            failed = true;
+        }
+    }
+    if failed { Err(Failed) } else { Ok(()) }
 }
 
 fn check(files: &[PathBuf]) -> Result<(), Failed> {

@@ -1,0 +1,202 @@
+//! The typed clients: one method per IDL method, with its `more`, `oneway`
+//! and `upgrade` forms, async on the runtime's `Connection` and blocking on
+//! its blocking connection.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Paths;
+use super::docs;
+use super::plan::{Method, Plan, Shape, Ty};
+use super::types::rust_type;
+use crate::names;
+
+/// Which client to emit.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Flavor {
+    Async,
+    Blocking,
+}
+
+pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStream {
+    let rt = &paths.private;
+    let interface = plan.interface.name.text;
+    let (name, connection, asyncness, dot_await, flavor_doc) = match flavor {
+        Flavor::Async => (
+            &plan.names.client,
+            quote!(#rt::Connection),
+            quote!(async),
+            quote!(.await),
+            "",
+        ),
+        Flavor::Blocking => (
+            &plan.names.blocking_client,
+            quote!(#rt::BlockingConnection),
+            quote!(),
+            quote!(),
+            " It blocks the calling thread and needs no async runtime.",
+        ),
+    };
+    let client = names::ident(name);
+    let doc = format!(" A client of `{interface}`: one method per varlink method.{flavor_doc}");
+    let methods = plan
+        .methods
+        .iter()
+        .map(|method| client_method(plan, paths, method, flavor));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        pub struct #client {
+            connection: #connection,
+        }
+
+        impl #client {
+            /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+            /// `tcp:host:port` or `exec:/path/to/program`).
+            pub #asyncness fn connect(address: impl #rt::ToAddress) -> ::std::result::Result<Self, Error> {
+                ::std::result::Result::Ok(Self::new(#connection::connect(address) #dot_await?))
+            }
+
+            /// Wraps an open connection.
+            pub fn new(connection: #connection) -> Self {
+                Self { connection }
+            }
+
+            /// The underlying connection, for settings such as the call timeout.
+            pub fn connection(&mut self) -> &mut #connection {
+                &mut self.connection
+            }
+
+            /// Gives back the underlying connection.
+            pub fn into_inner(self) -> #connection {
+                self.connection
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+fn client_method(
+    plan: &Plan<'_>,
+    paths: &Paths,
+    method: &Method<'_>,
+    flavor: Flavor,
+) -> TokenStream {
+    let rt = &paths.private;
+    let serde = &paths.serde;
+    let serde_crate = &paths.serde_crate;
+    let full = format!("{}.{}", plan.interface.name.text, method.wire);
+    let reply = names::ident(&plan.types[method.reply].rust);
+    let fn_name = names::ident(&method.rust);
+    let [_, more, oneway, upgrade] =
+        super::plan::client_method_names(&method.rust).map(|name| names::ident(&name));
+    let Shape::Struct(fields) = &plan.types[method.params].shape else {
+        return TokenStream::new();
+    };
+
+    // Arguments in IDL order, borrowed where natural; a private struct of
+    // references serializes them without copying.
+    let mut args = Vec::new();
+    let mut struct_fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut needs_lifetime = false;
+    for field in fields {
+        let ident = names::ident(&field.rust);
+        let (arg_ty, borrowed) = argument_type(plan, &field.ty, paths);
+        needs_lifetime |= borrowed;
+        args.push(quote!(#ident: #arg_ty));
+        let skip = matches!(field.ty, Ty::Option(_))
+            .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
+        let with = match &field.ty {
+            Ty::Set => Some(format!("{}::serialize", paths.set_with)),
+            Ty::Option(inner) if **inner == Ty::Set => {
+                Some(format!("{}::serialize", paths.option_set_with))
+            }
+            _ => None,
+        }
+        .map(|path| quote!(#[serde(serialize_with = #path)]));
+        let rename = super::types::renamed(&field.rust, field.wire);
+        struct_fields.push(quote!(#rename #skip #with #ident: #arg_ty,));
+        inits.push(quote!(#ident));
+    }
+    let lifetime = needs_lifetime.then(|| quote!(<'p>));
+    let params = quote! {
+        #[derive(#serde::Serialize)]
+        #[serde(crate = #serde_crate)]
+        struct __Parameters #lifetime {
+            #(#struct_fields)*
+        }
+        let parameters = __Parameters { #(#inits),* };
+    };
+    let generics = needs_lifetime.then(|| quote!(<'p>));
+    let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
+    let more_doc = format!(
+        " Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
+    );
+    let oneway_doc =
+        format!(" Calls `{full}` with `oneway`: the service sends no reply, not even an error.");
+    let upgrade_doc = format!(
+        " Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
+    );
+    let (asyncness, dot_await) = match flavor {
+        Flavor::Async => (quote!(async), quote!(.await)),
+        Flavor::Blocking => (quote!(), quote!()),
+    };
+    let (stream_ty, upgraded_ty) = match flavor {
+        Flavor::Async => (quote!(#rt::ReplyStream), quote!(#rt::Upgraded)),
+        Flavor::Blocking => (quote!(#rt::BlockingReplies), quote!(#rt::BlockingUpgraded)),
+    };
+    quote! {
+        #doc
+        pub #asyncness fn #fn_name #generics (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
+            #params
+            ::std::result::Result::Ok(self.connection.call(#full, &parameters) #dot_await?)
+        }
+
+        #[doc = #more_doc]
+        pub #asyncness fn #more #generics (&mut self, #(#args),*) -> ::std::result::Result<#stream_ty<'_, #reply, Error>, Error> {
+            #params
+            ::std::result::Result::Ok(self.connection.call_more(#full, &parameters) #dot_await?.err_into())
+        }
+
+        #[doc = #oneway_doc]
+        pub #asyncness fn #oneway #generics (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
+            #params
+            ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters) #dot_await?)
+        }
+
+        #[doc = #upgrade_doc]
+        pub #asyncness fn #upgrade #generics (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #upgraded_ty), Error> {
+            #params
+            ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters) #dot_await?)
+        }
+    }
+}
+
+/// The argument type for a parameter, and whether it borrows (needs `'p`).
+fn argument_type(plan: &Plan<'_>, ty: &Ty, paths: &Paths) -> (TokenStream, bool) {
+    match ty {
+        Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
+        Ty::String => (quote!(&'p str), true),
+        Ty::Vec(inner) => {
+            let inner = rust_type(inner, paths);
+            (quote!(&'p [#inner]), true)
+        }
+        Ty::Named(name) if is_enum(plan, name) => (rust_type(ty, paths), false),
+        Ty::Option(inner) => {
+            let (inner, borrowed) = argument_type(plan, inner, paths);
+            (quote!(::std::option::Option<#inner>), borrowed)
+        }
+        _ => {
+            let owned = rust_type(ty, paths);
+            (quote!(&'p #owned), true)
+        }
+    }
+}
+
+fn is_enum(plan: &Plan<'_>, name: &str) -> bool {
+    plan.types
+        .iter()
+        .any(|item| item.rust == name && matches!(item.shape, Shape::Enum(_)))
+}

@@ -1,0 +1,79 @@
+//! IDL comments as rustdoc.
+//!
+//! IDL documentation is free text, but rustdoc reads Markdown and runs code
+//! blocks as doctests of the user's crate. The text is escaped so that it
+//! shows as written and never breaks `cargo doc` or `cargo test`: brackets
+//! and angle brackets outside code spans are escaped (no intra-doc links,
+//! no HTML tags), fenced blocks are marked `text`, and lines indented like
+//! a Markdown code block lose that indentation.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `#[doc = "..."]` attributes for IDL documentation lines, followed by
+/// `extra` lines that the generator writes itself (already Markdown).
+pub(crate) fn attrs(lines: &[&str], extra: &[String]) -> TokenStream {
+    let mut out = TokenStream::new();
+    for line in lines {
+        let text = format!(" {}", escape_line(line));
+        out.extend(quote!(#[doc = #text]));
+    }
+    if !lines.is_empty() && !extra.is_empty() {
+        out.extend(quote!(#[doc = ""]));
+    }
+    for line in extra {
+        let text = format!(" {line}");
+        out.extend(quote!(#[doc = #text]));
+    }
+    out
+}
+
+fn escape_line(line: &str) -> String {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+        // A fence: make sure the block is not taken for Rust.
+        let fence = &trimmed[..3];
+        let info = trimmed[3..].trim();
+        return if info.is_empty() || info == "rust" {
+            format!("{fence}text")
+        } else {
+            trimmed.to_owned()
+        };
+    }
+    // Four spaces or a tab would start an indented code block.
+    let line = if line.starts_with("    ") || line.starts_with('\t') {
+        trimmed
+    } else {
+        line
+    };
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut in_code = false;
+    for ch in line.chars() {
+        match ch {
+            '`' => in_code = !in_code,
+            '[' | ']' | '<' | '>' | '*' | '_' | '\\' if !in_code => out.push('\\'),
+            _ => {}
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape_line("a [string]T map <b>"),
+            r"a \[string\]T map \<b\>"
+        );
+        assert_eq!(escape_line("use `[string]T` here"), "use `[string]T` here");
+        assert_eq!(escape_line("snake_case *x*"), r"snake\_case \*x\*");
+        assert_eq!(escape_line("```"), "```text");
+        assert_eq!(escape_line("```json"), "```json");
+        assert_eq!(escape_line("    let x = 1;"), "let x = 1;");
+        assert_eq!(escape_line("  two spaces"), "  two spaces");
+    }
+}

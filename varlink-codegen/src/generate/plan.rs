@@ -1,0 +1,758 @@
+//! The plan: every Rust item the generator will emit, with its final name,
+//! decided before any token is written.
+//!
+//! Deciding names in one pass lets the generator find every collision (two
+//! IDL names that become one Rust name, a type named like a generated item)
+//! and report it as a diagnostic at the IDL location, instead of emitting
+//! code that does not compile.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::idl::ast::{self, Interface, MemberKind, Span, TypeDef, TypeKind};
+use crate::names;
+
+/// The Rust form of an IDL type expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Ty {
+    Bool,
+    Int,
+    Float,
+    String,
+    /// `object`
+    Object,
+    /// `any`
+    Any,
+    /// A generated struct or enum, by Rust name.
+    Named(String),
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    /// `[string]()`
+    Set,
+    Option(Box<Ty>),
+    /// A named type behind a `Box`, to break a cycle of direct containment.
+    Boxed(Box<Ty>),
+}
+
+impl Ty {
+    /// Whether values of this type can be compared with `Eq` (no floats
+    /// anywhere inside), given which named types are `Eq`.
+    fn is_eq(&self, eq: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            Ty::Float => false,
+            Ty::Named(name) => eq(name),
+            Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) | Ty::Boxed(inner) => {
+                inner.is_eq(eq)
+            }
+            Ty::Bool | Ty::Int | Ty::String | Ty::Object | Ty::Any | Ty::Set => true,
+        }
+    }
+
+    /// Whether the type has a `Default`, given which named types do.
+    fn has_default(&self, default: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            Ty::Named(name) => default(name),
+            Ty::Boxed(inner) => inner.has_default(default),
+            _ => true,
+        }
+    }
+
+    /// The named types this one contains without an indirection that may be
+    /// empty (a `Vec` or map): the edges along which a cycle needs a `Box`.
+    fn direct_names<'t>(&'t self, out: &mut Vec<&'t str>) {
+        match self {
+            Ty::Named(name) => out.push(name),
+            Ty::Option(inner) => inner.direct_names(out),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Field<'a> {
+    pub(crate) wire: &'a str,
+    pub(crate) rust: String,
+    pub(crate) ty: Ty,
+    pub(crate) doc: Vec<&'a str>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Variant<'a> {
+    pub(crate) wire: &'a str,
+    pub(crate) rust: String,
+    pub(crate) doc: Vec<&'a str>,
+}
+
+/// What a generated type stands for, for its documentation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Role<'a> {
+    /// `type Name`
+    Named(&'a str),
+    /// An anonymous structure or enumeration: the path to it in the IDL,
+    /// such as `TypeFoo.anon` or `Foo` input `enum`.
+    Anonymous(String),
+    /// The input parameters of a method.
+    Params(&'a str),
+    /// The output parameters of a method.
+    Reply(&'a str),
+    /// The parameters of an error.
+    ErrorParams(&'a str),
+}
+
+#[derive(Debug)]
+pub(crate) enum Shape<'a> {
+    Struct(Vec<Field<'a>>),
+    Enum(Vec<Variant<'a>>),
+}
+
+#[derive(Debug)]
+pub(crate) struct TypeItem<'a> {
+    pub(crate) rust: String,
+    pub(crate) role: Role<'a>,
+    pub(crate) doc: Vec<&'a str>,
+    pub(crate) shape: Shape<'a>,
+    /// Derived after all types are known.
+    pub(crate) eq: bool,
+    pub(crate) default: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Method<'a> {
+    pub(crate) wire: &'a str,
+    /// The client method and server trait method: `snake_case`.
+    pub(crate) rust: String,
+    pub(crate) doc: Vec<&'a str>,
+    /// Index into `Plan::types` of the `{Method}Params` struct.
+    pub(crate) params: usize,
+    /// Index into `Plan::types` of the `{Method}Reply` struct.
+    pub(crate) reply: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct ErrorItem<'a> {
+    pub(crate) wire: &'a str,
+    /// The variant name in the `Error` enum.
+    pub(crate) rust: String,
+    pub(crate) doc: Vec<&'a str>,
+    /// Index into `Plan::types` of the parameter struct.
+    pub(crate) params: usize,
+}
+
+/// The generated names that are not derived from a member.
+#[derive(Debug)]
+pub(crate) struct FixedNames {
+    /// `Accounts` for `com.redhat.accounts`: the server trait.
+    pub(crate) service_trait: String,
+    pub(crate) client: String,
+    pub(crate) blocking_client: String,
+    pub(crate) server_adapter: String,
+}
+
+/// Variants of the generated `Error` enum that do not come from the IDL.
+pub(crate) const BUILTIN_ERROR_VARIANTS: &[&str] = &[
+    "InterfaceNotFound",
+    "MethodNotFound",
+    "MethodNotImplemented",
+    "InvalidParameter",
+    "PermissionDenied",
+    "ExpectedMore",
+    "ExpectedUpgrade",
+    "Remote",
+    "Transport",
+];
+
+/// Methods of every generated client besides the varlink methods.
+const CLIENT_FIXED_METHODS: &[&str] = &["connect", "new", "connection", "into_inner"];
+
+/// The client methods a varlink method becomes: the call and its `more`,
+/// `oneway` and `upgrade` forms.
+pub(crate) fn client_method_names(method: &str) -> [String; 4] {
+    let base = names::unraw(method);
+    [
+        method.to_owned(),
+        format!("{base}_more"),
+        format!("{base}_oneway"),
+        format!("{base}_upgrade"),
+    ]
+}
+
+/// Module-level names the generated code defines besides the types.
+const RESERVED_TYPE_NAMES: &[&str] = &["Error", "INTERFACE_NAME", "INTERFACE_DESCRIPTION"];
+
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    pub(crate) interface: &'a Interface<'a>,
+    pub(crate) names: FixedNames,
+    pub(crate) types: Vec<TypeItem<'a>>,
+    pub(crate) methods: Vec<Method<'a>>,
+    pub(crate) errors: Vec<ErrorItem<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    pub(crate) fn new(interface: &'a Interface<'a>) -> Result<Self, Diagnostics> {
+        let last = interface
+            .name
+            .text
+            .rsplit('.')
+            .next()
+            .unwrap_or(interface.name.text);
+        let base = names::unraw(&names::type_name(last)).to_owned();
+        let mut builder = Builder {
+            types: Vec::new(),
+            taken: HashMap::new(),
+            type_names: HashMap::new(),
+            diagnostics: Vec::new(),
+        };
+        let fixed = FixedNames {
+            client: format!("{base}Client"),
+            blocking_client: format!("{base}BlockingClient"),
+            server_adapter: format!("{base}Server"),
+            service_trait: base,
+        };
+        for name in [
+            &fixed.service_trait,
+            &fixed.client,
+            &fixed.blocking_client,
+            &fixed.server_adapter,
+        ] {
+            builder.taken.insert(name.clone(), Taken::Generated);
+        }
+        for name in RESERVED_TYPE_NAMES {
+            builder.taken.insert((*name).to_owned(), Taken::Generated);
+        }
+
+        // Named types first, so that references resolve to them.
+        let mut type_names: HashMap<&'a str, String> = HashMap::new();
+        for member in &interface.members {
+            if let MemberKind::Type(_) = member.kind {
+                let rust = names::type_name(member.name.text);
+                builder.claim(
+                    &rust,
+                    member.name.span,
+                    &format!("type `{}`", member.name.text),
+                );
+                type_names.insert(member.name.text, rust);
+            }
+        }
+        builder.type_names = type_names;
+
+        let mut methods = Vec::new();
+        let mut errors = Vec::new();
+        // Client method names: `None` for those every client has.
+        let mut method_fns: HashMap<String, Option<Span>> = CLIENT_FIXED_METHODS
+            .iter()
+            .map(|name| ((*name).to_owned(), None))
+            .collect();
+        let mut error_variants: HashMap<String, Span> = HashMap::new();
+        for member in &interface.members {
+            let doc: Vec<&'a str> = member.doc().collect();
+            match &member.kind {
+                MemberKind::Type(TypeDef::Struct(fields)) => {
+                    let rust = builder.type_names[member.name.text].clone();
+                    builder.structure(&rust, Role::Named(member.name.text), doc, fields, None);
+                }
+                MemberKind::Type(TypeDef::Enum(variants)) => {
+                    let rust = builder.type_names[member.name.text].clone();
+                    builder.enumeration(&rust, Role::Named(member.name.text), doc, variants, None);
+                }
+                MemberKind::Method { input, output } => {
+                    let base = names::unraw(&names::type_name(member.name.text)).to_owned();
+                    let params_name = format!("{base}Params");
+                    let reply_name = format!("{base}Reply");
+                    let what = |item: &str| {
+                        format!("the generated `{item}` of method `{}`", member.name.text)
+                    };
+                    let params = builder.structure(
+                        &params_name,
+                        Role::Params(member.name.text),
+                        Vec::new(),
+                        input,
+                        Some((member.name.span, &what(&params_name))),
+                    );
+                    let reply = builder.structure(
+                        &reply_name,
+                        Role::Reply(member.name.text),
+                        Vec::new(),
+                        output,
+                        Some((member.name.span, &what(&reply_name))),
+                    );
+                    let rust = names::field_name(member.name.text);
+                    for client_fn in client_method_names(&rust) {
+                        match method_fns.get(&client_fn) {
+                            Some(Some(first)) => builder.collision(member.name.span, *first, &client_fn, "method"),
+                            Some(None) => builder.diagnostics.push(
+                                Diagnostic::error(
+                                    format!("method `{}` needs the client method `{client_fn}`, which every generated client already has", member.name.text),
+                                    member.name.span,
+                                )
+                                .with_label(format!("`{client_fn}` is taken")),
+                            ),
+                            None => {
+                                method_fns.insert(client_fn, Some(member.name.span));
+                            }
+                        }
+                    }
+                    methods.push(Method {
+                        wire: member.name.text,
+                        rust,
+                        doc,
+                        params,
+                        reply,
+                    });
+                }
+                MemberKind::Error(fields) => {
+                    let rust = names::type_name(member.name.text);
+                    let params_name = format!("{}Parameters", names::unraw(&rust));
+                    let what = format!(
+                        "the generated `{params_name}` of error `{}`",
+                        member.name.text
+                    );
+                    let params = builder.structure(
+                        &params_name,
+                        Role::ErrorParams(member.name.text),
+                        Vec::new(),
+                        fields,
+                        Some((member.name.span, &what)),
+                    );
+                    if BUILTIN_ERROR_VARIANTS.contains(&rust.as_str())
+                        && !is_service_error(interface, member)
+                    {
+                        builder.diagnostics.push(
+                            Diagnostic::error(
+                                format!("error `{}` would be the Rust variant `Error::{rust}`, which the generated `Error` enum already has", member.name.text),
+                                member.name.span,
+                            )
+                            .with_label("name taken by a built-in variant")
+                            .with_note(format!("the built-in variants are {}", BUILTIN_ERROR_VARIANTS.join(", "))),
+                        );
+                    }
+                    if let Some(first) = error_variants.get(&rust) {
+                        builder.collision(member.name.span, *first, &rust, "error");
+                    }
+                    error_variants.insert(rust.clone(), member.name.span);
+                    errors.push(ErrorItem {
+                        wire: member.name.text,
+                        rust,
+                        doc,
+                        params,
+                    });
+                }
+            }
+        }
+
+        let Builder {
+            mut types,
+            diagnostics,
+            ..
+        } = builder;
+        if !diagnostics.is_empty() {
+            let mut diagnostics = Diagnostics(diagnostics);
+            diagnostics.sort();
+            return Err(diagnostics);
+        }
+        derive_traits(&mut types);
+        box_cycles(&mut types);
+        Ok(Plan {
+            interface,
+            names: fixed,
+            types,
+            methods,
+            errors,
+        })
+    }
+}
+
+/// Whether `member` is one of the `org.varlink.service` errors declared by
+/// that interface itself: it maps onto the built-in variant.
+fn is_service_error(interface: &Interface<'_>, member: &ast::Member<'_>) -> bool {
+    interface.name.text == "org.varlink.service"
+        && BUILTIN_ERROR_VARIANTS.contains(&member.name.text)
+}
+
+enum Taken {
+    /// An item every interface module has.
+    Generated,
+    /// A type from the IDL, with where it was declared and what it is.
+    Idl(Span, String),
+}
+
+struct Builder<'a> {
+    types: Vec<TypeItem<'a>>,
+    /// Every type-namespace name claimed so far.
+    taken: HashMap<String, Taken>,
+    type_names: HashMap<&'a str, String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Builder<'a> {
+    /// Claims a type name; reports a collision when it is already taken.
+    fn claim(&mut self, rust: &str, span: Span, what: &str) {
+        match self.taken.get(rust) {
+            None => {
+                self.taken.insert(rust.to_owned(), Taken::Idl(span, what.to_owned()));
+            }
+            Some(Taken::Generated) => self.diagnostics.push(
+                Diagnostic::error(
+                    format!("{what} becomes the Rust name `{rust}`, which the generated code already uses"),
+                    span,
+                )
+                .with_label(format!("`{rust}` is taken")),
+            ),
+            Some(Taken::Idl(first, first_what)) => self.diagnostics.push(
+                Diagnostic::error(format!("{what} and {first_what} both become the Rust type `{rust}`"), span)
+                    .with_label(format!("becomes `{rust}`"))
+                    .with_related(*first, format!("also becomes `{rust}`")),
+            ),
+        }
+    }
+
+    fn collision(&mut self, span: Span, first: Span, rust: &str, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                format!("two {what} names both become `{rust}` in Rust"),
+                span,
+            )
+            .with_label(format!("becomes `{rust}`"))
+            .with_related(first, format!("also becomes `{rust}`")),
+        );
+    }
+
+    /// Plans a struct named `rust` for `fields`, with nested types for its
+    /// anonymous members. `claim` gives the span and description used to
+    /// claim the name (named types are claimed up front). Returns its index.
+    fn structure(
+        &mut self,
+        rust: &str,
+        role: Role<'a>,
+        doc: Vec<&'a str>,
+        fields: &ast::Struct<'a>,
+        claim: Option<(Span, &str)>,
+    ) -> usize {
+        if let Some((span, what)) = claim {
+            self.claim(rust, span, what);
+        }
+        let index = self.types.len();
+        self.types.push(TypeItem {
+            rust: rust.to_owned(),
+            role,
+            doc,
+            shape: Shape::Struct(Vec::new()),
+            eq: false,
+            default: false,
+        });
+        let mut planned = Vec::with_capacity(fields.fields.len());
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for field in &fields.fields {
+            let rust_field = names::field_name(field.name.text);
+            if let Some(first) = seen.get(&rust_field) {
+                self.collision(field.name.span, *first, &rust_field, "field");
+            }
+            seen.insert(rust_field.clone(), field.name.span);
+            let ty = self.ty(&field.ty, rust, field.name.text);
+            planned.push(Field {
+                wire: field.name.text,
+                rust: rust_field,
+                ty,
+                doc: field.doc().collect(),
+            });
+        }
+        self.types[index].shape = Shape::Struct(planned);
+        index
+    }
+
+    fn enumeration(
+        &mut self,
+        rust: &str,
+        role: Role<'a>,
+        doc: Vec<&'a str>,
+        variants: &ast::Enum<'a>,
+        claim: Option<(Span, &str)>,
+    ) -> usize {
+        if let Some((span, what)) = claim {
+            self.claim(rust, span, what);
+        }
+        let mut planned = Vec::with_capacity(variants.variants.len());
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for variant in &variants.variants {
+            let rust_variant = names::type_name(variant.name.text);
+            if let Some(first) = seen.get(&rust_variant) {
+                self.collision(variant.name.span, *first, &rust_variant, "enum value");
+            }
+            seen.insert(rust_variant.clone(), variant.name.span);
+            planned.push(Variant {
+                wire: variant.name.text,
+                rust: rust_variant,
+                doc: variant.doc().collect(),
+            });
+        }
+        self.types.push(TypeItem {
+            rust: rust.to_owned(),
+            role,
+            doc,
+            shape: Shape::Enum(planned),
+            eq: true,
+            default: false,
+        });
+        self.types.len() - 1
+    }
+
+    /// Maps a type expression; anonymous structures and enumerations become
+    /// named types `{owner}{Field}`.
+    fn ty(&mut self, ty: &ast::Type<'a>, owner: &str, field: &'a str) -> Ty {
+        match &ty.kind {
+            TypeKind::Bool => Ty::Bool,
+            TypeKind::Int => Ty::Int,
+            TypeKind::Float => Ty::Float,
+            TypeKind::String => Ty::String,
+            TypeKind::Object => Ty::Object,
+            TypeKind::Any => Ty::Any,
+            TypeKind::Named(name) => Ty::Named(
+                self.type_names
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| (*name).to_owned()),
+            ),
+            TypeKind::Map(inner) if matches!(&inner.kind, TypeKind::Struct(s) if s.fields.is_empty()) => {
+                Ty::Set
+            }
+            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(inner, owner, field))),
+            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(inner, owner, field))),
+            TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(inner, owner, field))),
+            TypeKind::Struct(fields) => {
+                let rust = names::nested_type_name(names::unraw(owner), field);
+                let what = format!(
+                    "the anonymous structure of field `{field}` in `{}`",
+                    names::unraw(owner)
+                );
+                let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
+                let index = self.structure(&rust, role, Vec::new(), fields, Some((ty.span, &what)));
+                Ty::Named(self.types[index].rust.clone())
+            }
+            TypeKind::Enum(variants) => {
+                let rust = names::nested_type_name(names::unraw(owner), field);
+                let what = format!(
+                    "the anonymous enumeration of field `{field}` in `{}`",
+                    names::unraw(owner)
+                );
+                let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
+                let index =
+                    self.enumeration(&rust, role, Vec::new(), variants, Some((ty.span, &what)));
+                Ty::Named(self.types[index].rust.clone())
+            }
+        }
+    }
+}
+
+/// Decides `Eq` and `Default` for every type: a fixed point, because types
+/// refer to each other (and to themselves).
+fn derive_traits(types: &mut [TypeItem<'_>]) {
+    // Start optimistic and remove what does not hold until nothing changes.
+    let mut eq: HashSet<String> = types.iter().map(|t| t.rust.clone()).collect();
+    let mut default: HashSet<String> = types
+        .iter()
+        .filter(|t| matches!(t.shape, Shape::Struct(_)))
+        .map(|t| t.rust.clone())
+        .collect();
+    loop {
+        let mut changed = false;
+        for item in types.iter() {
+            let Shape::Struct(fields) = &item.shape else {
+                continue;
+            };
+            if eq.contains(&item.rust) && !fields.iter().all(|f| f.ty.is_eq(&|n| eq.contains(n))) {
+                eq.remove(&item.rust);
+                changed = true;
+            }
+            if default.contains(&item.rust)
+                && !fields
+                    .iter()
+                    .all(|f| f.ty.has_default(&|n| default.contains(n)))
+            {
+                default.remove(&item.rust);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for item in types {
+        item.eq = eq.contains(&item.rust);
+        item.default = default.contains(&item.rust);
+    }
+}
+
+/// Puts a `Box` around every field that directly contains a type which
+/// directly contains the field's owner again: without it the struct would
+/// have infinite size.
+fn box_cycles(types: &mut [TypeItem<'_>]) {
+    let edges: HashMap<String, Vec<String>> = types
+        .iter()
+        .map(|item| {
+            let mut out = Vec::new();
+            if let Shape::Struct(fields) = &item.shape {
+                for field in fields {
+                    field.ty.direct_names(&mut out);
+                }
+            }
+            (
+                item.rust.clone(),
+                out.into_iter().map(str::to_owned).collect(),
+            )
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = HashSet::new();
+        while let Some(next) = stack.pop() {
+            if next == to {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                stack.extend(edges.get(&next).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for item in types.iter_mut() {
+        let owner = item.rust.clone();
+        let Shape::Struct(fields) = &mut item.shape else {
+            continue;
+        };
+        for field in fields {
+            box_direct(&mut field.ty, &|name| reaches(name, &owner));
+        }
+    }
+}
+
+fn box_direct(ty: &mut Ty, cyclic: &dyn Fn(&str) -> bool) {
+    match ty {
+        Ty::Named(name) if cyclic(name) => {
+            let inner = std::mem::replace(ty, Ty::Bool);
+            *ty = Ty::Boxed(Box::new(inner));
+        }
+        Ty::Option(inner) => box_direct(inner, cyclic),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idl;
+
+    fn plan_names(source: &str) -> Vec<String> {
+        let interface = idl::parse(source).expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        plan.types.iter().map(|t| t.rust.clone()).collect()
+    }
+
+    fn errors(source: &str) -> Vec<String> {
+        let interface = idl::parse(source).expect("valid");
+        Plan::new(&interface)
+            .expect_err("collision")
+            .iter()
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn anonymous_types_are_named_after_their_owner() {
+        let names = plan_names(
+            "interface a.b\ntype TypeFoo (anon: (foo: bool, baz: [](a: int)), e: ?[string](x, y))\nmethod Test06(x: (a: int)) -> (struct: (b: int))\nerror Bad (why: (c, d))\n",
+        );
+        assert_eq!(
+            names,
+            [
+                "TypeFoo",
+                "TypeFooAnon",
+                "TypeFooAnonBaz",
+                "TypeFooE",
+                "Test06Params",
+                "Test06ParamsX",
+                "Test06Reply",
+                "Test06ReplyStruct",
+                "BadParameters",
+                "BadParametersWhy"
+            ]
+        );
+        let interface = idl::parse("interface com.redhat.accounts\ntype A ()\n").expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        assert_eq!(plan.names.service_trait, "Accounts");
+        assert_eq!(plan.names.client, "AccountsClient");
+    }
+
+    #[test]
+    fn rust_name_collisions_are_diagnostics() {
+        assert_eq!(
+            errors("interface a.b\ntype T (fooBar: int, foo_bar: int)\n"),
+            ["two field names both become `foo_bar` in Rust"]
+        );
+        assert_eq!(
+            errors("interface a.b\ntype E (aB, a_b)\n"),
+            ["two enum value names both become `AB` in Rust"]
+        );
+        assert_eq!(
+            errors("interface a.b\ntype FooParams ()\nmethod Foo() -> ()\n"),
+            [
+                "the generated `FooParams` of method `Foo` and type `FooParams` both become the Rust type `FooParams`"
+            ]
+        );
+        assert_eq!(
+            errors("interface a.b\ntype Error ()\n"),
+            ["type `Error` becomes the Rust name `Error`, which the generated code already uses"]
+        );
+        assert_eq!(
+            errors("interface a.b\ntype Foo (bar: (a: int))\ntype FooBar ()\n"),
+            [
+                "the anonymous structure of field `bar` in `Foo` and type `FooBar` both become the Rust type `FooBar`"
+            ]
+        );
+        assert_eq!(
+            errors("interface a.b\ntype C ()\nerror PermissionDenied ()\n").len(),
+            1
+        );
+        let messages = errors("interface a.b\nmethod FooBar() -> ()\nmethod FOOBar() -> ()\n");
+        assert!(
+            messages.contains(&"two method names both become `foo_bar` in Rust".to_owned()),
+            "{messages:?}"
+        );
+        assert_eq!(messages.len(), 6, "{messages:?}");
+        assert_eq!(
+            errors("interface a.b\nmethod Get() -> ()\nmethod GetMore() -> ()\n"),
+            ["two method names both become `get_more` in Rust"]
+        );
+        assert_eq!(
+            errors("interface a.b\nmethod Connect() -> ()\n"),
+            [
+                "method `Connect` needs the client method `connect`, which every generated client already has"
+            ]
+        );
+    }
+
+    #[test]
+    fn traits_and_boxes() {
+        let interface = idl::parse(
+            "interface a.b\ntype Node (value: float, next: ?Node, children: []Node)\ntype Pair (a: int, b: (x, y))\ntype Holds (pair: Pair)\ntype HoldsNode (n: Node)\n",
+        )
+        .expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        let find = |name: &str| plan.types.iter().find(|t| t.rust == name).expect("type");
+        assert!(!find("Node").eq && find("Node").default);
+        assert!(find("Pair").eq && !find("Pair").default);
+        assert!(find("Holds").eq && !find("Holds").default);
+        assert!(!find("HoldsNode").eq);
+        let Shape::Struct(fields) = &find("Node").shape else {
+            panic!()
+        };
+        assert_eq!(
+            fields[1].ty,
+            Ty::Option(Box::new(Ty::Boxed(Box::new(Ty::Named("Node".into())))))
+        );
+        assert_eq!(fields[2].ty, Ty::Vec(Box::new(Ty::Named("Node".into()))));
+        let Shape::Struct(fields) = &find("HoldsNode").shape else {
+            panic!()
+        };
+        assert_eq!(fields[0].ty, Ty::Named("Node".into()));
+    }
+}
