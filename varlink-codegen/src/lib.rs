@@ -11,10 +11,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod builder;
 pub mod diagnostic;
 pub mod generate;
 pub mod idl;
+pub mod macro_input;
 pub mod names;
+
+pub use builder::{BuildError, Builder};
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 
