@@ -314,18 +314,16 @@ impl<'a> Plan<'a> {
                         fields,
                         Some((member.name.span, &what)),
                     );
-                    if BUILTIN_ERROR_VARIANTS.contains(&rust.as_str())
+                    // `Error::InterfaceNotFound` and its siblings stand for
+                    // the org.varlink.service errors; an interface's own
+                    // error of such a name gets the interface's name in front.
+                    let rust = if BUILTIN_ERROR_VARIANTS.contains(&rust.as_str())
                         && !is_service_error(interface, member)
                     {
-                        builder.diagnostics.push(
-                            Diagnostic::error(
-                                format!("error `{}` would be the Rust variant `Error::{rust}`, which the generated `Error` enum already has", member.name.text),
-                                member.name.span,
-                            )
-                            .with_label("name taken by a built-in variant")
-                            .with_note(format!("the built-in variants are {}", BUILTIN_ERROR_VARIANTS.join(", "))),
-                        );
-                    }
+                        format!("{}{rust}", fixed.service_trait)
+                    } else {
+                        rust
+                    };
                     if let Some(first) = error_variants.get(&rust) {
                         builder.collision(member.name.span, *first, &rust, "error");
                     }
@@ -708,10 +706,12 @@ mod tests {
                 "the anonymous structure of field `bar` in `Foo` and type `FooBar` both become the Rust type `FooBar`"
             ]
         );
-        assert_eq!(
-            errors("interface a.b\ntype C ()\nerror PermissionDenied ()\n").len(),
-            1
-        );
+        let interface = idl::parse(
+            "interface org.varlink.resolver\nerror InterfaceNotFound (interface: string)\n",
+        )
+        .expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        assert_eq!(plan.errors[0].rust, "ResolverInterfaceNotFound");
         let messages = errors("interface a.b\nmethod FooBar() -> ()\nmethod FOOBar() -> ()\n");
         assert!(
             messages.contains(&"two method names both become `foo_bar` in Rust".to_owned()),
