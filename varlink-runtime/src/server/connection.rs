@@ -84,6 +84,9 @@ struct Conn {
     upgrade: UpgradeState,
     stop: Pin<Box<dyn Future<Output = ()> + Send>>,
     stopping: bool,
+    /// A malformed or oversized message was read: the calls before it are
+    /// still answered, then the connection closes with this reason.
+    poisoned: Option<String>,
 }
 
 pub(crate) async fn run(
@@ -113,6 +116,7 @@ pub(crate) async fn run(
             }
         }),
         stopping: false,
+        poisoned: None,
     };
     match poll_fn(|cx| conn.poll(cx)).await {
         Close::Normal(why) => tracing::debug!("connection closed: {why}"),
@@ -141,8 +145,11 @@ impl Conn {
             self.stopping = true;
             self.read_closed = true;
             self.queue.clear();
-            // A stream may never end by itself; a plain call is let finish.
-            if self.running.as_ref().is_some_and(|r| r.flags.more) {
+            // A stream or an upgraded connection may never end by itself;
+            // a plain call is let finish.
+            if self.running.as_ref().is_some_and(|r| r.flags.more)
+                || matches!(self.upgrade, UpgradeState::Done)
+            {
                 self.running = None;
             }
             progress = true;
@@ -168,6 +175,9 @@ impl Conn {
             && self.out.is_empty()
             && matches!(self.upgrade, UpgradeState::None)
         {
+            if let Some(why) = self.poisoned.take() {
+                return Err(Close::Error(why));
+            }
             return Err(Close::Normal(if self.stopping {
                 "server shutting down"
             } else {
@@ -180,14 +190,24 @@ impl Conn {
     /// Parses buffered messages into the call queue.
     fn parse(&mut self) -> Result<bool, Close> {
         let mut progress = false;
-        while !self.barrier && !self.stopping && self.queue.len() < MAX_QUEUED_CALLS {
-            let range = match self.rbuf.next_frame() {
-                Ok(Some(r)) => r,
+        while !self.barrier
+            && !self.stopping
+            && self.poisoned.is_none()
+            && self.queue.len() < MAX_QUEUED_CALLS
+        {
+            let parsed = self
+                .rbuf
+                .next_frame()
+                .and_then(|r| r.map(|r| Call::parse(self.rbuf.get(r))).transpose());
+            let call = match parsed {
+                Ok(Some(call)) => call,
                 Ok(None) => break,
-                Err(e) => return Err(Close::Error(e.to_string())),
+                Err(e) => {
+                    self.poisoned = Some(e.to_string());
+                    self.read_closed = true;
+                    return Ok(true);
+                }
             };
-            let call =
-                Call::parse(self.rbuf.get(range)).map_err(|e| Close::Error(e.to_string()))?;
             // The parameters are copied out of the read buffer so that the
             // buffer can take the next read while the call waits or runs;
             // a copy is cheaper than parsing them again later.

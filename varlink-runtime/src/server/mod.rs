@@ -150,9 +150,10 @@ impl Service {
     }
 
     /// Serves connections from `listener` until `shutdown` completes, then
-    /// shuts down gracefully: no new connections or calls are taken, calls
-    /// that are running finish and get their reply (`more` streams are
-    /// ended by closing), and this returns when every connection is closed.
+    /// shuts down gracefully: no new connections or calls are taken, plain
+    /// calls that are running finish and get their reply, `more` streams and
+    /// upgraded connections are closed, and this returns when every
+    /// connection is closed.
     pub async fn serve_with_shutdown(
         &self,
         mut listener: Listener,

@@ -1,0 +1,361 @@
+//! Shared helpers of the integration tests: a hand-written test interface,
+//! servers on real sockets, temp paths, bounded waits, and the Python venv.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use varlink_runtime::server::{DispatchFuture, Listener};
+use varlink_runtime::{
+    Address, CallContext, Interface, MethodCall, MethodError, MethodReply, Service,
+};
+
+/// Every wait in the tests is bounded by this.
+pub const LIMIT: Duration = Duration::from_secs(20);
+
+/// Awaits `fut`, failing the test when it takes longer than [`LIMIT`].
+pub async fn within<F: std::future::Future>(fut: F) -> F::Output {
+    tokio::time::timeout(LIMIT, fut)
+        .await
+        .expect("test step timed out")
+}
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "varlink-rt-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A unique abstract socket address.
+pub fn abstract_address() -> Address {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "unix:@varlink-rt-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+    .parse()
+    .unwrap()
+}
+
+pub const TEST_IDL: &str = "\
+# A test interface implemented by hand against the runtime.
+interface org.example.test
+
+# Returns its input.
+method Echo(value: ?string) -> (value: ?string)
+
+# Waits, then replies.
+method Sleep(ms: int) -> ()
+
+# Replies n times with `more` (n-1 of them with continues).
+method Count(n: int) -> (i: int)
+
+# Replies forever with `more`.
+method Forever() -> (i: int)
+
+# Records a tag (for oneway tests).
+method Note(tag: string) -> ()
+
+# Panics.
+method Panic() -> ()
+
+# Upgrades the connection and echoes bytes back, after a greeting.
+method Upgrade() -> (protocol: string)
+
+# Reports the peer credentials.
+method Whoami() -> (uid: int, pid: ?int)
+
+# Fails with Failure.
+method Fail() -> ()
+
+error Failure (reason: string)
+";
+
+/// What the test interface observed.
+#[derive(Default)]
+pub struct Observed {
+    pub notes: Mutex<Vec<String>>,
+    /// Incremented when a `Forever` stream's handler is dropped.
+    pub streams_dropped: AtomicUsize,
+    pub dropped: tokio::sync::Notify,
+}
+
+pub struct TestInterface {
+    pub observed: Arc<Observed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EchoIn {
+    value: Option<String>,
+}
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct EchoOut {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SleepIn {
+    ms: u64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountIn {
+    n: i64,
+}
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+pub struct CountOut {
+    pub i: i64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteIn {
+    tag: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+#[derive(Serialize, Deserialize, Debug)]
+pub struct WhoamiOut {
+    pub uid: u32,
+    pub pid: Option<i32>,
+}
+
+struct DropGuard(Arc<Observed>);
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.streams_dropped.fetch_add(1, Ordering::SeqCst);
+        self.0.dropped.notify_one();
+    }
+}
+
+fn internal(e: varlink_runtime::Error) -> MethodError {
+    MethodError::internal(e.to_string())
+}
+
+impl Interface for TestInterface {
+    fn name(&self) -> &str {
+        "org.example.test"
+    }
+    fn description(&self) -> &str {
+        TEST_IDL
+    }
+    fn dispatch<'a>(
+        &'a self,
+        call: &'a MethodCall,
+        ctx: &'a mut CallContext,
+    ) -> DispatchFuture<'a> {
+        Box::pin(async move {
+            match call.member() {
+                "Echo" => {
+                    let EchoIn { value } = call.parse_parameters()?;
+                    MethodReply::new(&EchoOut { value })
+                }
+                "Sleep" => {
+                    let SleepIn { ms } = call.parse_parameters()?;
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    Ok(MethodReply::empty())
+                }
+                "Count" => {
+                    let CountIn { n } = call.parse_parameters()?;
+                    if !ctx.more() {
+                        return Err(varlink_runtime::ServiceError::ExpectedMore.into());
+                    }
+                    for i in 0..n - 1 {
+                        ctx.reply_continues(&CountOut { i })
+                            .await
+                            .map_err(internal)?;
+                    }
+                    MethodReply::new(&CountOut { i: n - 1 })
+                }
+                "Forever" => {
+                    let Empty {} = call.parse_parameters()?;
+                    let _guard = DropGuard(self.observed.clone());
+                    let mut i = 0;
+                    loop {
+                        ctx.reply_continues(&CountOut { i })
+                            .await
+                            .map_err(internal)?;
+                        i += 1;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+                "Note" => {
+                    let NoteIn { tag } = call.parse_parameters()?;
+                    self.observed.notes.lock().unwrap().push(tag);
+                    Ok(MethodReply::empty())
+                }
+                "Panic" => panic!("handler panics on purpose"),
+                "Upgrade" => {
+                    if !ctx.upgrade() {
+                        return Err(varlink_runtime::ServiceError::ExpectedUpgrade.into());
+                    }
+                    let mut raw = ctx
+                        .upgrade_connection(&serde_json::json!({"protocol": "echo"}))
+                        .await
+                        .map_err(internal)?;
+                    raw.write_all(b"welcome\n").await.ok();
+                    let mut buf = [0u8; 1024];
+                    loop {
+                        match raw.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if raw.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(MethodReply::empty())
+                }
+                "Whoami" => {
+                    let peer = ctx.peer_credentials().copied();
+                    MethodReply::new(&WhoamiOut {
+                        uid: peer.map_or(u32::MAX, |p| p.uid),
+                        pid: peer.and_then(|p| p.pid),
+                    })
+                }
+                "Fail" => Err(MethodError::new(
+                    "org.example.test.Failure",
+                    &serde_json::json!({"reason": "asked to"}),
+                )),
+                _ => Err(MethodError::method_not_found(call)),
+            }
+        })
+    }
+}
+
+/// The test service and what its interface observes.
+pub fn test_service() -> (Service, Arc<Observed>) {
+    let observed = Arc::new(Observed::default());
+    let mut service = Service::new(
+        "Varlink Test",
+        "Runtime Tests",
+        "0.1",
+        "https://example.invalid",
+    );
+    service.add_interface(TestInterface {
+        observed: observed.clone(),
+    });
+    (service, observed)
+}
+
+/// A running server; shuts down gracefully when [`Self::stop`] is awaited.
+pub struct Running {
+    pub address: Address,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<varlink_runtime::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        within(&mut self.task).await.unwrap().unwrap();
+    }
+}
+
+/// Binds `address` and serves `service` on it in a task.
+pub async fn serve(service: &Service, address: &Address) -> Running {
+    let listener = Listener::bind(address).await.unwrap();
+    let address = listener.address().unwrap().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let service = service.clone();
+    let task = tokio::spawn(async move {
+        service
+            .serve_with_shutdown(listener, async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Running {
+        address,
+        stop: Some(tx),
+        task,
+    }
+}
+
+/// Waits for a child process, killing it after [`LIMIT`].
+pub fn wait_output(mut child: Child) -> (bool, String, String) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut out = String::new();
+            let mut err = String::new();
+            use std::io::Read;
+            if let Some(mut o) = child.stdout.take() {
+                o.read_to_string(&mut out).unwrap();
+            }
+            if let Some(mut e) = child.stderr.take() {
+                e.read_to_string(&mut err).unwrap();
+            }
+            return (status.success(), out, err);
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("child process did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The Python interpreter of a venv with `varlink==31.0.0`, installed
+/// under the workspace's `target/pyvenv` when missing.
+pub fn python() -> &'static Path {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+        let venv = target.join("pyvenv");
+        let py = venv.join("bin/python");
+        let ok = |py: &Path| {
+            Command::new(py)
+                .args(["-c", "import varlink, importlib.metadata as m; assert m.version('varlink') == '31.0.0'"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if ok(&py) {
+            return py;
+        }
+        // A venv records its own absolute path, so it is built in place
+        // (not renamed into place). Python tests live in one test binary and
+        // cargo runs test binaries one at a time, so nothing races here.
+        std::fs::create_dir_all(&target).unwrap();
+        let _ = std::fs::remove_dir_all(&venv);
+        let status = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
+        assert!(
+            status.as_ref().is_ok_and(|s| s.success()),
+            "cannot create a Python venv with `python3 -m venv {}` ({status:?}); \
+             install python3 and python3-venv",
+            venv.display()
+        );
+        let status = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "varlink==31.0.0"])
+            .status();
+        assert!(
+            status.as_ref().is_ok_and(|s| s.success()),
+            "cannot install the Python package varlink==31.0.0 into {} ({status:?}); \
+             the tests need PyPI once",
+            venv.display()
+        );
+        assert!(ok(&py), "the Python venv at {} does not import varlink 31.0.0", venv.display());
+        py
+    })
+}
