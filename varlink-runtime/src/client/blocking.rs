@@ -292,6 +292,9 @@ impl Connection {
     }
 
     fn check_idle(&self) -> Result<(), Error> {
+        if self.stream.is_none() {
+            return Err(Error::ConnectionClosed);
+        }
         if self.core.awaiting() > 0 {
             return Err(Error::Usage(
                 "receive the replies of pipelined calls before making another call",
