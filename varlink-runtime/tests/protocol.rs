@@ -44,6 +44,8 @@ impl Raw {
             }
             let mut chunk = [0u8; 65536];
             match within(self.s.read(&mut chunk)).await {
+                // A server that closes with our bytes unread resets.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
                 Err(e) => panic!("read failed: {e}"),
                 Ok(0) => {
                     assert!(self.buf.is_empty(), "partial message before close");
@@ -411,4 +413,41 @@ async fn graceful_shutdown_answers_the_running_call() {
     use std::os::linux::net::SocketAddrExt;
     let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
     assert!(std::os::unix::net::UnixStream::connect_addr(&addr).is_err());
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_closed() {
+    let (mut service, _) = test_service();
+    service.set_max_connections(1);
+    let server = serve(&service, &abstract_address()).await;
+    let mut first = Raw::connect(&server.address).await;
+    assert_eq!(
+        first.call(json!({"method": "org.example.test.Echo"})).await,
+        json!({})
+    );
+    let mut second = Raw::connect(&server.address).await;
+    second
+        .send(&frame(&[json!({"method": "org.example.test.Echo"})]))
+        .await;
+    assert_eq!(second.recv().await, None);
+    assert_eq!(
+        first.call(json!({"method": "org.example.test.Echo"})).await,
+        json!({})
+    );
+    drop(first);
+    // The slot frees once the server has noticed the close; retry until then.
+    within(async {
+        loop {
+            let mut again = Raw::connect(&server.address).await;
+            again
+                .send(&frame(&[json!({"method": "org.example.test.Echo"})]))
+                .await;
+            if again.recv().await.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    server.stop().await;
 }

@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
+use tracing::Instrument;
 
 use self::core::ClientCore;
 pub use self::core::Received;
@@ -85,8 +86,11 @@ impl Connection {
     pub async fn connect(address: impl ToAddress) -> Result<Self, Error> {
         let address = address.to_address()?;
         let span = tracing::debug_span!("varlink_connect", %address);
-        let _enter = span.enter();
-        let (stream, child): (Box<dyn RawStream>, _) = match &address {
+        Self::open(&address).instrument(span).await
+    }
+
+    async fn open(address: &Address) -> Result<Self, Error> {
+        let (stream, child): (Box<dyn RawStream>, _) = match address {
             Address::Unix { path, .. } => (Box::new(UnixStream::connect(path).await?), None),
             Address::UnixAbstract { name } => {
                 use std::os::linux::net::SocketAddrExt;
@@ -143,7 +147,8 @@ impl Connection {
     {
         self.check_idle()?;
         self.send(method, parameters, CallFlags::NONE)?;
-        Ok(self.receive::<R>().await?.parameters)
+        let span = tracing::debug_span!("varlink_client_call", method);
+        Ok(self.receive::<R>().instrument(span).await?.parameters)
     }
 
     /// Calls `method` with `more` and returns the stream of its replies,

@@ -3,7 +3,7 @@
 //!
 //! Both the client and the server parse messages straight out of their read
 //! buffer: [`Call`] and [`Reply`] borrow their strings and keep `parameters`
-//! as a borrowed [`RawValue`], so a dispatcher can deserialize the parameters
+//! as a borrowed [`RawValue`](serde_json::value::RawValue), so a dispatcher can deserialize the parameters
 //! once, into the target type, without building a `serde_json::Value` first.
 
 mod frame;
