@@ -392,16 +392,14 @@ async fn client_disconnect_mid_more_frees_the_handler() {
 
 #[tokio::test]
 async fn graceful_shutdown_answers_the_running_call() {
-    let (server, _) = start().await;
+    let (server, observed) = start().await;
     let mut raw = Raw::connect(&server.address).await;
     raw.send(&frame(&[
         json!({"method": "org.example.test.Sleep", "parameters": {"ms": 300}}),
     ]))
     .await;
-    // Give the server a moment to start the call; the outcome does not depend
-    // on it (a call read before shutdown is answered, else the connection
-    // closes), so accept both but require the server to stop.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Shut down only once the call runs: it must still be answered.
+    within(observed.sleeping.notified()).await;
     let address = server.address.clone();
     server.stop().await;
     assert_eq!(raw.recv().await, Some(json!({})));

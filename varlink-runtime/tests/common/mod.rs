@@ -91,6 +91,8 @@ pub struct Observed {
     /// Incremented when a `Forever` stream's handler is dropped.
     pub streams_dropped: AtomicUsize,
     pub dropped: tokio::sync::Notify,
+    /// Notified when a `Sleep` call starts.
+    pub sleeping: tokio::sync::Notify,
 }
 
 pub struct TestInterface {
@@ -167,6 +169,7 @@ impl Interface for TestInterface {
                 }
                 "Sleep" => {
                     let SleepIn { ms } = call.parse_parameters()?;
+                    self.observed.sleeping.notify_one();
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                     Ok(MethodReply::empty())
                 }
