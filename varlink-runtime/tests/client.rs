@@ -446,3 +446,36 @@ async fn exec_address_starts_the_service() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot start"), "{err}");
 }
+
+#[tokio::test]
+async fn socket_activation_passes_a_connected_socket() {
+    // UAPI.20 allows an established connection instead of a listener; the
+    // service then serves that one connection.
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let (program, args) = child_command();
+    let mut child = varlink_runtime::activation::spawn_activated(&program, &args, theirs).unwrap();
+    ours.set_nonblocking(true).unwrap();
+    let mut conn = Connection::from_stream(tokio::net::UnixStream::from_std(ours).unwrap());
+    let out: EchoOut = within(conn.call("org.example.test.Echo", &json!({"value": "fd"})))
+        .await
+        .unwrap();
+    assert_eq!(out.value.as_deref(), Some("fd"));
+    // Closing the only connection ends the activated service by itself.
+    drop(conn);
+    let status = tokio::task::spawn_blocking(move || {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > LIMIT {
+                child.kill().unwrap();
+                panic!("activated service did not exit after its connection closed");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(status.success());
+}
