@@ -19,7 +19,8 @@ use crate::generate::Settings;
 
 /// Generates Rust for interface files into a directory (`$OUT_DIR` by
 /// default), one file per interface named after it:
-/// `org.example.ping` -> `org_example_ping.rs`.
+/// `org.example.ping` -> `org.example.ping.rs`, the name
+/// `varlink_runtime::include_interface!` looks for.
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     files: Vec<PathBuf>,

@@ -28,7 +28,8 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub struct GeneratedFile {
     /// The interface name, `org.example.ping`.
     pub interface: String,
-    /// `org_example_ping.rs`.
+    /// `org.example.ping.rs`: the interface name, which is what
+    /// `varlink_runtime::include_interface!` takes.
     pub file_name: String,
     /// The formatted code, starting with the `@generated` header.
     pub code: String,
@@ -51,10 +52,7 @@ pub fn generate_file(
     })?;
     Ok(GeneratedFile {
         interface: interface.name.text.to_owned(),
-        file_name: format!(
-            "{}.rs",
-            names::unraw(&names::module_name(interface.name.text))
-        ),
+        file_name: format!("{}.rs", interface.name.text),
         code,
     })
 }

@@ -25,7 +25,7 @@ enum Command {
     ///
     /// With one FILE and no `-o`, prints to stdout. `-o` names an output file
     /// (one input) or a directory, which gets one file per interface named
-    /// after it (`org.example.ping` -> `org_example_ping.rs`).
+    /// after it (`org.example.ping` -> `org.example.ping.rs`).
     Generate {
         /// The `.varlink` files.
         #[arg(required = true, value_name = "FILE")]

@@ -42,12 +42,6 @@ pub fn nested_type_name(owner: &str, field: &str) -> String {
     escape(format!("{owner}{}", field.to_upper_camel_case()))
 }
 
-/// The module and file stem for an interface: `org.example.ping` ->
-/// `org_example_ping`.
-pub fn module_name(interface: &str) -> String {
-    escape(interface.replace(['.', '-'], "_").to_snake_case())
-}
-
 fn escape(name: String) -> String {
     if NOT_RAW.contains(&name.as_str()) || name.is_empty() {
         format!("{name}_")
@@ -120,8 +114,6 @@ mod tests {
             nested_type_name("TypeFoo", "anon_field"),
             "TypeFooAnonField"
         );
-        assert_eq!(module_name("org.example.ping"), "org_example_ping");
-        assert_eq!(module_name("io.Systemd-x.Resolve"), "io_systemd_x_resolve");
     }
 
     #[test]

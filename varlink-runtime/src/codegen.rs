@@ -6,6 +6,28 @@
 //! dependency on serde or serde_json (derives take
 //! `#[serde(crate = "::varlink_runtime::__private::serde")]`).
 
+/// Includes the code a build script generated with
+/// `varlink_codegen::Builder` for one interface, by interface name:
+///
+/// ```ignore
+/// mod ping {
+///     varlink_runtime::include_interface!("org.example.ping");
+/// }
+/// ```
+///
+/// expands to `include!(concat!(env!("OUT_DIR"), "/org.example.ping.rs"))`.
+#[macro_export]
+macro_rules! include_interface {
+    ($interface:literal) => {
+        ::std::include!(::std::concat!(
+            ::std::env!("OUT_DIR"),
+            "/",
+            $interface,
+            ".rs"
+        ));
+    };
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
@@ -13,8 +35,12 @@ pub mod __private {
     pub use serde_json::value::RawValue;
 
     pub use crate::client::blocking;
-    pub use crate::client::{Connection, Received, ReplyStream};
-    pub use crate::error::{Error, RemoteError, ServiceError};
+    pub use crate::client::blocking::{
+        Connection as BlockingConnection, ReplyIter as BlockingReplies,
+        Upgraded as BlockingUpgraded,
+    };
+    pub use crate::client::{Connection, Received, ReplyStream, ToAddress};
+    pub use crate::error::{Error, Error as RuntimeError, RemoteError, ServiceError};
     pub use crate::server::{
         CallContext, DispatchFuture, Interface, MethodCall, MethodError, MethodReply, MethodResult,
         PeerCredentials, Service,
@@ -25,4 +51,118 @@ pub mod __private {
     pub use std::boxed::Box;
     pub use std::future::Future;
     pub use std::pin::Pin;
+
+    /// `[string]()`: a set of strings is a JSON object whose values are
+    /// all `{}`. For `#[serde(with = "...")]` on fields of any set type
+    /// that iterates by reference and collects from `String`s.
+    pub mod string_set {
+        use std::fmt;
+        use std::marker::PhantomData;
+
+        use serde::de::{MapAccess, Visitor};
+        use serde::ser::SerializeMap;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// The value of every set element: an empty structure.
+        #[derive(Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Empty {}
+
+        /// Writes the set as `{"a": {}, "b": {}}`.
+        pub fn serialize<T, S>(set: &T, serializer: S) -> Result<S::Ok, S::Error>
+        where
+            for<'x> &'x T: IntoIterator<Item = &'x String>,
+            S: Serializer,
+        {
+            let mut map = serializer.serialize_map(None)?;
+            for element in set {
+                map.serialize_entry(element, &Empty {})?;
+            }
+            map.end()
+        }
+
+        /// [`serialize`] for a field that holds a reference to the set.
+        pub fn serialize_ref<T, S>(set: &&T, serializer: S) -> Result<S::Ok, S::Error>
+        where
+            for<'x> &'x T: IntoIterator<Item = &'x String>,
+            S: Serializer,
+        {
+            serialize(*set, serializer)
+        }
+
+        /// Reads `{"a": {}, ...}`; any value other than `{}` is an error.
+        pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+        where
+            T: FromIterator<String>,
+            D: Deserializer<'de>,
+        {
+            struct SetVisitor<T>(PhantomData<T>);
+            impl<'de, T: FromIterator<String>> Visitor<'de> for SetVisitor<T> {
+                type Value = T;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a set of strings: an object whose values are {}")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+                    let mut error = None;
+                    let set = std::iter::from_fn(|| match map.next_entry::<String, Empty>() {
+                        Ok(entry) => entry.map(|(key, Empty {})| key),
+                        Err(e) => {
+                            error = Some(e);
+                            None
+                        }
+                    })
+                    .collect();
+                    match error {
+                        Some(e) => Err(e),
+                        None => Ok(set),
+                    }
+                }
+            }
+            deserializer.deserialize_map(SetVisitor(PhantomData))
+        }
+    }
+
+    /// `?[string]()`: an optional set; absent and `null` are `None`.
+    pub mod option_string_set {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        /// Writes `Some(set)` as the set (fields that are `None` are skipped
+        /// by the generated `skip_serializing_if`).
+        pub fn serialize<T, S>(set: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
+        where
+            for<'x> &'x T: IntoIterator<Item = &'x String>,
+            S: Serializer,
+        {
+            match set {
+                Some(set) => super::string_set::serialize(set, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// [`serialize`] for a field that holds a reference to the set.
+        pub fn serialize_ref<T, S>(set: &Option<&T>, serializer: S) -> Result<S::Ok, S::Error>
+        where
+            for<'x> &'x T: IntoIterator<Item = &'x String>,
+            S: Serializer,
+        {
+            match set {
+                Some(set) => super::string_set::serialize(*set, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads `null` as `None`, else a set.
+        pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+        where
+            T: FromIterator<String>,
+            D: Deserializer<'de>,
+        {
+            #[derive(Deserialize)]
+            #[serde(transparent)]
+            struct Set<T: FromIterator<String>>(
+                #[serde(deserialize_with = "super::string_set::deserialize")] T,
+            );
+            Ok(Option::<Set<T>>::deserialize(deserializer)?.map(|Set(set)| set))
+        }
+    }
 }

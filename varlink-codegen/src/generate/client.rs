@@ -38,6 +38,7 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
         ),
     };
     let client = names::ident(name);
+    let allow_idl = &paths.allow_idl;
     let doc = format!(" A client of `{interface}`: one method per varlink method.{flavor_doc}");
     let methods = plan
         .methods
@@ -50,6 +51,7 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
             connection: #connection,
         }
 
+        #allow_idl
         impl #client {
             /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
             /// `tcp:host:port` or `exec:/path/to/program`).
@@ -103,21 +105,23 @@ fn client_method(
     let mut needs_lifetime = false;
     for field in fields {
         let ident = names::ident(&field.rust);
-        let (arg_ty, borrowed) = argument_type(plan, &field.ty, paths);
+        // The signature elides the lifetime; the private struct names it.
+        let (arg_ty, borrowed) = argument_type(plan, &field.ty, paths, &quote!());
+        let (field_ty, _) = argument_type(plan, &field.ty, paths, &quote!('p));
         needs_lifetime |= borrowed;
         args.push(quote!(#ident: #arg_ty));
         let skip = matches!(field.ty, Ty::Option(_))
             .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
         let with = match &field.ty {
-            Ty::Set => Some(format!("{}::serialize", paths.set_with)),
+            Ty::Set => Some(format!("{}::serialize_ref", paths.set_with)),
             Ty::Option(inner) if **inner == Ty::Set => {
-                Some(format!("{}::serialize", paths.option_set_with))
+                Some(format!("{}::serialize_ref", paths.option_set_with))
             }
             _ => None,
         }
         .map(|path| quote!(#[serde(serialize_with = #path)]));
         let rename = super::types::renamed(&field.rust, field.wire);
-        struct_fields.push(quote!(#rename #skip #with #ident: #arg_ty,));
+        struct_fields.push(quote!(#rename #skip #with #ident: #field_ty,));
         inits.push(quote!(#ident));
     }
     let lifetime = needs_lifetime.then(|| quote!(<'p>));
@@ -129,7 +133,6 @@ fn client_method(
         }
         let parameters = __Parameters { #(#inits),* };
     };
-    let generics = needs_lifetime.then(|| quote!(<'p>));
     let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
     let more_doc = format!(
         " Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
@@ -149,48 +152,54 @@ fn client_method(
     };
     quote! {
         #doc
-        pub #asyncness fn #fn_name #generics (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
+        pub #asyncness fn #fn_name (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
             #params
             ::std::result::Result::Ok(self.connection.call(#full, &parameters) #dot_await?)
         }
 
         #[doc = #more_doc]
-        pub #asyncness fn #more #generics (&mut self, #(#args),*) -> ::std::result::Result<#stream_ty<'_, #reply, Error>, Error> {
+        pub #asyncness fn #more (&mut self, #(#args),*) -> ::std::result::Result<#stream_ty<'_, #reply, Error>, Error> {
             #params
             ::std::result::Result::Ok(self.connection.call_more(#full, &parameters) #dot_await?.err_into())
         }
 
         #[doc = #oneway_doc]
-        pub #asyncness fn #oneway #generics (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
+        pub #asyncness fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
             #params
             ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters) #dot_await?)
         }
 
         #[doc = #upgrade_doc]
-        pub #asyncness fn #upgrade #generics (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #upgraded_ty), Error> {
+        pub #asyncness fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #upgraded_ty), Error> {
             #params
             ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters) #dot_await?)
         }
     }
 }
 
-/// The argument type for a parameter, and whether it borrows (needs `'p`).
-fn argument_type(plan: &Plan<'_>, ty: &Ty, paths: &Paths) -> (TokenStream, bool) {
+/// The argument type for a parameter, with `lifetime` on its references,
+/// and whether it borrows.
+fn argument_type(
+    plan: &Plan<'_>,
+    ty: &Ty,
+    paths: &Paths,
+    lifetime: &TokenStream,
+) -> (TokenStream, bool) {
     match ty {
         Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
-        Ty::String => (quote!(&'p str), true),
+        Ty::String => (quote!(&#lifetime str), true),
         Ty::Vec(inner) => {
             let inner = rust_type(inner, paths);
-            (quote!(&'p [#inner]), true)
+            (quote!(&#lifetime [#inner]), true)
         }
         Ty::Named(name) if is_enum(plan, name) => (rust_type(ty, paths), false),
         Ty::Option(inner) => {
-            let (inner, borrowed) = argument_type(plan, inner, paths);
+            let (inner, borrowed) = argument_type(plan, inner, paths, lifetime);
             (quote!(::std::option::Option<#inner>), borrowed)
         }
         _ => {
             let owned = rust_type(ty, paths);
-            (quote!(&'p #owned), true)
+            (quote!(&#lifetime #owned), true)
         }
     }
 }

@@ -43,11 +43,23 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     let display_arms = idl_errors.iter().map(|error| {
         let ident = names::ident(&error.rust);
         let full = format!("{interface}.{}", error.wire);
-        if error_fields(plan, error, paths).is_empty() {
-            quote!(Error::#ident => f.write_str(#full),)
-        } else {
-            quote!(Error::#ident { .. } => ::std::write!(f, "{}: {:?}", #full, self),)
+        let Shape::Struct(fields) = &plan.types[error.params].shape else {
+            return TokenStream::new();
+        };
+        if fields.is_empty() {
+            return quote!(Error::#ident => f.write_str(#full),);
         }
+        // `name { field: value, ... }` with the wire names of the fields.
+        let shown: Vec<String> = fields
+            .iter()
+            .map(|field| format!("{}: {{:?}}", field.wire))
+            .collect();
+        let format = format!("{full} {{{{ {} }}}}", shown.join(", "));
+        let idents: Vec<_> = fields
+            .iter()
+            .map(|field| names::ident(&field.rust))
+            .collect();
+        quote!(Error::#ident { #(#idents),* } => ::std::write!(f, #format, #(#idents),*),)
     });
 
     // Client side: an error reply becomes its typed variant; parameters
@@ -72,6 +84,21 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
         }
     });
 
+    let from_remote_arms: Vec<TokenStream> = from_remote_arms.collect();
+    let from_remote = if from_remote_arms.is_empty() {
+        quote!(Error::Remote {
+            name: remote.name,
+            parameters: remote.parameters
+        })
+    } else {
+        quote! {
+            match remote.name.as_str() {
+                #(#from_remote_arms)*
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            }
+        }
+    };
+
     // Server side: every variant becomes an error reply.
     let to_reply_arms = idl_errors.iter().map(|error| {
         let ident = names::ident(&error.rust);
@@ -86,10 +113,12 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     });
 
     let doc = format!(" The errors of `{interface}`, and the ways a call can fail besides.");
+    let allow_idl = &paths.allow_idl;
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
         #[non_exhaustive]
+        #allow_idl
         pub enum Error {
             #(#variants)*
             /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
@@ -130,6 +159,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             Transport(#rt::RuntimeError),
         }
 
+        #allow_idl
         impl ::std::fmt::Display for Error {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
@@ -157,6 +187,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             }
         }
 
+        #allow_idl
         impl ::std::convert::From<#rt::RuntimeError> for Error {
             fn from(error: #rt::RuntimeError) -> Self {
                 match error {
@@ -170,15 +201,13 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
                         #rt::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
                         other => Error::Transport(#rt::RuntimeError::Service(other)),
                     },
-                    #rt::RuntimeError::Remote(remote) => match remote.name.as_str() {
-                        #(#from_remote_arms)*
-                        _ => Error::Remote { name: remote.name, parameters: remote.parameters },
-                    },
+                    #rt::RuntimeError::Remote(remote) => #from_remote,
                     other => Error::Transport(other),
                 }
             }
         }
 
+        #allow_idl
         impl ::std::convert::From<Error> for #rt::MethodError {
             fn from(error: Error) -> Self {
                 match error {

@@ -89,6 +89,11 @@ pub(crate) struct Paths {
     pub(crate) set: TokenStream,
     pub(crate) derives: Vec<TokenStream>,
     pub(crate) attributes: Vec<TokenStream>,
+    /// Lints that code shaped by the IDL trips through no fault of the
+    /// user: names like `foo` bound as locals, methods with many
+    /// parameters, error enums as large as the IDL's error fields. Put on
+    /// every item that the IDL shapes this way.
+    pub(crate) allow_idl: TokenStream,
 }
 
 impl Paths {
@@ -133,6 +138,12 @@ impl Paths {
                 .map(|d| path("derive", d))
                 .collect::<Result<_, _>>()?,
             attributes,
+            allow_idl: quote!(#[allow(
+                clippy::disallowed_names,
+                clippy::too_many_arguments,
+                clippy::result_large_err,
+                clippy::large_enum_variant
+            )]),
         })
     }
 }

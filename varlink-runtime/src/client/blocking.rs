@@ -184,8 +184,10 @@ impl Connection {
         self.send(method, parameters, CallFlags::MORE)?;
         self.flush()?;
         Ok(ReplyIter {
-            conn: self,
-            done: false,
+            pending: PendingReplies {
+                conn: self,
+                done: false,
+            },
             _reply: PhantomData,
         })
     }
@@ -305,34 +307,56 @@ impl Connection {
 }
 
 /// The replies of a blocking `more` call.
+///
+/// `E` is the error type of the items: the runtime's [`Error`], or, after
+/// [`ReplyIter::err_into`], any type that converts from it.
 #[derive(Debug)]
-pub struct ReplyIter<'a, R> {
-    conn: &'a mut Connection,
-    done: bool,
-    _reply: PhantomData<fn() -> R>,
+pub struct ReplyIter<'a, R, E = Error> {
+    pending: PendingReplies<'a>,
+    _reply: PhantomData<fn() -> (R, E)>,
 }
 
-impl<R: DeserializeOwned> Iterator for ReplyIter<'_, R> {
-    type Item = Result<R, Error>;
+/// The state of a `more` call; dropping it early skips the rest of the
+/// replies. Apart from [`ReplyIter`] so that the iterator has no `Drop` and
+/// can change its error type by moving this out.
+#[derive(Debug)]
+struct PendingReplies<'a> {
+    conn: &'a mut Connection,
+    done: bool,
+}
+
+impl<'a, R, E> ReplyIter<'a, R, E> {
+    /// The same iterator, with errors converted into `E2`.
+    pub fn err_into<E2: From<E>>(self) -> ReplyIter<'a, R, E2> {
+        ReplyIter {
+            pending: self.pending,
+            _reply: PhantomData,
+        }
+    }
+}
+
+impl<R: DeserializeOwned, E: From<Error>> Iterator for ReplyIter<'_, R, E> {
+    type Item = Result<R, E>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
+        let pending = &mut self.pending;
+        if pending.done {
             return None;
         }
-        Some(match self.conn.receive::<R>() {
+        Some(match pending.conn.receive::<R>() {
             Ok(reply) => {
-                self.done = !reply.continues;
+                pending.done = !reply.continues;
                 Ok(reply.parameters)
             }
             Err(e) => {
                 // A timeout already gave up on the call.
-                self.done = true;
-                Err(e)
+                pending.done = true;
+                Err(e.into())
             }
         })
     }
 }
 
-impl<R> Drop for ReplyIter<'_, R> {
+impl Drop for PendingReplies<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.conn.core.abandon_front();

@@ -168,12 +168,7 @@ impl Connection {
         self.check_idle()?;
         self.send(method, parameters, CallFlags::MORE)?;
         self.flush().await?;
-        Ok(ReplyStream {
-            conn: self,
-            done: false,
-            sleep: None,
-            _reply: PhantomData,
-        })
+        Ok(ReplyStream::new(self))
     }
 
     /// Calls `method` with `oneway`: the service sends no reply, not even
@@ -326,56 +321,89 @@ impl Connection {
 
 /// The replies of a `more` call. Implements [`futures_core::Stream`]; the
 /// inherent [`ReplyStream::next`] needs no extra crate.
-pub struct ReplyStream<'a, R> {
+///
+/// `E` is the error type of the items: the runtime's [`Error`], or, after
+/// [`ReplyStream::err_into`], any type that converts from it (generated
+/// clients use their interface's error enum).
+pub struct ReplyStream<'a, R, E = Error> {
+    pending: PendingReplies<'a>,
+    _reply: PhantomData<fn() -> (R, E)>,
+}
+
+/// The state of a `more` call; dropping it early skips the rest of the
+/// replies. Kept apart from [`ReplyStream`] so that the stream itself has
+/// no `Drop` and can change its error type by moving this out.
+struct PendingReplies<'a> {
     conn: &'a mut Connection,
     done: bool,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-    _reply: PhantomData<fn() -> R>,
 }
 
-impl<R: DeserializeOwned> ReplyStream<'_, R> {
+impl<'a, R, E> ReplyStream<'a, R, E> {
+    fn new(conn: &'a mut Connection) -> Self {
+        ReplyStream {
+            pending: PendingReplies {
+                conn,
+                done: false,
+                sleep: None,
+            },
+            _reply: PhantomData,
+        }
+    }
+
+    /// The same stream, with errors converted into `E2`.
+    pub fn err_into<E2: From<E>>(self) -> ReplyStream<'a, R, E2> {
+        ReplyStream {
+            pending: self.pending,
+            _reply: PhantomData,
+        }
+    }
+}
+
+impl<R: DeserializeOwned, E: From<Error>> ReplyStream<'_, R, E> {
     /// The next reply; `None` after the last one.
-    pub async fn next(&mut self) -> Option<Result<R, Error>> {
+    pub async fn next(&mut self) -> Option<Result<R, E>> {
         poll_fn(|cx| self.poll_reply(cx)).await
     }
 
-    fn poll_reply(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<R, Error>>> {
-        if self.done {
+    fn poll_reply(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<R, E>>> {
+        let pending = &mut self.pending;
+        if pending.done {
             return Poll::Ready(None);
         }
-        if let Some(t) = self.conn.timeout {
-            let sleep = self
+        if let Some(t) = pending.conn.timeout {
+            let sleep = pending
                 .sleep
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
             if sleep.as_mut().poll(cx).is_ready() {
-                self.done = true;
-                self.conn.core.abandon_front();
-                return Poll::Ready(Some(Err(Error::Timeout(t))));
+                pending.done = true;
+                pending.conn.core.abandon_front();
+                return Poll::Ready(Some(Err(Error::Timeout(t).into())));
             }
         }
-        let r = ready!(self.conn.poll_receive::<R>(cx));
-        self.sleep = None;
+        let r = ready!(pending.conn.poll_receive::<R>(cx));
+        pending.sleep = None;
         Poll::Ready(Some(match r {
             Ok(reply) => {
-                self.done = !reply.continues;
+                pending.done = !reply.continues;
                 Ok(reply.parameters)
             }
             Err(e) => {
-                self.done = true;
-                Err(e)
+                pending.done = true;
+                Err(e.into())
             }
         }))
     }
 }
 
-impl<R: DeserializeOwned> futures_core::Stream for ReplyStream<'_, R> {
-    type Item = Result<R, Error>;
+impl<R: DeserializeOwned, E: From<Error>> futures_core::Stream for ReplyStream<'_, R, E> {
+    type Item = Result<R, E>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_reply(cx)
     }
 }
 
-impl<R> Drop for ReplyStream<'_, R> {
+impl Drop for PendingReplies<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.conn.core.abandon_front();
@@ -383,10 +411,10 @@ impl<R> Drop for ReplyStream<'_, R> {
     }
 }
 
-impl<R> std::fmt::Debug for ReplyStream<'_, R> {
+impl<R, E> std::fmt::Debug for ReplyStream<'_, R, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReplyStream")
-            .field("done", &self.done)
+            .field("done", &self.pending.done)
             .finish_non_exhaustive()
     }
 }
