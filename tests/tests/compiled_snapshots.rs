@@ -1,8 +1,6 @@
 //! Every snapshot under `snapshots/` compiles with warnings denied (and
 //! passes clippy, which CI runs over all targets).
 #![deny(warnings)]
-// Nothing in this test binary uses the generated items.
-#![allow(dead_code)]
 
 include!("../snapshots/all.rs");
 

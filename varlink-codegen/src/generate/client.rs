@@ -38,7 +38,7 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
         ),
     };
     let client = names::ident(name);
-    let allow_idl = &paths.allow_idl;
+    let allow = &paths.allow;
     let doc = format!(" A client of `{interface}`: one method per varlink method.{flavor_doc}");
     let methods = plan
         .methods
@@ -47,11 +47,12 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
+        #allow
         pub struct #client {
             connection: #connection,
         }
 
-        #allow_idl
+        #allow
         impl #client {
             /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
             /// `tcp:host:port` or `exec:/path/to/program`).

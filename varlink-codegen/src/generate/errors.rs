@@ -113,12 +113,12 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     });
 
     let doc = format!(" The errors of `{interface}`, and the ways a call can fail besides.");
-    let allow_idl = &paths.allow_idl;
+    let allow = &paths.allow;
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
         #[non_exhaustive]
-        #allow_idl
+        #allow
         pub enum Error {
             #(#variants)*
             /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
@@ -159,7 +159,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             Transport(#rt::RuntimeError),
         }
 
-        #allow_idl
+        #allow
         impl ::std::fmt::Display for Error {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
@@ -187,7 +187,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             }
         }
 
-        #allow_idl
+        #allow
         impl ::std::convert::From<#rt::RuntimeError> for Error {
             fn from(error: #rt::RuntimeError) -> Self {
                 match error {
@@ -207,7 +207,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             }
         }
 
-        #allow_idl
+        #allow
         impl ::std::convert::From<Error> for #rt::MethodError {
             fn from(error: Error) -> Self {
                 match error {

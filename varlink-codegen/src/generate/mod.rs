@@ -51,10 +51,13 @@ pub fn generate(
         .server
         .then(|| server::server(&plan, &paths, settings.default_method_bodies));
     let name = plan.interface.name.text;
+    let allow = &paths.allow;
     Ok(quote! {
         /// The name of this interface.
+        #allow
         pub const INTERFACE_NAME: &str = #name;
         /// The interface definition, as served by `GetInterfaceDescription`.
+        #allow
         pub const INTERFACE_DESCRIPTION: &str = #source;
         #types
         #error
@@ -89,11 +92,12 @@ pub(crate) struct Paths {
     pub(crate) set: TokenStream,
     pub(crate) derives: Vec<TokenStream>,
     pub(crate) attributes: Vec<TokenStream>,
-    /// Lints that code shaped by the IDL trips through no fault of the
-    /// user: names like `foo` bound as locals, methods with many
-    /// parameters, error enums as large as the IDL's error fields. Put on
-    /// every item that the IDL shapes this way.
-    pub(crate) allow_idl: TokenStream,
+    /// Lints generated code must not raise in the user's crate, on every
+    /// item: unused items (a binary uses part of the API), `pub` items in
+    /// a private module, and what the IDL shapes: names like `foo` bound as
+    /// locals or as variants, methods with many parameters, large error
+    /// enums.
+    pub(crate) allow: TokenStream,
 }
 
 impl Paths {
@@ -138,8 +142,11 @@ impl Paths {
                 .map(|d| path("derive", d))
                 .collect::<Result<_, _>>()?,
             attributes,
-            allow_idl: quote!(#[allow(
+            allow: quote!(#[allow(
+                dead_code,
+                unreachable_pub,
                 clippy::disallowed_names,
+                clippy::enum_variant_names,
                 clippy::too_many_arguments,
                 clippy::result_large_err,
                 clippy::large_enum_variant

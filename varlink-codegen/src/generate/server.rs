@@ -15,7 +15,7 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
     let interface = plan.interface.name.text;
     let service_trait = names::ident(&plan.names.service_trait);
     let adapter = names::ident(&plan.names.server_adapter);
-    let allow_idl = &paths.allow_idl;
+    let allow = &paths.allow;
     let trait_methods = plan
         .methods
         .iter()
@@ -38,17 +38,19 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
     );
     quote! {
         #trait_doc
-        #allow_idl
+        #allow
         pub trait #service_trait: ::std::marker::Send + ::std::marker::Sync + 'static {
             #(#trait_methods)*
         }
 
         #[doc = #adapter_doc]
         #[derive(Debug)]
+        #allow
         pub struct #adapter<T> {
             implementation: T,
         }
 
+        #allow
         impl<T: #service_trait> #adapter<T> {
             /// Wraps an implementation.
             pub fn new(implementation: T) -> Self {

@@ -31,6 +31,7 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
     let serde_crate = &paths.serde_crate;
     let extra_derives = &paths.derives;
     let extra_attrs = &paths.attributes;
+    let allow = &paths.allow;
     match &item.shape {
         Shape::Struct(fields) => {
             let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
@@ -52,6 +53,7 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
                 #[derive(#serde::Serialize, #serde::Deserialize #(, #extra_derives)*)]
                 #[serde(crate = #serde_crate)]
                 #deny
+                #allow
                 #(#[#extra_attrs])*
                 pub struct #name {
                     #(#fields)*
@@ -79,6 +81,7 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
                 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
                 #[derive(#serde::Serialize, #serde::Deserialize #(, #extra_derives)*)]
                 #[serde(crate = #serde_crate)]
+                #allow
                 #(#[#extra_attrs])*
                 pub enum #name {
                     #(#variants)*

@@ -142,9 +142,7 @@ impl<'a> Lexer<'a> {
             byte if byte.is_ascii_alphanumeric() || byte == b'_' => {
                 let mut end = start + 1;
                 while let Some(&byte) = bytes.get(end) {
-                    let continues = byte.is_ascii_alphanumeric()
-                        || byte == b'_'
-                        || byte == b'.'
+                    let continues = WORD_BYTE[usize::from(byte)]
                         || (byte == b'-' && bytes.get(end + 1) != Some(&b'>'));
                     if !continues {
                         break;
@@ -165,9 +163,7 @@ impl<'a> Lexer<'a> {
     fn comment(&mut self, newlines: usize) {
         let start = self.pos;
         let rest = &self.src[start..];
-        let len = rest
-            .find(['\n', '\r', '\u{2028}', '\u{2029}'])
-            .unwrap_or(rest.len());
+        let len = find_line_end(rest.as_bytes());
         self.pos = start + len;
         let body = &rest[1..len];
         let text = body.strip_prefix(' ').unwrap_or(body).trim_end();
@@ -180,6 +176,60 @@ impl<'a> Lexer<'a> {
             own_line: newlines > 0 || self.at_start,
         });
     }
+}
+
+/// Bytes that continue a word; `-` is handled apart (it does, except
+/// before `>`). A table lookup is one load where the chain of comparisons
+/// was several branches per byte.
+static WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        byte += 1;
+    }
+    table
+};
+
+/// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
+/// `bytes`, or its length.
+///
+/// Comments are most of the text of a documented interface, so this is the
+/// lexer's hottest loop. It looks at eight bytes at a time for the three
+/// bytes a line end can start with (`\n`, `\r`, and 0xE2, the lead byte of
+/// U+2028 and U+2029); `str::find` with a set of chars decodes every char.
+fn find_line_end(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if has_byte(word, b'\n') || has_byte(word, b'\r') || has_byte(word, 0xE2) {
+            break;
+        }
+        offset += 8;
+    }
+    bytes[offset..]
+        .iter()
+        .enumerate()
+        .find(|&(i, &byte)| match byte {
+            b'\n' | b'\r' => true,
+            0xE2 => matches!(bytes[offset + i..], [_, 0x80, 0xA8 | 0xA9, ..]),
+            _ => false,
+        })
+        .map_or(bytes.len(), |(i, _)| offset + i)
+}
+
+/// Whether any of the eight bytes of `word` equals `byte` (the classic
+/// "has zero byte" bit trick applied to `word ^ byte * 0x0101..`).
+#[inline]
+fn has_byte(word: u64, byte: u8) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
 }
 
 fn is_line_separator(ch: char) -> bool {

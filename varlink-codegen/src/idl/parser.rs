@@ -150,6 +150,10 @@ impl<'a> Parser<'a> {
     /// Takes every comment seen since the last node as the leading comments
     /// of the next one.
     fn leading_comments(&mut self) -> Vec<Comment<'a>> {
+        // Most nodes have no comments: skip building an empty `Drain`.
+        if self.lexer.comments.is_empty() {
+            return Vec::new();
+        }
         let mut comments: Vec<Comment<'a>> = self
             .lexer
             .comments
@@ -217,7 +221,13 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("`type`, `method` or `error`"));
         }
         self.bump();
-        let name = self.name(&format!("a name after `{kind_word}`"))?;
+        // A static message per keyword: `format!` on every member cost an
+        // allocation for a text that is only read on error.
+        let name = self.name(match kind_word {
+            "type" => "a name after `type`",
+            "method" => "a name after `method`",
+            _ => "a name after `error`",
+        })?;
         let kind = match kind_word {
             "type" => {
                 let open = self.tok.span;
