@@ -1,0 +1,3 @@
+varlink_macros::varlink_interface!("fixtures/no.such.interface.varlink");
+
+fn main() {}

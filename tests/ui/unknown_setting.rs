@@ -1,0 +1,3 @@
+varlink_macros::varlink_interface!("fixtures/org.example.hostile.varlink", servers = false);
+
+fn main() {}
