@@ -47,13 +47,6 @@ struct Parser<'a> {
     /// Where the last consumed token ended.
     prev_end: usize,
     depth: usize,
-    /// The fields of the structures being parsed, innermost last. A list is
-    /// built here and moved into a `Vec` of exactly its length when it is
-    /// closed: growing each list's own `Vec` by doubling reallocated and
-    /// copied its (large) fields once or twice per list, and left slack.
-    field_stack: Vec<Field<'a>>,
-    /// The same for the values of enumerations.
-    variant_stack: Vec<Variant<'a>>,
 }
 
 /// What a parenthesised list turned out to be.
@@ -71,8 +64,6 @@ impl<'a> Parser<'a> {
             tok,
             prev_end: 0,
             depth: 0,
-            field_stack: Vec::new(),
-            variant_stack: Vec::new(),
         }
     }
 
@@ -305,15 +296,12 @@ impl<'a> Parser<'a> {
         mut comments: Vec<Comment<'a>>,
         mut name: Name<'a>,
     ) -> PResult<Struct<'a>> {
-        // Nested structures push and take their fields above `base` before
-        // this list goes on, so the stack's top is always this list's last
-        // field. After an error the stack is left as it is: parsing stops.
-        let base = self.field_stack.len();
+        let mut fields: Vec<Field<'a>> = Vec::new();
         loop {
             self.expect(TokenKind::Colon, "`:`")
                 .map_err(|d| note(d, MIXED_LIST))?;
             let ty = self.ty()?;
-            self.field_stack.push(Field {
+            fields.push(Field {
                 comments,
                 trailing_comment: None,
                 name,
@@ -323,19 +311,19 @@ impl<'a> Parser<'a> {
                 break;
             }
             let trailing = self.trailing_comment();
-            if let Some(previous) = self.field_stack.last_mut() {
+            if let Some(previous) = fields.last_mut() {
                 previous.trailing_comment = trailing;
             }
             comments = self.leading_comments();
             name = self.name("a field name")?;
         }
-        let trailing = self.trailing_comment();
-        if let Some(last) = self.field_stack.last_mut() {
-            last.trailing_comment = trailing;
-        }
-        let (end_comments, span) = self.close_list(open);
+        let (end_comments, span) = self.close_list(open, |trailing| {
+            if let Some(last) = fields.last_mut() {
+                last.trailing_comment = trailing;
+            }
+        });
         Ok(Struct {
-            fields: self.field_stack.drain(base..).collect(),
+            fields,
             end_comments,
             span,
         })
@@ -347,11 +335,9 @@ impl<'a> Parser<'a> {
         mut comments: Vec<Comment<'a>>,
         mut name: Name<'a>,
     ) -> PResult<Enum<'a>> {
-        // Values do not nest, but a structure around this enumeration may
-        // have its own values on the stack: take only ours.
-        let base = self.variant_stack.len();
+        let mut variants: Vec<Variant<'a>> = Vec::new();
         loop {
-            self.variant_stack.push(Variant {
+            variants.push(Variant {
                 comments,
                 trailing_comment: None,
                 name,
@@ -360,19 +346,19 @@ impl<'a> Parser<'a> {
                 break;
             }
             let trailing = self.trailing_comment();
-            if let Some(previous) = self.variant_stack.last_mut() {
+            if let Some(previous) = variants.last_mut() {
                 previous.trailing_comment = trailing;
             }
             comments = self.leading_comments();
             name = self.name("an enum value")?;
         }
-        let trailing = self.trailing_comment();
-        if let Some(last) = self.variant_stack.last_mut() {
-            last.trailing_comment = trailing;
-        }
-        let (end_comments, span) = self.close_list(open);
+        let (end_comments, span) = self.close_list(open, |trailing| {
+            if let Some(last) = variants.last_mut() {
+                last.trailing_comment = trailing;
+            }
+        });
         Ok(Enum {
-            variants: self.variant_stack.drain(base..).collect(),
+            variants,
             end_comments,
             span,
         })
@@ -398,10 +384,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Consumes the `)` the lookahead holds (after the caller took a
-    /// comment that trails the last item); returns the remaining comments
-    /// and the span of the whole list.
-    fn close_list(&mut self, open: Span) -> (Vec<Comment<'a>>, Span) {
+    /// Consumes the `)` the lookahead holds, handing a comment that trails
+    /// the last item to `set_trailing`; returns the remaining comments and
+    /// the span of the whole list.
+    fn close_list(
+        &mut self,
+        open: Span,
+        set_trailing: impl FnOnce(Option<Comment<'a>>),
+    ) -> (Vec<Comment<'a>>, Span) {
+        set_trailing(self.trailing_comment());
         let end_comments = self.leading_comments();
         let close = self.bump();
         (end_comments, open.to(close.span))
