@@ -127,3 +127,82 @@ fn help_is_there_for_each_command() {
     }
     assert!(text(&run(&["fmt", "--help"]).stdout).contains("--write"));
 }
+
+#[test]
+fn generate_prints_writes_files_and_directories() {
+    let dir = scratch("generate");
+    let ping = write(
+        &dir,
+        "ping.varlink",
+        "interface org.example.ping\nmethod Ping(ping: string) -> (pong: string)\n",
+    );
+    let other = write(
+        &dir,
+        "other.varlink",
+        "interface org.example.other\ntype T ()\n",
+    );
+
+    let out = run(&["generate", &ping]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(varlink_codegen::generate::GENERATED_HEADER),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pub struct PingClient"));
+    assert!(stdout.contains("pub trait Ping"));
+
+    let out = run(&[
+        "generate",
+        &ping,
+        "--no-server",
+        "--no-blocking-client",
+        "-o",
+        &format!("{}/one.rs", dir.display()),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let one = std::fs::read_to_string(dir.join("one.rs")).expect("one.rs");
+    assert!(
+        one.contains("pub struct PingClient")
+            && !one.contains("pub trait Ping")
+            && !one.contains("BlockingClient")
+    );
+
+    let out_dir = dir.join("out");
+    let out = run(&[
+        "generate",
+        &ping,
+        &other,
+        "-o",
+        &out_dir.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        out_dir.join("org.example.ping.rs").exists()
+            && out_dir.join("org.example.other.rs").exists()
+    );
+
+    let out = run(&["generate", &ping, &other]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("several files need `-o DIR`"));
+}
+
+#[test]
+fn generate_reports_rust_name_collisions_with_the_idl_location() {
+    let dir = scratch("generate-collision");
+    let file = write(
+        &dir,
+        "x.varlink",
+        "interface a.b\ntype T (fooBar: int, foo_bar: int)\n",
+    );
+    let out = run(&["generate", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "{file}:2:22: error: two field names both become `foo_bar` in Rust"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}

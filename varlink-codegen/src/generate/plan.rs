@@ -57,6 +57,25 @@ impl Ty {
         }
     }
 
+    /// Whether a set stands inside an array or map, where the serde
+    /// adapter for sets cannot reach it.
+    fn has_nested_set(&self) -> bool {
+        fn inside_collection(ty: &Ty) -> bool {
+            match ty {
+                Ty::Set => true,
+                Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) | Ty::Boxed(inner) => {
+                    inside_collection(inner)
+                }
+                _ => false,
+            }
+        }
+        match self {
+            Ty::Vec(inner) | Ty::Map(inner) => inside_collection(inner),
+            Ty::Option(inner) => inner.has_nested_set(),
+            _ => false,
+        }
+    }
+
     /// The named types this one contains without an indirection that may be
     /// empty (a `Vec` or map): the edges along which a cycle needs a `Box`.
     fn direct_names<'t>(&'t self, out: &mut Vec<&'t str>) {
@@ -447,6 +466,16 @@ impl<'a> Builder<'a> {
             }
             seen.insert(rust_field.clone(), field.name.span);
             let ty = self.ty(&field.ty, rust, field.name.text);
+            if ty.has_nested_set() {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "a set of strings inside an array or map is not supported by the code generator",
+                        field.ty.span,
+                    )
+                    .with_label("`[string]()` nested here")
+                    .with_note("sets are generated for fields of type `[string]()` and `?[string]()`; a nested set would not keep its wire form"),
+                );
+            }
             planned.push(Field {
                 wire: field.name.text,
                 rust: rust_field,
@@ -712,6 +741,10 @@ mod tests {
         .expect("valid");
         let plan = Plan::new(&interface).expect("plan");
         assert_eq!(plan.errors[0].rust, "ResolverInterfaceNotFound");
+        assert_eq!(
+            errors("interface a.b\ntype T (ok: ?[string](), bad: [][string]())\n"),
+            ["a set of strings inside an array or map is not supported by the code generator"]
+        );
         let messages = errors("interface a.b\nmethod FooBar() -> ()\nmethod FOOBar() -> ()\n");
         assert!(
             messages.contains(&"two method names both become `foo_bar` in Rust".to_owned()),

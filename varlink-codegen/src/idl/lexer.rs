@@ -73,44 +73,54 @@ impl<'a> Lexer<'a> {
         // context, and whether any was seen since the last token.
         let mut newlines = 0usize;
         let mut newline_before = false;
+        // A local position: `self.pos` is only written back when this
+        // returns or hands over to `comment`, so the loops keep it in a
+        // register.
+        let mut pos = self.pos;
         loop {
-            let Some(&byte) = bytes.get(self.pos) else {
-                return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
+            pos = skip_blanks(bytes, pos);
+            let Some(&byte) = bytes.get(pos) else {
+                self.pos = pos;
+                return self.token(TokenKind::Eof, pos, pos, newline_before);
             };
             match byte {
-                b' ' | b'\t' => self.pos += 1,
                 b'\n' => {
                     newlines += 1;
                     newline_before = true;
-                    self.pos += 1;
+                    pos += 1;
                 }
                 b'\r' => {
                     newlines += 1;
                     newline_before = true;
-                    self.pos += 1;
-                    if bytes.get(self.pos) == Some(&b'\n') {
-                        self.pos += 1;
+                    pos += 1;
+                    if bytes.get(pos) == Some(&b'\n') {
+                        pos += 1;
                     }
                 }
                 b'#' => {
+                    self.pos = pos;
                     self.comment(newlines);
+                    pos = self.pos;
                     newlines = 0;
                 }
                 0x80.. => {
-                    let Some(ch) = self.src[self.pos..].chars().next() else {
-                        return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
+                    let Some(ch) = self.src[pos..].chars().next() else {
+                        self.pos = pos;
+                        return self.token(TokenKind::Eof, pos, pos, newline_before);
                     };
                     if is_line_separator(ch) {
                         newlines += 1;
                         newline_before = true;
                     } else if !is_unicode_space(ch) {
-                        let start = self.pos;
-                        self.pos += ch.len_utf8();
-                        return self.token(TokenKind::Invalid, start, self.pos, newline_before);
+                        self.pos = pos + ch.len_utf8();
+                        return self.token(TokenKind::Invalid, pos, self.pos, newline_before);
                     }
-                    self.pos += ch.len_utf8();
+                    pos += ch.len_utf8();
                 }
-                _ => return self.lex_token(newline_before),
+                _ => {
+                    self.pos = pos;
+                    return self.lex_token(newline_before);
+                }
             }
         }
     }
@@ -140,17 +150,8 @@ impl<'a> Lexer<'a> {
                 return self.token(TokenKind::Arrow, start, self.pos, newline_before);
             }
             byte if byte.is_ascii_alphanumeric() || byte == b'_' => {
-                let mut end = start + 1;
-                while let Some(&byte) = bytes.get(end) {
-                    let continues = WORD_BYTE[usize::from(byte)]
-                        || (byte == b'-' && bytes.get(end + 1) != Some(&b'>'));
-                    if !continues {
-                        break;
-                    }
-                    end += 1;
-                }
-                self.pos = end;
-                return self.token(TokenKind::Word, start, end, newline_before);
+                self.pos = word_end(bytes, start + 1);
+                return self.token(TokenKind::Word, start, self.pos, newline_before);
             }
             _ => TokenKind::Invalid,
         };
@@ -175,6 +176,35 @@ impl<'a> Lexer<'a> {
             },
             own_line: newlines > 0 || self.at_start,
         });
+    }
+}
+
+/// The first position at or after `pos` that is not a space or a tab.
+#[inline]
+fn skip_blanks(bytes: &[u8], pos: usize) -> usize {
+    let rest = bytes.get(pos..).unwrap_or_default();
+    pos + rest
+        .iter()
+        .take_while(|&&byte| byte == b' ' || byte == b'\t')
+        .count()
+}
+
+/// Where the word that continues at `pos` ends. Iterating the slice, rather
+/// than indexing it, keeps bounds checks out of the per-byte loop.
+#[inline]
+fn word_end(bytes: &[u8], mut pos: usize) -> usize {
+    loop {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        pos += rest
+            .iter()
+            .take_while(|&&byte| WORD_BYTE[usize::from(byte)])
+            .count();
+        // `-` continues a word too, except where it starts `->`.
+        match bytes.get(pos..pos + 2) {
+            Some([b'-', next]) if *next != b'>' => pos += 1,
+            None if bytes.get(pos) == Some(&b'-') => pos += 1,
+            _ => return pos,
+        }
     }
 }
 
@@ -205,31 +235,38 @@ fn find_line_end(bytes: &[u8]) -> usize {
     for chunk in &mut chunks {
         let mut word = [0; 8];
         word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        if has_byte(word, b'\n') || has_byte(word, b'\r') || has_byte(word, 0xE2) {
-            break;
+        if may_hold_line_end(u64::from_le_bytes(word)) {
+            if let Some(i) = line_end_at(bytes, offset, offset + 8) {
+                return i;
+            }
         }
         offset += 8;
     }
-    bytes[offset..]
-        .iter()
-        .enumerate()
-        .find(|&(i, &byte)| match byte {
-            b'\n' | b'\r' => true,
-            0xE2 => matches!(bytes[offset + i..], [_, 0x80, 0xA8 | 0xA9, ..]),
-            _ => false,
-        })
-        .map_or(bytes.len(), |(i, _)| offset + i)
+    line_end_at(bytes, offset, bytes.len()).unwrap_or(bytes.len())
 }
 
-/// Whether any of the eight bytes of `word` equals `byte` (the classic
-/// "has zero byte" bit trick applied to `word ^ byte * 0x0101..`).
+/// Whether one of the eight bytes of `word` is below 0x0E (which covers
+/// `\n` and `\r`) or not ASCII (which covers the lead byte of U+2028 and
+/// U+2029). One subtraction and two masks per eight bytes; a hit is then
+/// checked byte by byte. Tabs and non-ASCII text in comments give false
+/// hits, which only cost that check.
 #[inline]
-fn has_byte(word: u64, byte: u8) -> bool {
+fn may_hold_line_end(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let x = word ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS != 0
+    // A byte below 0x0E borrows and sets its high bit in the difference; no
+    // byte does otherwise, unless it is at least 0x8E, which `| word`
+    // flags anyway.
+    (word.wrapping_sub(ONES * 0x0E) | word) & HIGHS != 0
+}
+
+/// The first line end in `bytes[from..to]`, as an offset into `bytes`.
+fn line_end_at(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
+    (from..to).find(|&i| match bytes[i] {
+        b'\n' | b'\r' => true,
+        0xE2 => matches!(bytes[i..], [_, 0x80, 0xA8 | 0xA9, ..]),
+        _ => false,
+    })
 }
 
 fn is_line_separator(ch: char) -> bool {

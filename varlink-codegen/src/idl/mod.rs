@@ -2,7 +2,7 @@
 //! to canonical text.
 //!
 //! Each stage is public on its own: [`parse_syntax`] (lexer and parser),
-//! [`validate`], and [`format`]. [`parse`] runs the first two, which is what
+//! [`validate`], and [`format()`]. [`parse`] runs the first two, which is what
 //! almost every caller wants.
 //!
 //! ```
