@@ -106,7 +106,11 @@ impl Interface for CertificationInterface {
         self.inner.description()
     }
 
-    fn dispatch<'a>(&'a self, call: &'a MethodCall, ctx: &'a mut CallContext) -> DispatchFuture<'a> {
+    fn dispatch<'a>(
+        &'a self,
+        call: &'a MethodCall,
+        ctx: &'a mut CallContext,
+    ) -> DispatchFuture<'a> {
         Box::pin(REQUEST.scope(request_of(call), self.inner.dispatch(call, ctx)))
     }
 }
@@ -153,7 +157,8 @@ fn normalize(value: &Value) -> Value {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            x == y || (x.as_f64().is_some() && x.as_f64() == y.as_f64() && (x.is_f64() || y.is_f64()))
+            x == y
+                || (x.as_f64().is_some() && x.as_f64() == y.as_f64() && (x.is_f64() || y.is_f64()))
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
@@ -359,11 +364,17 @@ impl Certification for CertificationService {
         let mut clients = self.clients();
         self.expire(&mut clients);
         clients.next.insert(client_id.clone(), "Test01");
-        clients.started.push_back((Instant::now(), client_id.clone()));
+        clients
+            .started
+            .push_back((Instant::now(), client_id.clone()));
         Ok(StartReply { client_id })
     }
 
-    async fn test01(&self, _context: &mut CallContext, client_id: String) -> Result<Test01Reply, Error> {
+    async fn test01(
+        &self,
+        _context: &mut CallContext,
+        client_id: String,
+    ) -> Result<Test01Reply, Error> {
         self.advance(&client_id, "Test01", Some("Test02"))?;
         self.check_call(&client_id, "Test01", json!({ "client_id": client_id }))?;
         Ok(Test01Reply { bool: true })
@@ -376,7 +387,11 @@ impl Certification for CertificationService {
         _bool: bool,
     ) -> Result<Test02Reply, Error> {
         self.advance(&client_id, "Test02", Some("Test03"))?;
-        self.check_call(&client_id, "Test02", json!({ "client_id": client_id, "bool": true }))?;
+        self.check_call(
+            &client_id,
+            "Test02",
+            json!({ "client_id": client_id, "bool": true }),
+        )?;
         Ok(Test02Reply { int: 1 })
     }
 
@@ -387,7 +402,11 @@ impl Certification for CertificationService {
         _int: i64,
     ) -> Result<Test03Reply, Error> {
         self.advance(&client_id, "Test03", Some("Test04"))?;
-        self.check_call(&client_id, "Test03", json!({ "client_id": client_id, "int": 1 }))?;
+        self.check_call(
+            &client_id,
+            "Test03",
+            json!({ "client_id": client_id, "int": 1 }),
+        )?;
         Ok(Test03Reply { float: 1.0 })
     }
 
@@ -398,7 +417,11 @@ impl Certification for CertificationService {
         _float: f64,
     ) -> Result<Test04Reply, Error> {
         self.advance(&client_id, "Test04", Some("Test05"))?;
-        self.check_call(&client_id, "Test04", json!({ "client_id": client_id, "float": 1.0 }))?;
+        self.check_call(
+            &client_id,
+            "Test04",
+            json!({ "client_id": client_id, "float": 1.0 }),
+        )?;
         Ok(Test04Reply {
             string: "ping".into(),
         })
@@ -411,7 +434,11 @@ impl Certification for CertificationService {
         _string: String,
     ) -> Result<Test05Reply, Error> {
         self.advance(&client_id, "Test05", Some("Test06"))?;
-        self.check_call(&client_id, "Test05", json!({ "client_id": client_id, "string": "ping" }))?;
+        self.check_call(
+            &client_id,
+            "Test05",
+            json!({ "client_id": client_id, "string": "ping" }),
+        )?;
         Ok(Test05Reply {
             bool: false,
             int: 2,
@@ -486,7 +513,9 @@ impl Certification for CertificationService {
             "Test08",
             json!({ "client_id": client_id, "map": {"foo": "Foo", "bar": "Bar"} }),
         )?;
-        Ok(Test08Reply { set: three_strings() })
+        Ok(Test08Reply {
+            set: three_strings(),
+        })
     }
 
     async fn test09(
