@@ -449,3 +449,53 @@ async fn connections_beyond_the_limit_are_closed() {
     .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn connections_beyond_the_per_user_limit_are_closed() {
+    let (mut service, _) = test_service();
+    service.set_max_connections_per_uid(2);
+    let server = serve(&service, &abstract_address()).await;
+    let echo = json!({"method": "org.example.test.Echo"});
+    let mut first = Raw::connect(&server.address).await;
+    let mut second = Raw::connect(&server.address).await;
+    assert_eq!(first.call(echo.clone()).await, json!({}));
+    assert_eq!(second.call(echo.clone()).await, json!({}));
+    // Every connection of a test comes from the same user.
+    let mut third = Raw::connect(&server.address).await;
+    third.send(&frame(&[echo.clone()])).await;
+    assert_eq!(third.recv().await, None);
+    assert_eq!(first.call(echo.clone()).await, json!({}));
+    drop(second);
+    within(async {
+        loop {
+            let mut again = Raw::connect(&server.address).await;
+            again.send(&frame(&[echo.clone()])).await;
+            if again.recv().await.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    let (mut service, _) = test_service();
+    service.set_idle_timeout(Some(std::time::Duration::from_millis(300)));
+    let server = serve(&service, &abstract_address()).await;
+    let echo = json!({"method": "org.example.test.Echo"});
+    let mut idle = Raw::connect(&server.address).await;
+    let mut busy = Raw::connect(&server.address).await;
+    assert_eq!(idle.call(echo.clone()).await, json!({}));
+    // A connection that keeps calling stays open well past the timeout.
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(busy.call(echo.clone()).await, json!({}));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The idle one was closed by the server meanwhile.
+    assert_eq!(idle.recv().await, None);
+    server.stop().await;
+}

@@ -22,6 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -87,6 +88,9 @@ struct Conn {
     /// A malformed or oversized message was read: the calls before it are
     /// still answered, then the connection closes with this reason.
     poisoned: Option<String>,
+    /// With an idle timeout: its length and the timer, pushed back on every
+    /// bit of progress.
+    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
 }
 
 pub(crate) async fn run(
@@ -117,7 +121,12 @@ pub(crate) async fn run(
         }),
         stopping: false,
         poisoned: None,
+        idle: None,
     };
+    conn.idle = conn
+        .service
+        .idle_timeout
+        .map(|timeout| (timeout, Box::pin(tokio::time::sleep(timeout))));
     match poll_fn(|cx| conn.poll(cx)).await {
         Close::Normal(why) => tracing::debug!("connection closed: {why}"),
         Close::Error(why) => tracing::warn!("connection closed: {why}"),
@@ -169,6 +178,18 @@ impl Conn {
         progress |= self.drive_handlers(cx)?;
         progress |= self.read(cx)?;
         progress |= self.write(cx)?;
+        if let Some((timeout, timer)) = &mut self.idle {
+            if progress {
+                timer.as_mut().reset(tokio::time::Instant::now() + *timeout);
+            }
+            let idle = self.queue.is_empty()
+                && self.running.is_none()
+                && self.out.is_empty()
+                && matches!(self.upgrade, UpgradeState::None);
+            if idle && timer.as_mut().poll(cx).is_ready() {
+                return Err(Close::Normal("idle timeout"));
+            }
+        }
         if self.read_closed
             && self.queue.is_empty()
             && self.running.is_none()

@@ -11,6 +11,7 @@ mod context;
 mod listener;
 mod method;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub(crate) struct ServiceInner {
     pub(crate) interfaces: Vec<Arc<dyn Interface>>,
     pub(crate) max_message_size: usize,
     pub(crate) max_connections: usize,
+    pub(crate) max_connections_per_uid: usize,
+    pub(crate) idle_timeout: Option<std::time::Duration>,
 }
 
 impl ServiceInner {
@@ -82,6 +85,10 @@ impl ServiceInner {
 
 /// The default limit of concurrent connections, as in sd-varlink.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// The default limit of concurrent connections from one user id, as in
+/// sd-varlink: one local user cannot take every connection slot.
+pub const DEFAULT_MAX_CONNECTIONS_PER_UID: usize = 1024;
 
 impl Service {
     /// A service with the identity `org.varlink.service.GetInfo` reports.
@@ -100,6 +107,8 @@ impl Service {
                 interfaces: Vec::new(),
                 max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
                 max_connections: DEFAULT_MAX_CONNECTIONS,
+                max_connections_per_uid: DEFAULT_MAX_CONNECTIONS_PER_UID,
+                idle_timeout: None,
             }),
         }
     }
@@ -137,6 +146,24 @@ impl Service {
         self
     }
 
+    /// Sets the maximum number of concurrent connections from one user id
+    /// (default 1024), judged by the peer credentials of UNIX sockets;
+    /// connections beyond it are closed at once. TCP peers have no user id
+    /// and count only against [`Self::set_max_connections`].
+    pub fn set_max_connections_per_uid(&mut self, connections: usize) -> &mut Self {
+        Arc::make_mut(&mut self.inner).max_connections_per_uid = connections;
+        self
+    }
+
+    /// Closes connections that have no call in progress, nothing to write
+    /// and receive nothing for `timeout` (default: none, so that clients may
+    /// keep a connection open between calls; the per-user limit bounds what
+    /// idle connections can cost).
+    pub fn set_idle_timeout(&mut self, timeout: Option<std::time::Duration>) -> &mut Self {
+        Arc::make_mut(&mut self.inner).idle_timeout = timeout;
+        self
+    }
+
     /// Binds `address` and serves it until an error occurs.
     pub async fn listen(&self, address: &Address) -> Result<(), Error> {
         self.serve(Listener::bind(address).await?).await
@@ -160,26 +187,41 @@ impl Service {
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), Error> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut tasks = JoinSet::new();
+        // Each task returns the uid it was counted under.
+        let mut tasks: JoinSet<Option<u32>> = JoinSet::new();
+        let mut per_uid: HashMap<u32, usize> = HashMap::new();
         let mut accepting = true;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                Some(res) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Err(e) = res {
-                        tracing::error!("connection task failed: {e}");
-                    }
-                }
+                Some(res) = tasks.join_next(), if !tasks.is_empty() => match res {
+                    Ok(uid) => release_uid(&mut per_uid, uid),
+                    // A connection task only fails by a bug; its slot leaks
+                    // rather than being freed twice.
+                    Err(e) => tracing::error!("connection task failed: {e}"),
+                },
                 accepted = listener.accept(), if accepting => match accepted {
                     Ok(Some((stream, peer))) => {
                         if tasks.len() >= self.inner.max_connections {
                             tracing::warn!("connection limit reached; closing new connection");
                             continue;
                         }
+                        let uid = peer.as_ref().map(|p| p.uid);
+                        if let Some(uid) = uid {
+                            let count = per_uid.entry(uid).or_default();
+                            if *count >= self.inner.max_connections_per_uid {
+                                tracing::warn!(uid, "per-user connection limit reached; closing new connection");
+                                continue;
+                            }
+                            *count += 1;
+                        }
                         let span = tracing::info_span!("varlink_connection", peer = ?peer);
                         let run = connection::run(self.inner.clone(), stream, peer, stop_rx.clone());
-                        tasks.spawn(run.instrument(span));
+                        tasks.spawn(async move {
+                            run.instrument(span).await;
+                            uid
+                        });
                     }
                     Ok(None) => accepting = false,
                     Err(e) => {
@@ -208,6 +250,17 @@ impl Service {
         connection::run(self.inner.clone(), Box::new(stream), peer, stop_rx)
             .instrument(span)
             .await;
+    }
+}
+
+/// Frees the per-user slot of a closed connection.
+fn release_uid(per_uid: &mut HashMap<u32, usize>, uid: Option<u32>) {
+    let Some(uid) = uid else { return };
+    if let Some(count) = per_uid.get_mut(&uid) {
+        *count -= 1;
+        if *count == 0 {
+            per_uid.remove(&uid);
+        }
     }
 }
 
