@@ -462,14 +462,14 @@ async fn connections_beyond_the_per_user_limit_are_closed() {
     assert_eq!(second.call(echo.clone()).await, json!({}));
     // Every connection of a test comes from the same user.
     let mut third = Raw::connect(&server.address).await;
-    third.send(&frame(&[echo.clone()])).await;
+    third.send(&frame(std::slice::from_ref(&echo))).await;
     assert_eq!(third.recv().await, None);
     assert_eq!(first.call(echo.clone()).await, json!({}));
     drop(second);
     within(async {
         loop {
             let mut again = Raw::connect(&server.address).await;
-            again.send(&frame(&[echo.clone()])).await;
+            again.send(&frame(std::slice::from_ref(&echo))).await;
             if again.recv().await.is_some() {
                 break;
             }
