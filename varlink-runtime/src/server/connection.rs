@@ -236,7 +236,8 @@ impl Conn {
                 call.method.into_owned(),
                 call.parameters.map(ToOwned::to_owned),
                 call.flags,
-            );
+            )
+            .with_flags_present(call.flags_present);
             self.barrier = call.flags().upgrade;
             self.queue.push_back(call);
             progress = true;

@@ -16,6 +16,7 @@ pub struct MethodCall {
     method: String,
     parameters: Option<Box<RawValue>>,
     flags: CallFlags,
+    flags_present: CallFlags,
 }
 
 impl MethodCall {
@@ -25,7 +26,23 @@ impl MethodCall {
             method,
             parameters,
             flags,
+            flags_present: flags,
         }
+    }
+
+    /// Records which flag members the message carried, whatever their
+    /// value (see [`Self::flags_present`]).
+    pub fn with_flags_present(mut self, present: CallFlags) -> Self {
+        self.flags_present = present;
+        self
+    }
+
+    /// Which flag members the call message carried, whatever their value:
+    /// `{"more": false}` has `more` present but not set in [`Self::flags`].
+    /// Most services need only the flags; strict ones (the certification
+    /// server) refuse members that should have been left out.
+    pub fn flags_present(&self) -> CallFlags {
+        self.flags_present
     }
 
     /// The fully-qualified method name: `org.example.ftl.Jump`.

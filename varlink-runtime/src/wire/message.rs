@@ -66,6 +66,10 @@ pub struct Call<'a> {
     pub parameters: Option<&'a RawValue>,
     /// `more`, `oneway`, `upgrade`.
     pub flags: CallFlags,
+    /// Which flag members the message carried, whatever their value: a
+    /// `"more": false` is not set in `flags` but is present here. Strict
+    /// peers such as the certification server tell the two apart.
+    pub flags_present: CallFlags,
     /// Vendor extension members (names containing a `.`), raw.
     pub extensions: Vec<(Cow<'a, str>, &'a RawValue)>,
 }
@@ -103,6 +107,7 @@ impl<'a> Call<'a> {
             method: Cow::Borrowed(method),
             parameters,
             flags,
+            flags_present: flags,
             extensions: Vec::new(),
         }
     }
@@ -318,6 +323,11 @@ impl<'de> Deserialize<'de> for Call<'de> {
                     method,
                     parameters: parameters.flatten(),
                     flags,
+                    flags_present: CallFlags {
+                        more: seen_more,
+                        oneway: seen_oneway,
+                        upgrade: seen_upgrade,
+                    },
                     extensions,
                 })
             }
@@ -404,6 +414,20 @@ mod tests {
         assert_eq!(c.method, "a.bC");
         assert!(c.parameters.is_none());
         assert_eq!(c.flags, CallFlags::NONE);
+        assert_eq!(
+            c.flags_present,
+            CallFlags::ONEWAY,
+            "a null flag was still sent"
+        );
+        let c = ok(r#"{"method":"a.b","more":false,"upgrade":false}"#);
+        assert_eq!(c.flags, CallFlags::NONE);
+        let present = CallFlags {
+            more: true,
+            oneway: false,
+            upgrade: true,
+        };
+        assert_eq!(c.flags_present, present);
+        assert_eq!(ok(r#"{"method":"a.b"}"#).flags_present, CallFlags::NONE);
     }
 
     #[test]
