@@ -116,7 +116,7 @@ impl Interface for CertificationInterface {
 }
 
 /// The request as the client sent it, in the shape the reference servers
-/// compare: `method`, `parameters` unless empty, and the flags that are set.
+/// compare: `method`, `parameters` unless empty, and the flag members sent.
 fn request_of(call: &MethodCall) -> Value {
     let mut request = Map::new();
     request.insert("method".into(), call.method().into());
@@ -126,14 +126,16 @@ fn request_of(call: &MethodCall) -> Value {
             request.insert("parameters".into(), parameters);
         }
     }
-    let flags = call.flags();
-    for (set, name) in [
-        (flags.more, "more"),
-        (flags.oneway, "oneway"),
-        (flags.upgrade, "upgrade"),
+    // Every flag member the client sent, with its value: a `"more": false`
+    // the reference wants left out must fail the check.
+    let (flags, present) = (call.flags(), call.flags_present());
+    for (sent, set, name) in [
+        (present.more, flags.more, "more"),
+        (present.oneway, flags.oneway, "oneway"),
+        (present.upgrade, flags.upgrade, "upgrade"),
     ] {
-        if set {
-            request.insert(name.into(), true.into());
+        if sent {
+            request.insert(name.into(), set.into());
         }
     }
     Value::Object(request)

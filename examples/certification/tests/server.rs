@@ -88,6 +88,51 @@ async fn a_flag_the_step_does_not_want_fails_it() {
     assert!(parameters["wants"].get("more").is_none());
 }
 
+/// The reference servers compare the request as sent: a `"more": false`
+/// member that the step does not want fails it, like any extra key.
+#[tokio::test]
+async fn an_explicit_false_flag_fails_the_step() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // The runtime's client never sends a false flag: write the bytes by hand.
+    let service = service();
+    let (mut raw, server_side) = tokio::net::UnixStream::pair().unwrap();
+    let task = tokio::spawn(async move { service.serve_stream(server_side, None).await });
+    let start = format!("{{\"method\":\"{PREFIX}Start\"}}\0");
+    raw.write_all(start.as_bytes()).await.unwrap();
+    let reply = read_message(&mut raw).await;
+    let id = reply["parameters"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let test01 = json!({"method": format!("{PREFIX}Test01"), "parameters": {"client_id": id}, "more": false});
+    let mut bytes = serde_json::to_vec(&test01).unwrap();
+    bytes.push(0);
+    raw.write_all(&bytes).await.unwrap();
+    let reply = read_message(&mut raw).await;
+    assert_eq!(reply["error"], format!("{PREFIX}CertificationError"));
+    assert_eq!(reply["parameters"]["got"]["more"], false);
+    assert!(reply["parameters"]["wants"].get("more").is_none());
+    drop(raw);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+
+    async fn read_message(stream: &mut tokio::net::UnixStream) -> Value {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte))
+                .await
+                .expect("reply in time")
+                .unwrap();
+            assert_eq!(n, 1, "connection closed");
+            if byte[0] == 0 {
+                return serde_json::from_slice(&buf).unwrap();
+            }
+            buf.push(byte[0]);
+        }
+    }
+}
+
 #[tokio::test]
 async fn test10_without_more_fails() {
     let (mut conn, _server) = testing::pair(&service()).unwrap();
