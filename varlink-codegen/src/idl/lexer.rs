@@ -73,54 +73,44 @@ impl<'a> Lexer<'a> {
         // context, and whether any was seen since the last token.
         let mut newlines = 0usize;
         let mut newline_before = false;
-        // A local position: `self.pos` is only written back when this
-        // returns or hands over to `comment`, so the loops keep it in a
-        // register.
-        let mut pos = self.pos;
         loop {
-            pos = skip_blanks(bytes, pos);
-            let Some(&byte) = bytes.get(pos) else {
-                self.pos = pos;
-                return self.token(TokenKind::Eof, pos, pos, newline_before);
+            let Some(&byte) = bytes.get(self.pos) else {
+                return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
             };
             match byte {
+                b' ' | b'\t' => self.pos += 1,
                 b'\n' => {
                     newlines += 1;
                     newline_before = true;
-                    pos += 1;
+                    self.pos += 1;
                 }
                 b'\r' => {
                     newlines += 1;
                     newline_before = true;
-                    pos += 1;
-                    if bytes.get(pos) == Some(&b'\n') {
-                        pos += 1;
+                    self.pos += 1;
+                    if bytes.get(self.pos) == Some(&b'\n') {
+                        self.pos += 1;
                     }
                 }
                 b'#' => {
-                    self.pos = pos;
                     self.comment(newlines);
-                    pos = self.pos;
                     newlines = 0;
                 }
                 0x80.. => {
-                    let Some(ch) = self.src[pos..].chars().next() else {
-                        self.pos = pos;
-                        return self.token(TokenKind::Eof, pos, pos, newline_before);
+                    let Some(ch) = self.src[self.pos..].chars().next() else {
+                        return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
                     };
                     if is_line_separator(ch) {
                         newlines += 1;
                         newline_before = true;
                     } else if !is_unicode_space(ch) {
-                        self.pos = pos + ch.len_utf8();
-                        return self.token(TokenKind::Invalid, pos, self.pos, newline_before);
+                        let start = self.pos;
+                        self.pos += ch.len_utf8();
+                        return self.token(TokenKind::Invalid, start, self.pos, newline_before);
                     }
-                    pos += ch.len_utf8();
+                    self.pos += ch.len_utf8();
                 }
-                _ => {
-                    self.pos = pos;
-                    return self.lex_token(newline_before);
-                }
+                _ => return self.lex_token(newline_before),
             }
         }
     }
@@ -150,8 +140,17 @@ impl<'a> Lexer<'a> {
                 return self.token(TokenKind::Arrow, start, self.pos, newline_before);
             }
             byte if byte.is_ascii_alphanumeric() || byte == b'_' => {
-                self.pos = word_end(bytes, start + 1);
-                return self.token(TokenKind::Word, start, self.pos, newline_before);
+                let mut end = start + 1;
+                while let Some(&byte) = bytes.get(end) {
+                    let continues = WORD_BYTE[usize::from(byte)]
+                        || (byte == b'-' && bytes.get(end + 1) != Some(&b'>'));
+                    if !continues {
+                        break;
+                    }
+                    end += 1;
+                }
+                self.pos = end;
+                return self.token(TokenKind::Word, start, end, newline_before);
             }
             _ => TokenKind::Invalid,
         };
@@ -176,35 +175,6 @@ impl<'a> Lexer<'a> {
             },
             own_line: newlines > 0 || self.at_start,
         });
-    }
-}
-
-/// The first position at or after `pos` that is not a space or a tab.
-#[inline]
-fn skip_blanks(bytes: &[u8], pos: usize) -> usize {
-    let rest = bytes.get(pos..).unwrap_or_default();
-    pos + rest
-        .iter()
-        .take_while(|&&byte| byte == b' ' || byte == b'\t')
-        .count()
-}
-
-/// Where the word that continues at `pos` ends. Iterating the slice, rather
-/// than indexing it, keeps bounds checks out of the per-byte loop.
-#[inline]
-fn word_end(bytes: &[u8], mut pos: usize) -> usize {
-    loop {
-        let rest = bytes.get(pos..).unwrap_or_default();
-        pos += rest
-            .iter()
-            .take_while(|&&byte| WORD_BYTE[usize::from(byte)])
-            .count();
-        // `-` continues a word too, except where it starts `->`.
-        match bytes.get(pos..pos + 2) {
-            Some([b'-', next]) if *next != b'>' => pos += 1,
-            None if bytes.get(pos) == Some(&b'-') => pos += 1,
-            _ => return pos,
-        }
     }
 }
 
@@ -337,6 +307,24 @@ mod tests {
                 ("after blank", true, true)
             ]
         );
+    }
+
+    #[test]
+    fn line_ends_are_found_past_false_hits_at_every_offset() {
+        // Tabs and non-ASCII text make the eight-byte test hit without a
+        // line end; the end must still be found wherever it falls.
+        for pad in 0..20 {
+            for end in ["\n", "\r", "\u{2028}", "\u{2029}", ""] {
+                let body = format!("{}\té\u{2027}x{}", "a".repeat(pad), "b".repeat(pad % 9));
+                let text = format!("{body}{end}rest");
+                let expected = if end.is_empty() {
+                    text.len()
+                } else {
+                    body.len()
+                };
+                assert_eq!(find_line_end(text.as_bytes()), expected, "{text:?}");
+            }
+        }
     }
 
     #[test]
