@@ -89,7 +89,7 @@ fn client_method(
     let rt = &paths.private;
     let serde = &paths.serde;
     let serde_crate = &paths.serde_crate;
-    let full = format!("{}.{}", plan.interface.name.text, method.wire);
+    let full = plan.full_name(method.wire);
     let reply = names::ident(&plan.types[method.reply].rust);
     let fn_name = names::ident(&method.rust);
     let [_, more, oneway, upgrade] =

@@ -42,7 +42,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
 
     let display_arms = idl_errors.iter().map(|error| {
         let ident = names::ident(&error.rust);
-        let full = format!("{interface}.{}", error.wire);
+        let full = plan.full_name(error.wire);
         let Shape::Struct(fields) = &plan.types[error.params].shape else {
             return TokenStream::new();
         };
@@ -66,7 +66,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     // that do not match the IDL keep the reply as `Remote`, losing nothing.
     let from_remote_arms = idl_errors.iter().map(|error| {
         let ident = names::ident(&error.rust);
-        let full = format!("{interface}.{}", error.wire);
+        let full = plan.full_name(error.wire);
         let params = names::ident(&plan.types[error.params].rust);
         let fields: Vec<_> = error_fields(plan, error, paths).into_iter().map(|(ident, _, _)| ident).collect();
         if fields.is_empty() {
@@ -102,7 +102,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     // Server side: every variant becomes an error reply.
     let to_reply_arms = idl_errors.iter().map(|error| {
         let ident = names::ident(&error.rust);
-        let full = format!("{interface}.{}", error.wire);
+        let full = plan.full_name(error.wire);
         let params = names::ident(&plan.types[error.params].rust);
         let fields: Vec<_> = error_fields(plan, error, paths).into_iter().map(|(ident, _, _)| ident).collect();
         if fields.is_empty() {

@@ -379,6 +379,13 @@ impl<'a> Plan<'a> {
     }
 }
 
+impl Plan<'_> {
+    /// The fully-qualified wire name of a member: `interface.Member`.
+    pub(crate) fn full_name(&self, member: &str) -> String {
+        format!("{}.{member}", self.interface.name.text)
+    }
+}
+
 /// Whether `member` is one of the `org.varlink.service` errors declared by
 /// that interface itself: it maps onto the built-in variant.
 fn is_service_error(interface: &Interface<'_>, member: &ast::Member<'_>) -> bool {

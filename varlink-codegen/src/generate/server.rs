@@ -102,7 +102,7 @@ fn trait_method(
     default_bodies: bool,
 ) -> TokenStream {
     let rt = &paths.private;
-    let full = format!("{}.{}", plan.interface.name.text, method.wire);
+    let full = plan.full_name(method.wire);
     let fn_name = names::ident(&method.rust);
     let reply = names::ident(&plan.types[method.reply].rust);
     let Shape::Struct(fields) = &plan.types[method.params].shape else {
