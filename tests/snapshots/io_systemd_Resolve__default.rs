@@ -122,7 +122,6 @@ pub struct ResourceRecord {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -169,7 +168,6 @@ pub struct ResolveHostnameReply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,

@@ -243,7 +243,6 @@ pub struct TypeFooAnonBaz {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -326,7 +325,6 @@ pub struct FooReplyA {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,

@@ -56,7 +56,6 @@ pub struct State {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -95,7 +94,6 @@ pub struct PingReply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -134,7 +132,6 @@ pub struct TestMoreReply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,

@@ -208,7 +208,6 @@ pub struct MyTypeNullableArrayStruct {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -245,7 +244,6 @@ pub struct StartReply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -284,7 +282,6 @@ pub struct Test01Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -324,7 +321,6 @@ pub struct Test02Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -364,7 +360,6 @@ pub struct Test03Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -404,7 +399,6 @@ pub struct Test04Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -447,7 +441,6 @@ pub struct Test05Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -512,7 +505,6 @@ pub struct Test06ReplyStruct {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -574,7 +566,6 @@ pub struct Test07Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -615,7 +606,6 @@ pub struct Test08Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -656,7 +646,6 @@ pub struct Test09Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -696,7 +685,6 @@ pub struct Test10Reply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -734,7 +722,6 @@ pub struct Test11Reply {}
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,

@@ -29,7 +29,6 @@ pub const INTERFACE_DESCRIPTION: &str = "# Interface to resolve reverse-domain i
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,
@@ -70,7 +69,6 @@ pub struct GetInfoReply {
     ::varlink_runtime::__private::serde::Deserialize
 )]
 #[serde(crate = "::varlink_runtime::__private::serde")]
-#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     unreachable_pub,

@@ -299,6 +299,23 @@ async fn bad_parameters_get_invalid_parameter_naming_the_field() {
             other => panic!("{method} {parameters}: expected InvalidParameter, got {other:?}"),
         }
     }
+    // Unknown fields are refused inside nested types too, though the same
+    // types ignore them in replies.
+    let mut echo = json!({
+        "type": serde_json::to_value(sample_type(1)).expect("json"),
+        "nested": serde_json::to_value(sample_nested()).expect("json"),
+        "string": {"text": "s"},
+        "option": {},
+    });
+    echo["nested"]["map"]["one"]["surprise"] = json!(true);
+    let error = raw
+        .call::<_, serde_json::Value>("org.example.hostile.Echo", &echo)
+        .await
+        .expect_err("nested unknown field");
+    match Error::from(error) {
+        Error::InvalidParameter { parameter } => assert_eq!(parameter, "nested.map.one.surprise"),
+        other => panic!("expected InvalidParameter, got {other:?}"),
+    }
     // Absent, null and {} parameters are the same, and the connection stayed usable.
     for parameters in [json!(null), json!({})] {
         raw.call::<_, serde_json::Value>("org.example.hostile.Unary", &parameters)

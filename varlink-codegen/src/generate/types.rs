@@ -41,18 +41,16 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
             if item.default {
                 derives.push(quote!(Default));
             }
-            // A server receives parameters: it refuses fields the interface
-            // does not declare (UAPI.20 "Unknown Fields"). Everything a
-            // client receives ignores them, so services can grow.
-            let deny =
-                matches!(item.role, Role::Params(_)).then(|| quote!(#[serde(deny_unknown_fields)]));
+            // No `deny_unknown_fields`: a server refuses unknown fields at
+            // every depth when it parses a call (`MethodCall::parse_parameters`,
+            // UAPI.20 "Unknown Fields"), while the same types decoded by a
+            // client ignore them, so that services can grow.
             let fields = fields.iter().map(|field| struct_field(field, paths));
             quote! {
                 #doc
                 #[derive(#(#derives),*)]
                 #[derive(#serde::Serialize, #serde::Deserialize #(, #extra_derives)*)]
                 #[serde(crate = #serde_crate)]
-                #deny
                 #allow
                 #(#[#extra_attrs])*
                 pub struct #name {

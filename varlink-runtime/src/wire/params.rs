@@ -54,10 +54,20 @@ pub fn deserialize_parameters<T: DeserializeOwned>(
 /// A mismatch becomes `org.varlink.service.InvalidParameter` naming the
 /// offending field as a dotted path (`config.speed`, `list[2].name`): the
 /// unknown field for unknown fields, the missing field for missing ones.
+///
+/// Unknown fields are refused at every depth (UAPI.20 "Unknown Fields"),
+/// also inside types that clients decode leniently: the same generated
+/// type may be a parameter here and part of a reply elsewhere, so the
+/// strictness lives in this function rather than in the type.
 pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T, ServiceError> {
     let text = raw.map_or("{}", RawValue::get);
     let mut de = serde_json::Deserializer::from_str(text);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let mut unknown: Option<String> = None;
+    let mut note_unknown = |path: serde_ignored::Path<'_>| {
+        unknown.get_or_insert_with(|| ignored_path(&path));
+    };
+    let strict = serde_ignored::Deserializer::new(&mut de, &mut note_unknown);
+    let result: Result<T, _> = serde_path_to_error::deserialize(strict);
     let value = result.map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
@@ -65,10 +75,34 @@ pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T
             parameter: offending_field(&path, &inner.to_string()),
         }
     })?;
+    if let Some(parameter) = unknown {
+        return Err(ServiceError::InvalidParameter { parameter });
+    }
     de.end().map_err(|_| ServiceError::InvalidParameter {
         parameter: String::new(),
     })?;
     Ok(value)
+}
+
+/// The dotted path of an ignored field, in the form of
+/// [`offending_field`]: `config.extra`, `list[1].extra`.
+fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
+        Path::Map { parent, key } => {
+            let parent = ignored_path(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
 }
 
 /// Names the field of a serde error: serde reports unknown and missing
@@ -132,6 +166,40 @@ mod tests {
         assert_eq!(
             field(r#"{"name":"x","list":[{"speed":1},{"sped":2}]}"#),
             "list[1].sped"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_every_depth() {
+        // Lenient types, as a client would decode them.
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            id: i64,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Lenient {
+            item: Option<Item>,
+            items: Vec<Item>,
+        }
+        let parse = |json: &str| {
+            let raw = RawValue::from_string(json.into()).unwrap();
+            parse_parameters::<Lenient>(Some(&raw))
+        };
+        let named = |json: &str| match parse(json) {
+            Err(ServiceError::InvalidParameter { parameter }) => parameter,
+            other => panic!("{json}: {other:?}"),
+        };
+        assert!(parse(r#"{"item":{"id":1},"items":[]}"#).is_ok());
+        assert_eq!(named(r#"{"items":[],"extra":1}"#), "extra");
+        assert_eq!(
+            named(r#"{"item":{"id":1,"extra":true},"items":[]}"#),
+            "item.extra"
+        );
+        assert_eq!(
+            named(r#"{"items":[{"id":1},{"id":2,"x":{}}]}"#),
+            "items[1].x"
         );
     }
 
