@@ -80,7 +80,26 @@ impl Hostile for Impl {
         Ok(StreamReply { index: count - 1 })
     }
 
-    async fn unary(&self, _context: &mut CallContext) -> Result<UnaryReply, Error> {
+    async fn unary(&self, context: &mut CallContext) -> Result<UnaryReply, Error> {
+        if context.upgrade() {
+            // Leave varlink: echo one line in upper case on the raw stream.
+            use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+            let stream = context
+                .upgrade_connection(&UnaryReply {})
+                .await
+                .map_err(Error::Transport)?;
+            let mut stream = BufReader::new(stream);
+            let mut line = std::string::String::new();
+            stream
+                .read_line(&mut line)
+                .await
+                .map_err(|e| Error::Transport(e.into()))?;
+            stream
+                .get_mut()
+                .write_all(line.to_uppercase().as_bytes())
+                .await
+                .map_err(|e| Error::Transport(e.into()))?;
+        }
         Ok(UnaryReply {})
     }
 
@@ -214,6 +233,26 @@ async fn every_method_round_trips() {
     // `oneway`: no reply, and the next call gets its own reply.
     client.fail_oneway("Bad").await.expect("oneway");
     client.unary().await.expect("after oneway");
+}
+
+#[tokio::test]
+async fn upgrade_hands_over_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = serve(service(), "upgrade").await;
+    let mut client = HostileClient::connect(address.as_str())
+        .await
+        .expect("connect");
+    let (UnaryReply {}, mut stream) = client.unary_upgrade().await.expect("upgrade");
+    stream.write_all(b"raw bytes\n").await.expect("write");
+    let mut echoed = vec![0; 10];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_exact(&mut echoed),
+    )
+    .await
+    .expect("in time")
+    .expect("read");
+    assert_eq!(echoed, b"RAW BYTES\n");
 }
 
 #[tokio::test]
