@@ -1,0 +1,224 @@
+//! Code generation beside the peers, in-process: our
+//! `varlink_codegen::generate_file` (parse + validate + tokens +
+//! prettyplease formatting), `varlink_generator` 13 (`generate`: parse +
+//! tokens + `TokenStream::to_string`, unformatted) and `zlink-codegen` 0.8
+//! (`Interface::try_from` + `generate_interface`, without its optional
+//! rustfmt pass). Then, with `--build`, the `cargo build` time (debug) of
+//! the generated podman code, ours beside varlink_generator's, each in a
+//! scratch crate under /tmp whose dependencies are built first, so that
+//! only the generated code is timed.
+//!
+//! `rpc_codegen [--quick] [--build]`; `rpc_run` calls it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn fail(what: &str, e: impl std::fmt::Display) -> ! {
+    eprintln!("rpc_codegen: {what}: {e}");
+    std::process::exit(1);
+}
+
+fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut v: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ours(src: &str) -> Option<String> {
+    varlink_codegen::generate_file(src, &varlink_codegen::generate::Settings::default())
+        .ok()
+        .map(|f| f.code)
+}
+
+fn varlink_generator(src: &str) -> String {
+    let mut out = Vec::new();
+    varlink_generator::generate(&mut src.as_bytes(), &mut out, true)
+        .unwrap_or_else(|e| fail("varlink_generator", e));
+    String::from_utf8(out).unwrap_or_else(|e| fail("varlink_generator", e))
+}
+
+fn zlink(src: &str) -> String {
+    let interface = zlink::idl::Interface::try_from(src).unwrap_or_else(|e| fail("zlink-idl", e));
+    zlink_codegen::generate_interface(&interface).unwrap_or_else(|e| fail("zlink-codegen", e))
+}
+
+fn fmt_ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Times `cargo build` of a scratch crate after a full build and a
+/// `cargo clean -p` of the crate itself.
+fn build_time(dir: &Path, runs: usize) -> Option<Duration> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = |args: &[&str]| {
+        Command::new(&cargo)
+            .args(args)
+            .current_dir(dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_INCREMENTAL", "0")
+            .output()
+            .map(|o| {
+                if !o.status.success() {
+                    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+                }
+                o.status.success()
+            })
+            .unwrap_or(false)
+    };
+    if !run(&["build", "-q"]) {
+        return None;
+    }
+    let mut v = Vec::new();
+    for _ in 0..runs {
+        if !run(&["clean", "-q", "-p", "scratch"]) {
+            return None;
+        }
+        let t = Instant::now();
+        if !run(&["build", "-q"]) {
+            return None;
+        }
+        v.push(t.elapsed());
+    }
+    v.sort();
+    Some(v[v.len() / 2])
+}
+
+fn scratch(dir: &Path, deps: &str, lib: &str, module: &str) {
+    let _ = std::fs::create_dir_all(dir.join("src"));
+    let manifest = format!(
+        "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\n{deps}\n\n[workspace]\n"
+    );
+    for (path, text) in [
+        ("Cargo.toml", manifest.as_str()),
+        ("src/lib.rs", lib),
+        ("src/podman.rs", module),
+    ] {
+        std::fs::write(dir.join(path), text).unwrap_or_else(|e| fail("write scratch", e));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let build = args.iter().any(|a| a == "--build");
+    let runs = if quick { 3 } else { 5 };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let podman = std::fs::read_to_string(root.join("tests/fixtures/corpus/io.podman.varlink"))
+        .unwrap_or_else(|e| fail("read io.podman.varlink", e));
+    let synthetic = varlink_bench::synthetic_interface(1 << 20);
+
+    println!("Code generation, in-process: median of {runs} runs after one warm-up");
+    println!(
+        "{:<22} {:<40} {:>12} {:>12}",
+        "input", "implementation", "time", "ours x faster"
+    );
+    for (name, src) in [
+        ("io.podman.varlink", podman.as_str()),
+        ("synthetic 1 MiB", synthetic.as_str()),
+    ] {
+        // Our generator refuses inputs whose names collide in Rust (the
+        // synthetic input has `retryFlags` and `retry_flags`); it is timed
+        // all the same, up to the diagnostic.
+        let accepted = ours(src).is_some();
+        let t_ours = median_time(runs, || drop(ours(src)));
+        let t_vg = median_time(runs, || drop(varlink_generator(src)));
+        let t_z = median_time(runs, || drop(zlink(src)));
+        let ours_label = if accepted {
+            "ours (generate_file, formatted)"
+        } else {
+            "ours (REJECTED: Rust name collisions)"
+        };
+        // Where our time goes, stage by stage (podman only: the synthetic
+        // input stops at validation).
+        let settings = varlink_codegen::generate::Settings::default();
+        let stages = varlink_codegen::idl::parse(src).ok().and_then(|i| {
+            let tokens = varlink_codegen::generate::generate(&i, src, &settings).ok()?;
+            Some((i, tokens))
+        });
+        if let Some((interface, tokens)) = &stages {
+            let t_parse = median_time(runs, || drop(varlink_codegen::idl::parse(src)));
+            let t_tokens = median_time(runs, || {
+                drop(varlink_codegen::generate::generate(
+                    interface, src, &settings,
+                ))
+            });
+            let t_fmt = median_time(runs, || {
+                drop(varlink_codegen::generate::to_string(tokens.clone()))
+            });
+            for (label, t) in [
+                ("  ours stage: idl::parse (+validate)", t_parse),
+                ("  ours stage: generate (plan + tokens)", t_tokens),
+                ("  ours stage: to_string (syn + prettyplease)", t_fmt),
+            ] {
+                println!("{:<22} {:<40} {:>12} {:>12}", name, label, fmt_ms(t), "-");
+            }
+        }
+        for (label, t) in [
+            (ours_label, t_ours),
+            ("varlink_generator 13 (unformatted)", t_vg),
+            ("zlink-codegen 0.8 (no rustfmt)", t_z),
+        ] {
+            println!(
+                "{:<22} {:<40} {:>12} {:>12.2}",
+                name,
+                label,
+                fmt_ms(t),
+                t.as_secs_f64() / t_ours.as_secs_f64()
+            );
+        }
+    }
+
+    if !build {
+        return;
+    }
+    let base = std::env::temp_dir().join("varlink-bench-build");
+    let runtime = root
+        .join("varlink-runtime")
+        .canonicalize()
+        .unwrap_or_else(|e| fail("varlink-runtime path", e));
+    let ours_dir = base.join("ours");
+    scratch(
+        &ours_dir,
+        &format!(
+            "varlink-runtime = {{ path = {:?} }}",
+            runtime.display().to_string()
+        ),
+        "#![allow(warnings)]\npub mod podman;\n",
+        &ours(&podman).unwrap_or_else(|| fail("ours", "io.podman.varlink rejected")),
+    );
+    let vg_dir = base.join("varlink_generator");
+    scratch(
+        &vg_dir,
+        "varlink = \"13\"\nserde = \"1\"\nserde_derive = \"1\"\nserde_json = \"1\"",
+        "#![allow(warnings)]\npub mod podman;\n",
+        &varlink_generator(&podman),
+    );
+    let build_runs = if quick { 1 } else { 3 };
+    println!(
+        "\ncargo build (debug, CARGO_INCREMENTAL=0) of the generated io.podman code alone \
+         (dependencies built before), median of {build_runs}"
+    );
+    let t_ours = build_time(&ours_dir, build_runs);
+    let t_vg = build_time(&vg_dir, build_runs);
+    let show = |t: Option<Duration>| {
+        t.map_or("failed".to_owned(), |t| format!("{:.2} s", t.as_secs_f64()))
+    };
+    println!("{:<40} {:>10}", "ours", show(t_ours));
+    println!("{:<40} {:>10}", "varlink_generator 13", show(t_vg));
+    if let (Some(a), Some(b)) = (t_ours, t_vg) {
+        println!(
+            "{:<40} {:>10.2}",
+            "ours / varlink_generator (<= 1 is the target)",
+            a.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+}
