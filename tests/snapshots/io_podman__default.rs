@@ -22724,7 +22724,7 @@ impl PodmanBlockingClient {
     }
 }
 /// Podman Service Interface and API description.  The master version of this document can be found
-/// in the \[API.md\](https://github.com/containers/podman/blob/master/API.md) file in the upstream libpod repository.
+/// in the \[API.md\](<https://github.com/containers/podman/blob/master/API.md>) file in the upstream libpod repository.
 ///
 /// The service side of `io.podman`: implement it, then serve it with [`PodmanServer`].
 ///

@@ -3410,11 +3410,11 @@ impl CertificationBlockingClient {
 /// Start, Test01, Test02, …, Test09, End
 /// The return value of the previous call should be the argument of the next call.
 /// Then you test this client against well known servers like python or rust from
-/// https://github.com/varlink/
+/// <https://github.com/varlink/>
 ///
 /// Next you write a varlink server providing the same service as the well known ones.
 /// Now run your client against it and run well known clients like python or rust
-/// from https://github.com/varlink/ against your server. If all works out, then
+/// from <https://github.com/varlink/> against your server. If all works out, then
 /// your new language bindings should be varlink certified.
 ///
 /// The service side of `org.varlink.certification`: implement it, then serve it with [`CertificationServer`].

@@ -8,6 +8,15 @@ pub mod net;
 pub mod process;
 pub mod python;
 
+/// The generated code of every snapshot under `snapshots/` (see
+/// `tests/snapshots.rs`): compiled here with warnings denied, and
+/// documented by `cargo doc`, which CI runs with rustdoc warnings denied,
+/// so that IDL comments cannot break a user's docs.
+#[deny(warnings)]
+pub mod snapshots {
+    include!("../snapshots/all.rs");
+}
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -4,8 +4,9 @@
 //! blocks as doctests of the user's crate. The text is escaped so that it
 //! shows as written and never breaks `cargo doc` or `cargo test`: brackets
 //! and angle brackets outside code spans are escaped (no intra-doc links,
-//! no HTML tags), fenced blocks are marked `text`, and lines indented like
-//! a Markdown code block lose that indentation.
+//! no HTML tags), bare URLs become autolinks, fenced blocks are marked
+//! `text`, and lines indented like a Markdown code block lose that
+//! indentation.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -48,13 +49,29 @@ fn escape_line(line: &str) -> String {
     };
     let mut out = String::with_capacity(line.len() + 8);
     let mut in_code = false;
-    for ch in line.chars() {
+    let mut rest = line;
+    while let Some(ch) = rest.chars().next() {
+        let at_word_start = !out.ends_with(|c: char| c.is_alphanumeric() || c == '/');
+        if !in_code
+            && at_word_start
+            && (rest.starts_with("https://") || rest.starts_with("http://"))
+        {
+            // A bare URL would be a rustdoc warning: make it an autolink.
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            rest = &rest[url.len()..];
+            continue;
+        }
         match ch {
             '`' => in_code = !in_code,
             '[' | ']' | '<' | '>' | '*' | '_' | '\\' if !in_code => out.push('\\'),
             _ => {}
         }
         out.push(ch);
+        rest = &rest[ch.len_utf8()..];
     }
     out
 }
@@ -75,5 +92,14 @@ mod tests {
         assert_eq!(escape_line("```json"), "```json");
         assert_eq!(escape_line("    let x = 1;"), "let x = 1;");
         assert_eq!(escape_line("  two spaces"), "  two spaces");
+        assert_eq!(
+            escape_line("see https://github.com/varlink/, or `http://x`"),
+            "see <https://github.com/varlink/>, or `http://x`"
+        );
+        assert_eq!(escape_line("http://a.b/c_d."), "<http://a.b/c_d>.");
+        assert_eq!(
+            escape_line("the [A](https://x.y/A.md) file"),
+            r"the \[A\](<https://x.y/A.md>) file"
+        );
     }
 }
