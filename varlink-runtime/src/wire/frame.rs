@@ -12,28 +12,37 @@ use crate::error::Error;
 /// The default maximum message size: 16 MiB, as in sd-varlink.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 * 1024 * 1024;
 
-/// How much free space a read asks for at least.
-const READ_CHUNK: usize = 64 * 1024;
+/// The buffer a connection starts with, and shrinks back to when it is
+/// empty: small, because a server may hold thousands of idle connections.
+const INITIAL_CAPACITY: usize = 4 * 1024;
+/// Free space below which the buffer grows before a read.
+const MIN_FREE: usize = 1024;
 
+/// The read buffer of one connection.
+///
+/// `data` is always initialized up to its length and only grows (by
+/// doubling, zeroed once) or is replaced by a small one when empty. Reads go
+/// into `data[end..]`: the bytes there are stale but initialized, so no read
+/// pays for zeroing and the crate needs no `unsafe` for uninitialized memory.
 #[derive(Debug)]
 pub(crate) struct FrameBuffer {
-    buf: Vec<u8>,
+    data: Vec<u8>,
     /// Start of the first byte not yet handed out as a message.
     start: usize,
+    /// End of the bytes read so far.
+    end: usize,
     /// Bytes before this index (and after `start`) are known to hold no NUL.
     scanned: usize,
-    /// Length of the buffer before the slot of the current read.
-    filled: usize,
     max: usize,
 }
 
 impl FrameBuffer {
     pub(crate) fn new(max: usize) -> Self {
         Self {
-            buf: Vec::new(),
+            data: Vec::new(),
             start: 0,
+            end: 0,
             scanned: 0,
-            filled: 0,
             max,
         }
     }
@@ -44,7 +53,7 @@ impl FrameBuffer {
     /// valid until the next call of a `&mut self` method.
     pub(crate) fn next_frame(&mut self) -> Result<Option<Range<usize>>, Error> {
         let from = self.scanned.max(self.start);
-        match self.buf[from..].iter().position(|&b| b == 0) {
+        match self.data[from..self.end].iter().position(|&b| b == 0) {
             Some(off) => {
                 let end = from + off;
                 let range = self.start..end;
@@ -56,8 +65,8 @@ impl FrameBuffer {
                 Ok(Some(range))
             }
             None => {
-                self.scanned = self.buf.len();
-                if self.buf.len() - self.start > self.max {
+                self.scanned = self.end;
+                if self.end - self.start > self.max {
                     return Err(Error::MessageTooLarge { limit: self.max });
                 }
                 Ok(None)
@@ -67,43 +76,49 @@ impl FrameBuffer {
 
     /// Takes over the buffered bytes of `old`, keeping this one's limit.
     pub(crate) fn adopt(&mut self, old: Self) {
-        self.buf = old.buf;
-        self.start = old.start;
-        self.scanned = old.scanned;
-        self.filled = old.filled;
+        let max = self.max;
+        *self = Self { max, ..old };
     }
 
     pub(crate) fn get(&self, range: Range<usize>) -> &[u8] {
-        &self.buf[range]
+        &self.data[range]
     }
 
     /// Whether bytes are buffered that do not form a complete message yet.
     #[cfg(test)]
     pub(crate) fn has_partial(&self) -> bool {
-        self.start < self.buf.len()
+        self.start < self.end
     }
 
-    /// Makes room for a read: moves the unconsumed bytes to the front and
-    /// returns a zeroed slot to read into. [`Self::commit`] must follow with
-    /// the number of bytes read (0 when the read failed or is pending).
-    ///
-    /// Zeroing the slot costs little next to the read system call and keeps
-    /// the crate free of `unsafe` for uninitialized buffers.
+    /// Makes room for a read and returns the free space to read into.
+    /// [`Self::commit`] must follow with the number of bytes read (0 when
+    /// the read failed or is pending).
     pub(crate) fn read_slot(&mut self) -> &mut [u8] {
-        if self.start > 0 {
-            self.buf.drain(..self.start);
+        if self.start == self.end {
+            // Nothing buffered: start over at the front, and let go of a
+            // buffer that a large message made large.
+            self.start = 0;
+            self.end = 0;
+            self.scanned = 0;
+            if self.data.len() > INITIAL_CAPACITY * 16 {
+                self.data = Vec::new();
+            }
+        } else if self.start > 0 {
+            self.data.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.scanned -= self.start;
             self.start = 0;
         }
-        let len = self.buf.len();
-        self.filled = len;
-        self.buf.resize(len + READ_CHUNK, 0);
-        &mut self.buf[len..]
+        if self.data.len() - self.end < MIN_FREE {
+            let grown = (self.data.len() * 2).max(INITIAL_CAPACITY);
+            self.data.resize(grown, 0);
+        }
+        &mut self.data[self.end..]
     }
 
     /// Keeps `n` bytes of the slot handed out by [`Self::read_slot`].
     pub(crate) fn commit(&mut self, n: usize) {
-        self.buf.truncate(self.filled + n);
+        self.end = (self.end + n).min(self.data.len());
     }
 
     /// Reads once from a blocking reader. Returns the number of bytes read,
@@ -116,19 +131,21 @@ impl FrameBuffer {
 
     #[cfg(test)]
     fn push(&mut self, bytes: &[u8]) {
-        let slot = self.read_slot();
-        slot[..bytes.len()].copy_from_slice(bytes);
-        self.commit(bytes.len());
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let slot = self.read_slot();
+            let n = slot.len().min(rest.len());
+            slot[..n].copy_from_slice(&rest[..n]);
+            self.commit(n);
+            rest = &rest[n..];
+        }
     }
 
     /// Takes every unconsumed byte, for a connection that leaves the varlink
     /// protocol after an `upgrade`.
     pub(crate) fn take_rest(&mut self) -> Vec<u8> {
-        let rest = self.buf.split_off(self.start);
-        self.buf.clear();
-        self.start = 0;
-        self.scanned = 0;
-        self.filled = 0;
+        let rest = self.data[self.start..self.end].to_vec();
+        *self = Self::new(self.max);
         rest
     }
 }
@@ -171,6 +188,21 @@ mod tests {
         let mut fb = FrameBuffer::new(4);
         fb.push(b"12345\0");
         assert!(fb.next_frame().is_err());
+    }
+
+    #[test]
+    fn large_messages_grow_the_buffer_and_empty_ones_shrink_it() {
+        let mut fb = FrameBuffer::new(1 << 20);
+        let big = vec![b'x'; 300 * 1024];
+        fb.push(&big);
+        fb.push(b"\0{}");
+        assert_eq!(fb.next_frame().unwrap().map(|r| r.len()), Some(big.len()));
+        assert_eq!(frames(&mut fb), Vec::<String>::new());
+        assert!(fb.has_partial());
+        fb.push(b"\0");
+        assert_eq!(frames(&mut fb), ["{}"]);
+        fb.read_slot();
+        assert!(fb.data.len() <= INITIAL_CAPACITY, "{}", fb.data.len());
     }
 
     #[test]
