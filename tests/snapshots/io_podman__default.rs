@@ -6243,6 +6243,1429 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetVersionCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ResetCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetInfoCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListContainersCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PsCall<'p> {
+    opts: &'p PsOpts,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainersByStatusCall<'p> {
+    status: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __TopCall<'p> {
+    #[serde(rename = "nameOrID")]
+    name_or_id: &'p str,
+    descriptors: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __HealthCheckRunCall<'p> {
+    #[serde(rename = "nameOrID")]
+    name_or_id: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainerCall<'p> {
+    id: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainersByContextCall<'p> {
+    all: bool,
+    latest: bool,
+    args: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __CreateContainerCall<'p> {
+    create: &'p Create,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InspectContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListContainerProcessesCall<'p> {
+    name: &'p str,
+    opts: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainerLogsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainersLogsCall<'p> {
+    names: &'p [::std::string::String],
+    follow: bool,
+    latest: bool,
+    since: &'p str,
+    tail: i64,
+    timestamps: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListContainerChangesCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ExportContainerCall<'p> {
+    name: &'p str,
+    path: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainerStatsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetContainerStatsWithHistoryCall<'p> {
+    #[serde(rename = "previousStats")]
+    previous_stats: &'p ContainerStats,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StartContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StopContainerCall<'p> {
+    name: &'p str,
+    timeout: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InitContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RestartContainerCall<'p> {
+    name: &'p str,
+    timeout: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __KillContainerCall<'p> {
+    name: &'p str,
+    signal: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PauseContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __UnpauseContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __AttachCall<'p> {
+    name: &'p str,
+    #[serde(rename = "detachKeys")]
+    detach_keys: &'p str,
+    start: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __AttachControlCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetAttachSocketsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __WaitContainerCall<'p> {
+    name: &'p str,
+    interval: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RemoveContainerCall<'p> {
+    name: &'p str,
+    force: bool,
+    #[serde(rename = "removeVolumes")]
+    remove_volumes: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __EvictContainerCall<'p> {
+    name: &'p str,
+    #[serde(rename = "removeVolumes")]
+    remove_volumes: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __DeleteStoppedContainersCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListImagesCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListImagesWithFiltersCall<'p> {
+    filters: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetImageCall<'p> {
+    id: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __BuildImageCall<'p> {
+    build: &'p BuildInfo,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InspectImageCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __HistoryImageCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PushImageCall<'p> {
+    name: &'p str,
+    tag: &'p str,
+    compress: bool,
+    format: &'p str,
+    #[serde(rename = "removeSignatures")]
+    remove_signatures: bool,
+    #[serde(rename = "signBy")]
+    sign_by: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __TagImageCall<'p> {
+    name: &'p str,
+    tagged: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __UntagImageCall<'p> {
+    name: &'p str,
+    tag: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RemoveImageCall<'p> {
+    name: &'p str,
+    force: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RemoveImageWithResponseCall<'p> {
+    name: &'p str,
+    force: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __SearchImagesCall<'p> {
+    query: &'p str,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    limit: ::std::option::Option<i64>,
+    filter: &'p ImageSearchFilter,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __DeleteUnusedImagesCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __CommitCall<'p> {
+    name: &'p str,
+    image_name: &'p str,
+    changes: &'p [::std::string::String],
+    author: &'p str,
+    message: &'p str,
+    pause: bool,
+    #[serde(rename = "manifestType")]
+    manifest_type: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ImportImageCall<'p> {
+    source: &'p str,
+    reference: &'p str,
+    message: &'p str,
+    changes: &'p [::std::string::String],
+    delete: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ExportImageCall<'p> {
+    name: &'p str,
+    destination: &'p str,
+    compress: bool,
+    tags: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PullImageCall<'p> {
+    name: &'p str,
+    creds: &'p AuthConfig,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __CreatePodCall<'p> {
+    create: &'p PodCreate,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListPodsCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetPodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InspectPodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StartPodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StopPodCall<'p> {
+    name: &'p str,
+    timeout: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RestartPodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __KillPodCall<'p> {
+    name: &'p str,
+    signal: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PausePodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __UnpausePodCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __RemovePodCall<'p> {
+    name: &'p str,
+    force: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __TopPodCall<'p> {
+    pod: &'p str,
+    latest: bool,
+    descriptors: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetPodStatsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetPodsByStatusCall<'p> {
+    statuses: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ImageExistsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ImageTreeCall<'p> {
+    name: &'p str,
+    #[serde(rename = "whatRequires")]
+    what_requires: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerExistsCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerCheckpointCall<'p> {
+    name: &'p str,
+    keep: bool,
+    #[serde(rename = "leaveRunning")]
+    leave_running: bool,
+    #[serde(rename = "tcpEstablished")]
+    tcp_established: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerRestoreCall<'p> {
+    name: &'p str,
+    keep: bool,
+    #[serde(rename = "tcpEstablished")]
+    tcp_established: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerRunlabelCall<'p> {
+    runlabel: &'p Runlabel,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ExecContainerCall<'p> {
+    opts: &'p ExecOpts,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListContainerMountsCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __MountContainerCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __UnmountContainerCall<'p> {
+    name: &'p str,
+    force: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ImagesPruneCall<'p> {
+    all: bool,
+    filter: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GenerateKubeCall<'p> {
+    name: &'p str,
+    service: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerConfigCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerArtifactsCall<'p> {
+    name: &'p str,
+    #[serde(rename = "artifactName")]
+    artifact_name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerInspectDataCall<'p> {
+    name: &'p str,
+    size: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ContainerStateDataCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PodStateDataCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __CreateFromCcCall<'p> {
+    r#in: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __SpecCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __SendFileCall<'p> {
+    r#type: &'p str,
+    length: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ReceiveFileCall<'p> {
+    path: &'p str,
+    delete: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __VolumeCreateCall<'p> {
+    options: &'p VolumeCreateOpts,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __VolumeRemoveCall<'p> {
+    options: &'p VolumeRemoveOpts,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetVolumesCall<'p> {
+    args: &'p [::std::string::String],
+    all: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InspectVolumeCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __VolumesPruneCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ImageSaveCall<'p> {
+    options: &'p ImageSaveOptions,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetPodsByContextCall<'p> {
+    all: bool,
+    latest: bool,
+    args: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __LoadImageCall<'p> {
+    name: &'p str,
+    #[serde(rename = "inputFile")]
+    input_file: &'p str,
+    quiet: bool,
+    #[serde(rename = "deleteFile")]
+    delete_file: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetEventsCall<'p> {
+    filter: &'p [::std::string::String],
+    since: &'p str,
+    until: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __DiffCall<'p> {
+    name: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetLayersMapWithImageInfoCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __BuildImageHierarchyMapCall<'p> {
+    name: &'p str,
+}
 /// A client of `io.podman`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -6294,10 +7717,7 @@ impl PodmanClient {
     pub async fn get_version(
         &mut self,
     ) -> ::std::result::Result<GetVersionReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetVersion", &parameters).await?,
         )
@@ -6309,10 +7729,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetVersionReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6323,10 +7740,7 @@ impl PodmanClient {
     }
     /// Calls `io.podman.GetVersion` with `oneway`: the service sends no reply, not even an error.
     pub async fn get_version_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetVersion", &parameters).await?,
         )
@@ -6338,10 +7752,7 @@ impl PodmanClient {
         (GetVersionReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetVersion", &parameters).await?,
         )
@@ -6351,10 +7762,7 @@ impl PodmanClient {
     ///
     /// Calls `io.podman.Reset`.
     pub async fn reset(&mut self) -> ::std::result::Result<ResetReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.Reset", &parameters).await?,
         )
@@ -6366,20 +7774,14 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ResetReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Reset", &parameters).await?.err_into(),
         )
     }
     /// Calls `io.podman.Reset` with `oneway`: the service sends no reply, not even an error.
     pub async fn reset_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Reset", &parameters).await?,
         )
@@ -6391,10 +7793,7 @@ impl PodmanClient {
         (ResetReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Reset", &parameters).await?,
         )
@@ -6404,10 +7803,7 @@ impl PodmanClient {
     ///
     /// Calls `io.podman.GetInfo`.
     pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetInfo", &parameters).await?,
         )
@@ -6419,20 +7815,14 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetInfo", &parameters).await?.err_into(),
         )
     }
     /// Calls `io.podman.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetInfo", &parameters).await?,
         )
@@ -6444,10 +7834,7 @@ impl PodmanClient {
         (GetInfoReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetInfo", &parameters).await?,
         )
@@ -6459,10 +7846,7 @@ impl PodmanClient {
     pub async fn list_containers(
         &mut self,
     ) -> ::std::result::Result<ListContainersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainers", &parameters).await?,
         )
@@ -6474,10 +7858,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListContainersReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6488,10 +7869,7 @@ impl PodmanClient {
     }
     /// Calls `io.podman.ListContainers` with `oneway`: the service sends no reply, not even an error.
     pub async fn list_containers_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListContainers", &parameters).await?,
         )
@@ -6503,22 +7881,14 @@ impl PodmanClient {
         (ListContainersReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListContainers", &parameters).await?,
         )
     }
     /// Calls `io.podman.Ps`.
     pub async fn ps(&mut self, opts: &PsOpts) -> ::std::result::Result<PsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.Ps", &parameters).await?,
         )
@@ -6531,12 +7901,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Ps", &parameters).await?.err_into(),
         )
@@ -6546,12 +7911,7 @@ impl PodmanClient {
         &mut self,
         opts: &PsOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Ps", &parameters).await?,
         )
@@ -6564,12 +7924,7 @@ impl PodmanClient {
         (PsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Ps", &parameters).await?,
         )
@@ -6579,12 +7934,9 @@ impl PodmanClient {
         &mut self,
         status: &[::std::string::String],
     ) -> ::std::result::Result<GetContainersByStatusReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainersByStatus", &parameters).await?,
         )
@@ -6597,12 +7949,9 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetContainersByStatusReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6616,12 +7965,9 @@ impl PodmanClient {
         &mut self,
         status: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6637,12 +7983,9 @@ impl PodmanClient {
         (GetContainersByStatusReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6656,14 +7999,7 @@ impl PodmanClient {
         name_or_id: &str,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<TopReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -6680,14 +8016,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, TopReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -6701,14 +8030,7 @@ impl PodmanClient {
         name_or_id: &str,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -6725,14 +8047,7 @@ impl PodmanClient {
         (TopReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -6748,13 +8063,7 @@ impl PodmanClient {
         &mut self,
         name_or_id: &str,
     ) -> ::std::result::Result<HealthCheckRunReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.HealthCheckRun", &parameters).await?,
         )
@@ -6767,13 +8076,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, HealthCheckRunReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6787,13 +8090,7 @@ impl PodmanClient {
         &mut self,
         name_or_id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.HealthCheckRun", &parameters).await?,
         )
@@ -6806,13 +8103,7 @@ impl PodmanClient {
         (HealthCheckRunReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.HealthCheckRun", &parameters).await?,
         )
@@ -6827,12 +8118,7 @@ impl PodmanClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<GetContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainer", &parameters).await?,
         )
@@ -6845,12 +8131,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6864,12 +8145,7 @@ impl PodmanClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainer", &parameters).await?,
         )
@@ -6882,12 +8158,7 @@ impl PodmanClient {
         (GetContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetContainer", &parameters).await?,
         )
@@ -6903,14 +8174,11 @@ impl PodmanClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<GetContainersByContextReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainersByContext", &parameters).await?,
         )
@@ -6929,14 +8197,11 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6952,14 +8217,11 @@ impl PodmanClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6977,14 +8239,11 @@ impl PodmanClient {
         (GetContainersByContextReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -6999,12 +8258,7 @@ impl PodmanClient {
         &mut self,
         create: &Create,
     ) -> ::std::result::Result<CreateContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreateContainer", &parameters).await?,
         )
@@ -7017,12 +8271,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, CreateContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7036,12 +8285,7 @@ impl PodmanClient {
         &mut self,
         create: &Create,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreateContainer", &parameters).await?,
         )
@@ -7054,12 +8298,7 @@ impl PodmanClient {
         (CreateContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreateContainer", &parameters).await?,
         )
@@ -7073,12 +8312,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectContainer", &parameters).await?,
         )
@@ -7091,12 +8325,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, InspectContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7110,12 +8339,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectContainer", &parameters).await?,
         )
@@ -7128,12 +8352,7 @@ impl PodmanClient {
         (InspectContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7164,13 +8383,10 @@ impl PodmanClient {
         name: &str,
         opts: &[::std::string::String],
     ) -> ::std::result::Result<ListContainerProcessesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerProcesses", &parameters).await?,
         )
@@ -7188,13 +8404,10 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7209,13 +8422,10 @@ impl PodmanClient {
         name: &str,
         opts: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7232,13 +8442,10 @@ impl PodmanClient {
         (ListContainerProcessesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7256,12 +8463,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetContainerLogsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainerLogs", &parameters).await?,
         )
@@ -7274,12 +8476,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetContainerLogsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7293,12 +8490,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainerLogs", &parameters).await?,
         )
@@ -7311,12 +8503,7 @@ impl PodmanClient {
         (GetContainerLogsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7334,17 +8521,7 @@ impl PodmanClient {
         tail: i64,
         timestamps: bool,
     ) -> ::std::result::Result<GetContainersLogsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -7369,17 +8546,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetContainersLogsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -7405,17 +8572,7 @@ impl PodmanClient {
         tail: i64,
         timestamps: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -7443,17 +8600,7 @@ impl PodmanClient {
         (GetContainersLogsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -7476,12 +8623,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ListContainerChangesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerChanges", &parameters).await?,
         )
@@ -7494,12 +8636,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListContainerChangesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7513,12 +8650,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7534,12 +8666,7 @@ impl PodmanClient {
         (ListContainerChangesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7565,13 +8692,10 @@ impl PodmanClient {
         name: &str,
         path: &str,
     ) -> ::std::result::Result<ExportContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ExportContainer", &parameters).await?,
         )
@@ -7585,13 +8709,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ExportContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7606,13 +8727,10 @@ impl PodmanClient {
         name: &str,
         path: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ExportContainer", &parameters).await?,
         )
@@ -7626,13 +8744,10 @@ impl PodmanClient {
         (ExportContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ExportContainer", &parameters).await?,
         )
@@ -7668,12 +8783,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetContainerStatsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainerStats", &parameters).await?,
         )
@@ -7686,12 +8796,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetContainerStatsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7705,12 +8810,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7726,12 +8826,7 @@ impl PodmanClient {
         (GetContainerStatsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7747,13 +8842,9 @@ impl PodmanClient {
         &mut self,
         previous_stats: &ContainerStats,
     ) -> ::std::result::Result<GetContainerStatsWithHistoryReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7773,13 +8864,9 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7793,13 +8880,9 @@ impl PodmanClient {
         &mut self,
         previous_stats: &ContainerStats,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7815,13 +8898,9 @@ impl PodmanClient {
         (GetContainerStatsWithHistoryReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7838,12 +8917,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<StartContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StartContainer", &parameters).await?,
         )
@@ -7856,12 +8930,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, StartContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7875,12 +8944,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StartContainer", &parameters).await?,
         )
@@ -7893,12 +8957,7 @@ impl PodmanClient {
         (StartContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StartContainer", &parameters).await?,
         )
@@ -7921,13 +8980,10 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<StopContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StopContainer", &parameters).await?,
         )
@@ -7941,13 +8997,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, StopContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -7962,13 +9015,10 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StopContainer", &parameters).await?,
         )
@@ -7982,13 +9032,10 @@ impl PodmanClient {
         (StopContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StopContainer", &parameters).await?,
         )
@@ -8005,12 +9052,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InitContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InitContainer", &parameters).await?,
         )
@@ -8023,12 +9065,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, InitContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8042,12 +9079,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InitContainer", &parameters).await?,
         )
@@ -8060,12 +9092,7 @@ impl PodmanClient {
         (InitContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InitContainer", &parameters).await?,
         )
@@ -8081,13 +9108,10 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<RestartContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RestartContainer", &parameters).await?,
         )
@@ -8101,13 +9125,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, RestartContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8122,13 +9143,10 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RestartContainer", &parameters).await?,
         )
@@ -8142,13 +9160,10 @@ impl PodmanClient {
         (RestartContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8166,13 +9181,10 @@ impl PodmanClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<KillContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.KillContainer", &parameters).await?,
         )
@@ -8186,13 +9198,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, KillContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8207,13 +9216,10 @@ impl PodmanClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.KillContainer", &parameters).await?,
         )
@@ -8227,13 +9233,10 @@ impl PodmanClient {
         (KillContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.KillContainer", &parameters).await?,
         )
@@ -8247,12 +9250,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PauseContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PauseContainer", &parameters).await?,
         )
@@ -8265,12 +9263,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PauseContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8284,12 +9277,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PauseContainer", &parameters).await?,
         )
@@ -8302,12 +9290,7 @@ impl PodmanClient {
         (PauseContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PauseContainer", &parameters).await?,
         )
@@ -8321,12 +9304,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<UnpauseContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnpauseContainer", &parameters).await?,
         )
@@ -8339,12 +9317,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, UnpauseContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8358,12 +9331,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnpauseContainer", &parameters).await?,
         )
@@ -8376,12 +9344,7 @@ impl PodmanClient {
         (UnpauseContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8399,15 +9362,7 @@ impl PodmanClient {
         detach_keys: &str,
         start: bool,
     ) -> ::std::result::Result<AttachReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -8426,15 +9381,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, AttachReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -8450,15 +9397,7 @@ impl PodmanClient {
         detach_keys: &str,
         start: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -8477,15 +9416,7 @@ impl PodmanClient {
         (AttachReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -8499,12 +9430,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<AttachControlReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.AttachControl", &parameters).await?,
         )
@@ -8517,12 +9443,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, AttachControlReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8536,12 +9457,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.AttachControl", &parameters).await?,
         )
@@ -8554,12 +9470,7 @@ impl PodmanClient {
         (AttachControlReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.AttachControl", &parameters).await?,
         )
@@ -8585,12 +9496,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetAttachSocketsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetAttachSockets", &parameters).await?,
         )
@@ -8603,12 +9509,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetAttachSocketsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8622,12 +9523,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetAttachSockets", &parameters).await?,
         )
@@ -8640,12 +9536,7 @@ impl PodmanClient {
         (GetAttachSocketsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8663,13 +9554,10 @@ impl PodmanClient {
         name: &str,
         interval: i64,
     ) -> ::std::result::Result<WaitContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.WaitContainer", &parameters).await?,
         )
@@ -8683,13 +9571,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, WaitContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -8704,13 +9589,10 @@ impl PodmanClient {
         name: &str,
         interval: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.WaitContainer", &parameters).await?,
         )
@@ -8724,13 +9606,10 @@ impl PodmanClient {
         (WaitContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.WaitContainer", &parameters).await?,
         )
@@ -8756,15 +9635,7 @@ impl PodmanClient {
         force: bool,
         remove_volumes: bool,
     ) -> ::std::result::Result<RemoveContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -8783,15 +9654,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, RemoveContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -8811,15 +9674,7 @@ impl PodmanClient {
         force: bool,
         remove_volumes: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -8838,15 +9693,7 @@ impl PodmanClient {
         (RemoveContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -8874,14 +9721,7 @@ impl PodmanClient {
         name: &str,
         remove_volumes: bool,
     ) -> ::std::result::Result<EvictContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -8898,14 +9738,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, EvictContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -8923,14 +9756,7 @@ impl PodmanClient {
         name: &str,
         remove_volumes: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -8947,14 +9773,7 @@ impl PodmanClient {
         (EvictContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -8981,10 +9800,7 @@ impl PodmanClient {
     pub async fn delete_stopped_containers(
         &mut self,
     ) -> ::std::result::Result<DeleteStoppedContainersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.DeleteStoppedContainers", &parameters).await?,
         )
@@ -9000,10 +9816,7 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9016,10 +9829,7 @@ impl PodmanClient {
     pub async fn delete_stopped_containers_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9034,10 +9844,7 @@ impl PodmanClient {
         (DeleteStoppedContainersReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9052,10 +9859,7 @@ impl PodmanClient {
     pub async fn list_images(
         &mut self,
     ) -> ::std::result::Result<ListImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListImages", &parameters).await?,
         )
@@ -9067,10 +9871,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListImagesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9081,10 +9882,7 @@ impl PodmanClient {
     }
     /// Calls `io.podman.ListImages` with `oneway`: the service sends no reply, not even an error.
     pub async fn list_images_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListImages", &parameters).await?,
         )
@@ -9096,10 +9894,7 @@ impl PodmanClient {
         (ListImagesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListImages", &parameters).await?,
         )
@@ -9113,12 +9908,9 @@ impl PodmanClient {
         &mut self,
         filters: &[::std::string::String],
     ) -> ::std::result::Result<ListImagesWithFiltersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListImagesWithFilters", &parameters).await?,
         )
@@ -9131,12 +9923,9 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListImagesWithFiltersReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9150,12 +9939,9 @@ impl PodmanClient {
         &mut self,
         filters: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9171,12 +9957,9 @@ impl PodmanClient {
         (ListImagesWithFiltersReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9192,12 +9975,7 @@ impl PodmanClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<GetImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetImage", &parameters).await?,
         )
@@ -9210,12 +9988,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9229,12 +10002,7 @@ impl PodmanClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetImage", &parameters).await?,
         )
@@ -9247,12 +10015,7 @@ impl PodmanClient {
         (GetImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetImage", &parameters).await?,
         )
@@ -9301,12 +10064,7 @@ impl PodmanClient {
         &mut self,
         build: &BuildInfo,
     ) -> ::std::result::Result<BuildImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.BuildImage", &parameters).await?,
         )
@@ -9319,12 +10077,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, BuildImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9338,12 +10091,7 @@ impl PodmanClient {
         &mut self,
         build: &BuildInfo,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.BuildImage", &parameters).await?,
         )
@@ -9356,12 +10104,7 @@ impl PodmanClient {
         (BuildImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.BuildImage", &parameters).await?,
         )
@@ -9375,12 +10118,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectImage", &parameters).await?,
         )
@@ -9393,12 +10131,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, InspectImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9412,12 +10145,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectImage", &parameters).await?,
         )
@@ -9430,12 +10158,7 @@ impl PodmanClient {
         (InspectImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectImage", &parameters).await?,
         )
@@ -9449,12 +10172,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<HistoryImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.HistoryImage", &parameters).await?,
         )
@@ -9467,12 +10185,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, HistoryImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9486,12 +10199,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.HistoryImage", &parameters).await?,
         )
@@ -9504,12 +10212,7 @@ impl PodmanClient {
         (HistoryImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.HistoryImage", &parameters).await?,
         )
@@ -9528,19 +10231,7 @@ impl PodmanClient {
         remove_signatures: bool,
         sign_by: &str,
     ) -> ::std::result::Result<PushImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -9565,19 +10256,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PushImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -9603,19 +10282,7 @@ impl PodmanClient {
         remove_signatures: bool,
         sign_by: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -9640,19 +10307,7 @@ impl PodmanClient {
         (PushImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -9673,13 +10328,7 @@ impl PodmanClient {
         name: &str,
         tagged: &str,
     ) -> ::std::result::Result<TagImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.TagImage", &parameters).await?,
         )
@@ -9693,13 +10342,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, TagImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9714,13 +10357,7 @@ impl PodmanClient {
         name: &str,
         tagged: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.TagImage", &parameters).await?,
         )
@@ -9734,13 +10371,7 @@ impl PodmanClient {
         (TagImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.TagImage", &parameters).await?,
         )
@@ -9756,13 +10387,7 @@ impl PodmanClient {
         name: &str,
         tag: &str,
     ) -> ::std::result::Result<UntagImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UntagImage", &parameters).await?,
         )
@@ -9776,13 +10401,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, UntagImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9797,13 +10416,7 @@ impl PodmanClient {
         name: &str,
         tag: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UntagImage", &parameters).await?,
         )
@@ -9817,13 +10430,7 @@ impl PodmanClient {
         (UntagImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UntagImage", &parameters).await?,
         )
@@ -9845,13 +10452,7 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemoveImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemoveImage", &parameters).await?,
         )
@@ -9865,13 +10466,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, RemoveImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9886,13 +10481,7 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RemoveImage", &parameters).await?,
         )
@@ -9906,13 +10495,7 @@ impl PodmanClient {
         (RemoveImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RemoveImage", &parameters).await?,
         )
@@ -9927,13 +10510,10 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemoveImageWithResponseReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemoveImageWithResponse", &parameters).await?,
         )
@@ -9951,13 +10531,10 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9972,13 +10549,10 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -9995,13 +10569,10 @@ impl PodmanClient {
         (RemoveImageWithResponseReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10020,15 +10591,7 @@ impl PodmanClient {
         limit: ::std::option::Option<i64>,
         filter: &ImageSearchFilter,
     ) -> ::std::result::Result<SearchImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -10047,15 +10610,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, SearchImagesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -10075,15 +10630,7 @@ impl PodmanClient {
         limit: ::std::option::Option<i64>,
         filter: &ImageSearchFilter,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -10102,15 +10649,7 @@ impl PodmanClient {
         (SearchImagesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -10138,10 +10677,7 @@ impl PodmanClient {
     pub async fn delete_unused_images(
         &mut self,
     ) -> ::std::result::Result<DeleteUnusedImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.DeleteUnusedImages", &parameters).await?,
         )
@@ -10153,10 +10689,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, DeleteUnusedImagesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10169,10 +10702,7 @@ impl PodmanClient {
     pub async fn delete_unused_images_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10187,10 +10717,7 @@ impl PodmanClient {
         (DeleteUnusedImagesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10217,19 +10744,7 @@ impl PodmanClient {
         pause: bool,
         manifest_type: &str,
     ) -> ::std::result::Result<CommitReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -10256,19 +10771,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, CommitReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -10292,19 +10795,7 @@ impl PodmanClient {
         pause: bool,
         manifest_type: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -10331,19 +10822,7 @@ impl PodmanClient {
         (CommitReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -10368,16 +10847,7 @@ impl PodmanClient {
         changes: &[::std::string::String],
         delete: bool,
     ) -> ::std::result::Result<ImportImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -10400,16 +10870,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ImportImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -10433,16 +10894,7 @@ impl PodmanClient {
         changes: &[::std::string::String],
         delete: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -10465,16 +10917,7 @@ impl PodmanClient {
         (ImportImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -10499,15 +10942,7 @@ impl PodmanClient {
         compress: bool,
         tags: &[::std::string::String],
     ) -> ::std::result::Result<ExportImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -10528,15 +10963,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ExportImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -10558,15 +10985,7 @@ impl PodmanClient {
         compress: bool,
         tags: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -10587,15 +11006,7 @@ impl PodmanClient {
         (ExportImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -10615,13 +11026,7 @@ impl PodmanClient {
         name: &str,
         creds: &AuthConfig,
     ) -> ::std::result::Result<PullImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PullImage", &parameters).await?,
         )
@@ -10635,13 +11040,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PullImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10656,13 +11055,7 @@ impl PodmanClient {
         name: &str,
         creds: &AuthConfig,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PullImage", &parameters).await?,
         )
@@ -10676,13 +11069,7 @@ impl PodmanClient {
         (PullImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PullImage", &parameters).await?,
         )
@@ -10707,12 +11094,7 @@ impl PodmanClient {
         &mut self,
         create: &PodCreate,
     ) -> ::std::result::Result<CreatePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreatePod", &parameters).await?,
         )
@@ -10725,12 +11107,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, CreatePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10744,12 +11121,7 @@ impl PodmanClient {
         &mut self,
         create: &PodCreate,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreatePod", &parameters).await?,
         )
@@ -10762,12 +11134,7 @@ impl PodmanClient {
         (CreatePodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreatePod", &parameters).await?,
         )
@@ -10820,10 +11187,7 @@ impl PodmanClient {
     ///
     /// Calls `io.podman.ListPods`.
     pub async fn list_pods(&mut self) -> ::std::result::Result<ListPodsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListPods", &parameters).await?,
         )
@@ -10835,10 +11199,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListPodsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -10849,10 +11210,7 @@ impl PodmanClient {
     }
     /// Calls `io.podman.ListPods` with `oneway`: the service sends no reply, not even an error.
     pub async fn list_pods_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListPods", &parameters).await?,
         )
@@ -10864,10 +11222,7 @@ impl PodmanClient {
         (ListPodsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListPods", &parameters).await?,
         )
@@ -10907,12 +11262,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPod", &parameters).await?,
         )
@@ -10925,12 +11275,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetPod", &parameters).await?.err_into(),
         )
@@ -10940,12 +11285,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPod", &parameters).await?,
         )
@@ -10958,12 +11298,7 @@ impl PodmanClient {
         (GetPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPod", &parameters).await?,
         )
@@ -10977,12 +11312,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectPod", &parameters).await?,
         )
@@ -10995,12 +11325,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, InspectPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11014,12 +11339,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectPod", &parameters).await?,
         )
@@ -11032,12 +11352,7 @@ impl PodmanClient {
         (InspectPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectPod", &parameters).await?,
         )
@@ -11060,12 +11375,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<StartPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StartPod", &parameters).await?,
         )
@@ -11078,12 +11388,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, StartPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11097,12 +11402,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StartPod", &parameters).await?,
         )
@@ -11115,12 +11415,7 @@ impl PodmanClient {
         (StartPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StartPod", &parameters).await?,
         )
@@ -11145,13 +11440,7 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<StopPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StopPod", &parameters).await?,
         )
@@ -11165,13 +11454,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, StopPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.StopPod", &parameters).await?.err_into(),
         )
@@ -11182,13 +11465,7 @@ impl PodmanClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StopPod", &parameters).await?,
         )
@@ -11202,13 +11479,7 @@ impl PodmanClient {
         (StopPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StopPod", &parameters).await?,
         )
@@ -11232,12 +11503,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<RestartPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RestartPod", &parameters).await?,
         )
@@ -11250,12 +11516,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, RestartPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11269,12 +11530,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RestartPod", &parameters).await?,
         )
@@ -11287,12 +11543,7 @@ impl PodmanClient {
         (RestartPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RestartPod", &parameters).await?,
         )
@@ -11317,13 +11568,7 @@ impl PodmanClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<KillPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.KillPod", &parameters).await?,
         )
@@ -11337,13 +11582,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, KillPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.KillPod", &parameters).await?.err_into(),
         )
@@ -11354,13 +11593,7 @@ impl PodmanClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.KillPod", &parameters).await?,
         )
@@ -11374,13 +11607,7 @@ impl PodmanClient {
         (KillPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.KillPod", &parameters).await?,
         )
@@ -11404,12 +11631,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PausePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PausePod", &parameters).await?,
         )
@@ -11422,12 +11644,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PausePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11441,12 +11658,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PausePod", &parameters).await?,
         )
@@ -11459,12 +11671,7 @@ impl PodmanClient {
         (PausePodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PausePod", &parameters).await?,
         )
@@ -11488,12 +11695,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<UnpausePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnpausePod", &parameters).await?,
         )
@@ -11506,12 +11708,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, UnpausePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11525,12 +11722,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnpausePod", &parameters).await?,
         )
@@ -11543,12 +11735,7 @@ impl PodmanClient {
         (UnpausePodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UnpausePod", &parameters).await?,
         )
@@ -11574,13 +11761,7 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemovePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemovePod", &parameters).await?,
         )
@@ -11594,13 +11775,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, RemovePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11615,13 +11790,7 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RemovePod", &parameters).await?,
         )
@@ -11635,13 +11804,7 @@ impl PodmanClient {
         (RemovePodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RemovePod", &parameters).await?,
         )
@@ -11656,14 +11819,7 @@ impl PodmanClient {
         latest: bool,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<TopPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -11682,14 +11838,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, TopPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -11705,14 +11854,7 @@ impl PodmanClient {
         latest: bool,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -11731,14 +11873,7 @@ impl PodmanClient {
         (TopPodReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -11781,12 +11916,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetPodStatsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodStats", &parameters).await?,
         )
@@ -11799,12 +11929,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetPodStatsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11818,12 +11943,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodStats", &parameters).await?,
         )
@@ -11836,12 +11956,7 @@ impl PodmanClient {
         (GetPodStatsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPodStats", &parameters).await?,
         )
@@ -11853,12 +11968,7 @@ impl PodmanClient {
         &mut self,
         statuses: &[::std::string::String],
     ) -> ::std::result::Result<GetPodsByStatusReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodsByStatus", &parameters).await?,
         )
@@ -11871,12 +11981,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetPodsByStatusReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11890,12 +11995,7 @@ impl PodmanClient {
         &mut self,
         statuses: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodsByStatus", &parameters).await?,
         )
@@ -11908,12 +12008,7 @@ impl PodmanClient {
         (GetPodsByStatusReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPodsByStatus", &parameters).await?,
         )
@@ -11934,12 +12029,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ImageExistsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImageExists", &parameters).await?,
         )
@@ -11952,12 +12042,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ImageExistsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -11971,12 +12056,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImageExists", &parameters).await?,
         )
@@ -11989,12 +12069,7 @@ impl PodmanClient {
         (ImageExistsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImageExists", &parameters).await?,
         )
@@ -12014,14 +12089,7 @@ impl PodmanClient {
         name: &str,
         what_requires: bool,
     ) -> ::std::result::Result<ImageTreeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -12038,14 +12106,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ImageTreeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -12063,14 +12124,7 @@ impl PodmanClient {
         name: &str,
         what_requires: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -12087,14 +12141,7 @@ impl PodmanClient {
         (ImageTreeReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -12117,12 +12164,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerExistsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerExists", &parameters).await?,
         )
@@ -12135,12 +12177,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerExistsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12154,12 +12191,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerExists", &parameters).await?,
         )
@@ -12172,12 +12204,7 @@ impl PodmanClient {
         (ContainerExistsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerExists", &parameters).await?,
         )
@@ -12193,17 +12220,7 @@ impl PodmanClient {
         leave_running: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<ContainerCheckpointReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -12224,17 +12241,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerCheckpointReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -12256,17 +12263,7 @@ impl PodmanClient {
         leave_running: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -12290,17 +12287,7 @@ impl PodmanClient {
         (ContainerCheckpointReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -12324,15 +12311,7 @@ impl PodmanClient {
         keep: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<ContainerRestoreReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -12351,15 +12330,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerRestoreReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -12379,15 +12350,7 @@ impl PodmanClient {
         keep: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -12406,15 +12369,7 @@ impl PodmanClient {
         (ContainerRestoreReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -12433,12 +12388,9 @@ impl PodmanClient {
         &mut self,
         runlabel: &Runlabel,
     ) -> ::std::result::Result<ContainerRunlabelReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerRunlabel", &parameters).await?,
         )
@@ -12451,12 +12403,9 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerRunlabelReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12470,12 +12419,9 @@ impl PodmanClient {
         &mut self,
         runlabel: &Runlabel,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12491,12 +12437,9 @@ impl PodmanClient {
         (ContainerRunlabelReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12511,12 +12454,7 @@ impl PodmanClient {
         &mut self,
         opts: &ExecOpts,
     ) -> ::std::result::Result<ExecContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ExecContainer", &parameters).await?,
         )
@@ -12529,12 +12467,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ExecContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12548,12 +12481,7 @@ impl PodmanClient {
         &mut self,
         opts: &ExecOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ExecContainer", &parameters).await?,
         )
@@ -12566,12 +12494,7 @@ impl PodmanClient {
         (ExecContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ExecContainer", &parameters).await?,
         )
@@ -12593,10 +12516,7 @@ impl PodmanClient {
     pub async fn list_container_mounts(
         &mut self,
     ) -> ::std::result::Result<ListContainerMountsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerMounts", &parameters).await?,
         )
@@ -12608,10 +12528,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListContainerMountsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12624,10 +12541,7 @@ impl PodmanClient {
     pub async fn list_container_mounts_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12642,10 +12556,7 @@ impl PodmanClient {
         (ListContainerMountsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12667,12 +12578,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<MountContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.MountContainer", &parameters).await?,
         )
@@ -12685,12 +12591,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, MountContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12704,12 +12605,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.MountContainer", &parameters).await?,
         )
@@ -12722,12 +12618,7 @@ impl PodmanClient {
         (MountContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.MountContainer", &parameters).await?,
         )
@@ -12745,13 +12636,10 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<UnmountContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnmountContainer", &parameters).await?,
         )
@@ -12765,13 +12653,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, UnmountContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12786,13 +12671,10 @@ impl PodmanClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnmountContainer", &parameters).await?,
         )
@@ -12806,13 +12688,10 @@ impl PodmanClient {
         (UnmountContainerReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12829,13 +12708,7 @@ impl PodmanClient {
         all: bool,
         filter: &[::std::string::String],
     ) -> ::std::result::Result<ImagesPruneReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImagesPrune", &parameters).await?,
         )
@@ -12849,13 +12722,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ImagesPruneReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12870,13 +12737,7 @@ impl PodmanClient {
         all: bool,
         filter: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImagesPrune", &parameters).await?,
         )
@@ -12890,13 +12751,7 @@ impl PodmanClient {
         (ImagesPruneReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImagesPrune", &parameters).await?,
         )
@@ -12910,13 +12765,10 @@ impl PodmanClient {
         name: &str,
         service: bool,
     ) -> ::std::result::Result<GenerateKubeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GenerateKube", &parameters).await?,
         )
@@ -12930,13 +12782,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GenerateKubeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -12951,13 +12800,10 @@ impl PodmanClient {
         name: &str,
         service: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GenerateKube", &parameters).await?,
         )
@@ -12971,13 +12817,10 @@ impl PodmanClient {
         (GenerateKubeReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GenerateKube", &parameters).await?,
         )
@@ -12990,12 +12833,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerConfigReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerConfig", &parameters).await?,
         )
@@ -13008,12 +12846,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerConfigReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13027,12 +12860,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerConfig", &parameters).await?,
         )
@@ -13045,12 +12873,7 @@ impl PodmanClient {
         (ContainerConfigReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerConfig", &parameters).await?,
         )
@@ -13064,14 +12887,7 @@ impl PodmanClient {
         name: &str,
         artifact_name: &str,
     ) -> ::std::result::Result<ContainerArtifactsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -13088,14 +12904,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerArtifactsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -13113,14 +12922,7 @@ impl PodmanClient {
         name: &str,
         artifact_name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -13140,14 +12942,7 @@ impl PodmanClient {
         (ContainerArtifactsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -13167,13 +12962,10 @@ impl PodmanClient {
         name: &str,
         size: bool,
     ) -> ::std::result::Result<ContainerInspectDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerInspectData", &parameters).await?,
         )
@@ -13187,13 +12979,10 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerInspectDataReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13208,13 +12997,10 @@ impl PodmanClient {
         name: &str,
         size: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13231,13 +13017,10 @@ impl PodmanClient {
         (ContainerInspectDataReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13253,12 +13036,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerStateDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerStateData", &parameters).await?,
         )
@@ -13271,12 +13049,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ContainerStateDataReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13290,12 +13063,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13311,12 +13079,7 @@ impl PodmanClient {
         (ContainerStateDataReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13332,12 +13095,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PodStateDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PodStateData", &parameters).await?,
         )
@@ -13350,12 +13108,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, PodStateDataReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13369,12 +13122,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PodStateData", &parameters).await?,
         )
@@ -13387,12 +13135,7 @@ impl PodmanClient {
         (PodStateDataReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PodStateData", &parameters).await?,
         )
@@ -13404,12 +13147,7 @@ impl PodmanClient {
         &mut self,
         r#in: &[::std::string::String],
     ) -> ::std::result::Result<CreateFromCcReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreateFromCC", &parameters).await?,
         )
@@ -13422,12 +13160,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, CreateFromCcReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13441,12 +13174,7 @@ impl PodmanClient {
         &mut self,
         r#in: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreateFromCC", &parameters).await?,
         )
@@ -13459,12 +13187,7 @@ impl PodmanClient {
         (CreateFromCcReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreateFromCC", &parameters).await?,
         )
@@ -13473,12 +13196,7 @@ impl PodmanClient {
     ///
     /// Calls `io.podman.Spec`.
     pub async fn spec(&mut self, name: &str) -> ::std::result::Result<SpecReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.Spec", &parameters).await?,
         )
@@ -13491,24 +13209,14 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, SpecReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Spec", &parameters).await?.err_into(),
         )
     }
     /// Calls `io.podman.Spec` with `oneway`: the service sends no reply, not even an error.
     pub async fn spec_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Spec", &parameters).await?,
         )
@@ -13521,12 +13229,7 @@ impl PodmanClient {
         (SpecReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Spec", &parameters).await?,
         )
@@ -13539,13 +13242,7 @@ impl PodmanClient {
         r#type: &str,
         length: i64,
     ) -> ::std::result::Result<SendFileReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.SendFile", &parameters).await?,
         )
@@ -13559,13 +13256,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, SendFileReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13580,13 +13271,7 @@ impl PodmanClient {
         r#type: &str,
         length: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.SendFile", &parameters).await?,
         )
@@ -13600,13 +13285,7 @@ impl PodmanClient {
         (SendFileReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.SendFile", &parameters).await?,
         )
@@ -13619,13 +13298,7 @@ impl PodmanClient {
         path: &str,
         delete: bool,
     ) -> ::std::result::Result<ReceiveFileReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ReceiveFile", &parameters).await?,
         )
@@ -13639,13 +13312,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ReceiveFileReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13660,13 +13327,7 @@ impl PodmanClient {
         path: &str,
         delete: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ReceiveFile", &parameters).await?,
         )
@@ -13680,13 +13341,7 @@ impl PodmanClient {
         (ReceiveFileReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ReceiveFile", &parameters).await?,
         )
@@ -13698,12 +13353,7 @@ impl PodmanClient {
         &mut self,
         options: &VolumeCreateOpts,
     ) -> ::std::result::Result<VolumeCreateReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumeCreate", &parameters).await?,
         )
@@ -13716,12 +13366,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, VolumeCreateReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13735,12 +13380,7 @@ impl PodmanClient {
         &mut self,
         options: &VolumeCreateOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumeCreate", &parameters).await?,
         )
@@ -13753,12 +13393,7 @@ impl PodmanClient {
         (VolumeCreateReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumeCreate", &parameters).await?,
         )
@@ -13770,12 +13405,7 @@ impl PodmanClient {
         &mut self,
         options: &VolumeRemoveOpts,
     ) -> ::std::result::Result<VolumeRemoveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumeRemove", &parameters).await?,
         )
@@ -13788,12 +13418,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, VolumeRemoveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13807,12 +13432,7 @@ impl PodmanClient {
         &mut self,
         options: &VolumeRemoveOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumeRemove", &parameters).await?,
         )
@@ -13825,12 +13445,7 @@ impl PodmanClient {
         (VolumeRemoveReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumeRemove", &parameters).await?,
         )
@@ -13843,13 +13458,7 @@ impl PodmanClient {
         args: &[::std::string::String],
         all: bool,
     ) -> ::std::result::Result<GetVolumesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetVolumes", &parameters).await?,
         )
@@ -13863,13 +13472,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetVolumesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13884,13 +13487,7 @@ impl PodmanClient {
         args: &[::std::string::String],
         all: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetVolumes", &parameters).await?,
         )
@@ -13904,13 +13501,7 @@ impl PodmanClient {
         (GetVolumesReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetVolumes", &parameters).await?,
         )
@@ -13923,12 +13514,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectVolumeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectVolume", &parameters).await?,
         )
@@ -13941,12 +13527,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, InspectVolumeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -13960,12 +13541,7 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectVolume", &parameters).await?,
         )
@@ -13978,12 +13554,7 @@ impl PodmanClient {
         (InspectVolumeReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectVolume", &parameters).await?,
         )
@@ -13994,10 +13565,7 @@ impl PodmanClient {
     pub async fn volumes_prune(
         &mut self,
     ) -> ::std::result::Result<VolumesPruneReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumesPrune", &parameters).await?,
         )
@@ -14009,10 +13577,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, VolumesPruneReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14023,10 +13588,7 @@ impl PodmanClient {
     }
     /// Calls `io.podman.VolumesPrune` with `oneway`: the service sends no reply, not even an error.
     pub async fn volumes_prune_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumesPrune", &parameters).await?,
         )
@@ -14038,10 +13600,7 @@ impl PodmanClient {
         (VolumesPruneReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumesPrune", &parameters).await?,
         )
@@ -14053,12 +13612,7 @@ impl PodmanClient {
         &mut self,
         options: &ImageSaveOptions,
     ) -> ::std::result::Result<ImageSaveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImageSave", &parameters).await?,
         )
@@ -14071,12 +13625,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, ImageSaveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14090,12 +13639,7 @@ impl PodmanClient {
         &mut self,
         options: &ImageSaveOptions,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImageSave", &parameters).await?,
         )
@@ -14108,12 +13652,7 @@ impl PodmanClient {
         (ImageSaveReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImageSave", &parameters).await?,
         )
@@ -14129,14 +13668,11 @@ impl PodmanClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<GetPodsByContextReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodsByContext", &parameters).await?,
         )
@@ -14151,14 +13687,11 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetPodsByContextReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14174,14 +13707,11 @@ impl PodmanClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodsByContext", &parameters).await?,
         )
@@ -14196,14 +13726,11 @@ impl PodmanClient {
         (GetPodsByContextReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14221,17 +13748,7 @@ impl PodmanClient {
         quiet: bool,
         delete_file: bool,
     ) -> ::std::result::Result<LoadImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -14252,17 +13769,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, LoadImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -14284,17 +13791,7 @@ impl PodmanClient {
         quiet: bool,
         delete_file: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -14315,17 +13812,7 @@ impl PodmanClient {
         (LoadImageReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -14344,14 +13831,7 @@ impl PodmanClient {
         since: &str,
         until: &str,
     ) -> ::std::result::Result<GetEventsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -14370,14 +13850,7 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetEventsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -14397,14 +13870,7 @@ impl PodmanClient {
         since: &str,
         until: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -14423,14 +13889,7 @@ impl PodmanClient {
         (GetEventsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -14443,12 +13902,7 @@ impl PodmanClient {
     ///
     /// Calls `io.podman.Diff`.
     pub async fn diff(&mut self, name: &str) -> ::std::result::Result<DiffReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.Diff", &parameters).await?,
         )
@@ -14461,24 +13915,14 @@ impl PodmanClient {
         ::varlink_runtime::__private::ReplyStream<'_, DiffReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Diff", &parameters).await?.err_into(),
         )
     }
     /// Calls `io.podman.Diff` with `oneway`: the service sends no reply, not even an error.
     pub async fn diff_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Diff", &parameters).await?,
         )
@@ -14491,12 +13935,7 @@ impl PodmanClient {
         (DiffReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Diff", &parameters).await?,
         )
@@ -14507,10 +13946,7 @@ impl PodmanClient {
     pub async fn get_layers_map_with_image_info(
         &mut self,
     ) -> ::std::result::Result<GetLayersMapWithImageInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14529,10 +13965,7 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14545,10 +13978,7 @@ impl PodmanClient {
     pub async fn get_layers_map_with_image_info_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14563,10 +13993,7 @@ impl PodmanClient {
         (GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14581,12 +14008,9 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<BuildImageHierarchyMapReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.BuildImageHierarchyMap", &parameters).await?,
         )
@@ -14603,12 +14027,9 @@ impl PodmanClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14622,12 +14043,9 @@ impl PodmanClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14643,12 +14061,9 @@ impl PodmanClient {
         (BuildImageHierarchyMapReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14710,10 +14125,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.GetVersion`.
     pub fn get_version(&mut self) -> ::std::result::Result<GetVersionReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetVersion", &parameters)?,
         )
@@ -14725,20 +14137,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetVersionReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetVersion", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.GetVersion` with `oneway`: the service sends no reply, not even an error.
     pub fn get_version_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetVersion", &parameters)?,
         )
@@ -14750,10 +14156,7 @@ impl PodmanBlockingClient {
         (GetVersionReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetVersionCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetVersion", &parameters)?,
         )
@@ -14763,10 +14166,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.Reset`.
     pub fn reset(&mut self) -> ::std::result::Result<ResetReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(self.connection.call("io.podman.Reset", &parameters)?)
     }
     /// Calls `io.podman.Reset` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
@@ -14776,20 +14176,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ResetReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Reset", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.Reset` with `oneway`: the service sends no reply, not even an error.
     pub fn reset_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Reset", &parameters)?,
         )
@@ -14801,10 +14195,7 @@ impl PodmanBlockingClient {
         (ResetReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ResetCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Reset", &parameters)?,
         )
@@ -14814,10 +14205,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.GetInfo`.
     pub fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetInfo", &parameters)?,
         )
@@ -14829,20 +14217,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetInfo", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetInfo", &parameters)?,
         )
@@ -14854,10 +14236,7 @@ impl PodmanBlockingClient {
         (GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetInfo", &parameters)?,
         )
@@ -14869,10 +14248,7 @@ impl PodmanBlockingClient {
     pub fn list_containers(
         &mut self,
     ) -> ::std::result::Result<ListContainersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainers", &parameters)?,
         )
@@ -14884,10 +14260,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ListContainersReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -14897,10 +14270,7 @@ impl PodmanBlockingClient {
     }
     /// Calls `io.podman.ListContainers` with `oneway`: the service sends no reply, not even an error.
     pub fn list_containers_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListContainers", &parameters)?,
         )
@@ -14912,22 +14282,14 @@ impl PodmanBlockingClient {
         (ListContainersReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListContainers", &parameters)?,
         )
     }
     /// Calls `io.podman.Ps`.
     pub fn ps(&mut self, opts: &PsOpts) -> ::std::result::Result<PsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(self.connection.call("io.podman.Ps", &parameters)?)
     }
     /// Calls `io.podman.Ps` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
@@ -14938,24 +14300,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Ps", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.Ps` with `oneway`: the service sends no reply, not even an error.
     pub fn ps_oneway(&mut self, opts: &PsOpts) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Ps", &parameters)?,
         )
@@ -14968,12 +14320,7 @@ impl PodmanBlockingClient {
         (PsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p PsOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __PsCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Ps", &parameters)?,
         )
@@ -14983,12 +14330,9 @@ impl PodmanBlockingClient {
         &mut self,
         status: &[::std::string::String],
     ) -> ::std::result::Result<GetContainersByStatusReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainersByStatus", &parameters)?,
         )
@@ -15005,12 +14349,9 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15023,12 +14364,9 @@ impl PodmanBlockingClient {
         &mut self,
         status: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainersByStatus", &parameters)?,
         )
@@ -15041,12 +14379,9 @@ impl PodmanBlockingClient {
         (GetContainersByStatusReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            status: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { status };
+        let parameters = __GetContainersByStatusCall {
+            status,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetContainersByStatus", &parameters)?,
         )
@@ -15057,14 +14392,7 @@ impl PodmanBlockingClient {
         name_or_id: &str,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<TopReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -15079,14 +14407,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, TopReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -15100,14 +14421,7 @@ impl PodmanBlockingClient {
         name_or_id: &str,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -15124,14 +14438,7 @@ impl PodmanBlockingClient {
         (TopReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopCall {
             name_or_id,
             descriptors,
         };
@@ -15147,13 +14454,7 @@ impl PodmanBlockingClient {
         &mut self,
         name_or_id: &str,
     ) -> ::std::result::Result<HealthCheckRunReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.HealthCheckRun", &parameters)?,
         )
@@ -15166,13 +14467,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, HealthCheckRunReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15185,13 +14480,7 @@ impl PodmanBlockingClient {
         &mut self,
         name_or_id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.HealthCheckRun", &parameters)?,
         )
@@ -15204,13 +14493,7 @@ impl PodmanBlockingClient {
         (HealthCheckRunReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "nameOrID")]
-            name_or_id: &'p str,
-        }
-        let parameters = __Parameters { name_or_id };
+        let parameters = __HealthCheckRunCall { name_or_id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.HealthCheckRun", &parameters)?,
         )
@@ -15225,12 +14508,7 @@ impl PodmanBlockingClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<GetContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainer", &parameters)?,
         )
@@ -15243,12 +14521,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetContainer", &parameters)?.err_into(),
         )
@@ -15258,12 +14531,7 @@ impl PodmanBlockingClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainer", &parameters)?,
         )
@@ -15276,12 +14544,7 @@ impl PodmanBlockingClient {
         (GetContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetContainerCall { id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetContainer", &parameters)?,
         )
@@ -15297,14 +14560,11 @@ impl PodmanBlockingClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<GetContainersByContextReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainersByContext", &parameters)?,
         )
@@ -15323,14 +14583,11 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15345,14 +14602,11 @@ impl PodmanBlockingClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainersByContext", &parameters)?,
         )
@@ -15367,14 +14621,11 @@ impl PodmanBlockingClient {
         (GetContainersByContextReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetContainersByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15388,12 +14639,7 @@ impl PodmanBlockingClient {
         &mut self,
         create: &Create,
     ) -> ::std::result::Result<CreateContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreateContainer", &parameters)?,
         )
@@ -15406,12 +14652,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, CreateContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15424,12 +14665,7 @@ impl PodmanBlockingClient {
         &mut self,
         create: &Create,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreateContainer", &parameters)?,
         )
@@ -15442,12 +14678,7 @@ impl PodmanBlockingClient {
         (CreateContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p Create,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreateContainerCall { create };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreateContainer", &parameters)?,
         )
@@ -15461,12 +14692,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectContainer", &parameters)?,
         )
@@ -15479,12 +14705,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InspectContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15497,12 +14718,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectContainer", &parameters)?,
         )
@@ -15515,12 +14731,7 @@ impl PodmanBlockingClient {
         (InspectContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectContainer", &parameters)?,
         )
@@ -15548,13 +14759,10 @@ impl PodmanBlockingClient {
         name: &str,
         opts: &[::std::string::String],
     ) -> ::std::result::Result<ListContainerProcessesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerProcesses", &parameters)?,
         )
@@ -15572,13 +14780,10 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15592,13 +14797,10 @@ impl PodmanBlockingClient {
         name: &str,
         opts: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListContainerProcesses", &parameters)?,
         )
@@ -15612,13 +14814,10 @@ impl PodmanBlockingClient {
         (ListContainerProcessesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            opts: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { name, opts };
+        let parameters = __ListContainerProcessesCall {
+            name,
+            opts,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15635,12 +14834,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetContainerLogsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainerLogs", &parameters)?,
         )
@@ -15653,12 +14847,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetContainerLogsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15671,12 +14860,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainerLogs", &parameters)?,
         )
@@ -15689,12 +14873,7 @@ impl PodmanBlockingClient {
         (GetContainerLogsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerLogsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetContainerLogs", &parameters)?,
         )
@@ -15709,17 +14888,7 @@ impl PodmanBlockingClient {
         tail: i64,
         timestamps: bool,
     ) -> ::std::result::Result<GetContainersLogsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -15744,17 +14913,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetContainersLogsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -15779,17 +14938,7 @@ impl PodmanBlockingClient {
         tail: i64,
         timestamps: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -15814,17 +14963,7 @@ impl PodmanBlockingClient {
         (GetContainersLogsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            names: &'p [::std::string::String],
-            follow: bool,
-            latest: bool,
-            since: &'p str,
-            tail: i64,
-            timestamps: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetContainersLogsCall {
             names,
             follow,
             latest,
@@ -15844,12 +14983,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ListContainerChangesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerChanges", &parameters)?,
         )
@@ -15866,12 +15000,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15884,12 +15013,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListContainerChanges", &parameters)?,
         )
@@ -15902,12 +15026,7 @@ impl PodmanBlockingClient {
         (ListContainerChangesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ListContainerChangesCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListContainerChanges", &parameters)?,
         )
@@ -15930,13 +15049,10 @@ impl PodmanBlockingClient {
         name: &str,
         path: &str,
     ) -> ::std::result::Result<ExportContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ExportContainer", &parameters)?,
         )
@@ -15950,13 +15066,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ExportContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -15970,13 +15083,10 @@ impl PodmanBlockingClient {
         name: &str,
         path: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ExportContainer", &parameters)?,
         )
@@ -15990,13 +15100,10 @@ impl PodmanBlockingClient {
         (ExportContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            path: &'p str,
-        }
-        let parameters = __Parameters { name, path };
+        let parameters = __ExportContainerCall {
+            name,
+            path,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ExportContainer", &parameters)?,
         )
@@ -16032,12 +15139,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetContainerStatsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainerStats", &parameters)?,
         )
@@ -16050,12 +15152,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetContainerStatsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16068,12 +15165,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetContainerStats", &parameters)?,
         )
@@ -16086,12 +15178,7 @@ impl PodmanBlockingClient {
         (GetContainerStatsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetContainerStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetContainerStats", &parameters)?,
         )
@@ -16104,13 +15191,9 @@ impl PodmanBlockingClient {
         &mut self,
         previous_stats: &ContainerStats,
     ) -> ::std::result::Result<GetContainerStatsWithHistoryReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetContainerStatsWithHistory", &parameters)?,
         )
@@ -16127,13 +15210,9 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16146,13 +15225,9 @@ impl PodmanBlockingClient {
         &mut self,
         previous_stats: &ContainerStats,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16170,13 +15245,9 @@ impl PodmanBlockingClient {
         ),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "previousStats")]
-            previous_stats: &'p ContainerStats,
-        }
-        let parameters = __Parameters { previous_stats };
+        let parameters = __GetContainerStatsWithHistoryCall {
+            previous_stats,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16192,12 +15263,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<StartContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StartContainer", &parameters)?,
         )
@@ -16210,12 +15276,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StartContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16228,12 +15289,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StartContainer", &parameters)?,
         )
@@ -16246,12 +15302,7 @@ impl PodmanBlockingClient {
         (StartContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StartContainer", &parameters)?,
         )
@@ -16274,13 +15325,10 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<StopContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StopContainer", &parameters)?,
         )
@@ -16294,13 +15342,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StopContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.StopContainer", &parameters)?.err_into(),
         )
@@ -16311,13 +15356,10 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StopContainer", &parameters)?,
         )
@@ -16331,13 +15373,10 @@ impl PodmanBlockingClient {
         (StopContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StopContainer", &parameters)?,
         )
@@ -16354,12 +15393,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InitContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InitContainer", &parameters)?,
         )
@@ -16372,12 +15406,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InitContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.InitContainer", &parameters)?.err_into(),
         )
@@ -16387,12 +15416,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InitContainer", &parameters)?,
         )
@@ -16405,12 +15429,7 @@ impl PodmanBlockingClient {
         (InitContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InitContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InitContainer", &parameters)?,
         )
@@ -16426,13 +15445,10 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<RestartContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RestartContainer", &parameters)?,
         )
@@ -16446,13 +15462,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, RestartContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16466,13 +15479,10 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RestartContainer", &parameters)?,
         )
@@ -16486,13 +15496,10 @@ impl PodmanBlockingClient {
         (RestartContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __RestartContainerCall {
+            name,
+            timeout,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RestartContainer", &parameters)?,
         )
@@ -16507,13 +15514,10 @@ impl PodmanBlockingClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<KillContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.KillContainer", &parameters)?,
         )
@@ -16527,13 +15531,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, KillContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.KillContainer", &parameters)?.err_into(),
         )
@@ -16544,13 +15545,10 @@ impl PodmanBlockingClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.KillContainer", &parameters)?,
         )
@@ -16564,13 +15562,10 @@ impl PodmanBlockingClient {
         (KillContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillContainerCall {
+            name,
+            signal,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.KillContainer", &parameters)?,
         )
@@ -16584,12 +15579,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PauseContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PauseContainer", &parameters)?,
         )
@@ -16602,12 +15592,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PauseContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16620,12 +15605,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PauseContainer", &parameters)?,
         )
@@ -16638,12 +15618,7 @@ impl PodmanBlockingClient {
         (PauseContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PauseContainer", &parameters)?,
         )
@@ -16657,12 +15632,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<UnpauseContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnpauseContainer", &parameters)?,
         )
@@ -16675,12 +15645,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, UnpauseContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16693,12 +15658,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnpauseContainer", &parameters)?,
         )
@@ -16711,12 +15671,7 @@ impl PodmanBlockingClient {
         (UnpauseContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpauseContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UnpauseContainer", &parameters)?,
         )
@@ -16731,15 +15686,7 @@ impl PodmanBlockingClient {
         detach_keys: &str,
         start: bool,
     ) -> ::std::result::Result<AttachReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -16756,15 +15703,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, AttachReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -16780,15 +15719,7 @@ impl PodmanBlockingClient {
         detach_keys: &str,
         start: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -16807,15 +15738,7 @@ impl PodmanBlockingClient {
         (AttachReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "detachKeys")]
-            detach_keys: &'p str,
-            start: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __AttachCall {
             name,
             detach_keys,
             start,
@@ -16829,12 +15752,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<AttachControlReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.AttachControl", &parameters)?,
         )
@@ -16847,12 +15765,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, AttachControlReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.AttachControl", &parameters)?.err_into(),
         )
@@ -16862,12 +15775,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.AttachControl", &parameters)?,
         )
@@ -16880,12 +15788,7 @@ impl PodmanBlockingClient {
         (AttachControlReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __AttachControlCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.AttachControl", &parameters)?,
         )
@@ -16911,12 +15814,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetAttachSocketsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetAttachSockets", &parameters)?,
         )
@@ -16929,12 +15827,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetAttachSocketsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -16947,12 +15840,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetAttachSockets", &parameters)?,
         )
@@ -16965,12 +15853,7 @@ impl PodmanBlockingClient {
         (GetAttachSocketsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetAttachSocketsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetAttachSockets", &parameters)?,
         )
@@ -16985,13 +15868,10 @@ impl PodmanBlockingClient {
         name: &str,
         interval: i64,
     ) -> ::std::result::Result<WaitContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.WaitContainer", &parameters)?,
         )
@@ -17005,13 +15885,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, WaitContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.WaitContainer", &parameters)?.err_into(),
         )
@@ -17022,13 +15899,10 @@ impl PodmanBlockingClient {
         name: &str,
         interval: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.WaitContainer", &parameters)?,
         )
@@ -17042,13 +15916,10 @@ impl PodmanBlockingClient {
         (WaitContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            interval: i64,
-        }
-        let parameters = __Parameters { name, interval };
+        let parameters = __WaitContainerCall {
+            name,
+            interval,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.WaitContainer", &parameters)?,
         )
@@ -17074,15 +15945,7 @@ impl PodmanBlockingClient {
         force: bool,
         remove_volumes: bool,
     ) -> ::std::result::Result<RemoveContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -17101,15 +15964,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, RemoveContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -17128,15 +15983,7 @@ impl PodmanBlockingClient {
         force: bool,
         remove_volumes: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -17155,15 +16002,7 @@ impl PodmanBlockingClient {
         (RemoveContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __RemoveContainerCall {
             name,
             force,
             remove_volumes,
@@ -17191,14 +16030,7 @@ impl PodmanBlockingClient {
         name: &str,
         remove_volumes: bool,
     ) -> ::std::result::Result<EvictContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -17215,14 +16047,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, EvictContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -17239,14 +16064,7 @@ impl PodmanBlockingClient {
         name: &str,
         remove_volumes: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -17263,14 +16081,7 @@ impl PodmanBlockingClient {
         (EvictContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "removeVolumes")]
-            remove_volumes: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __EvictContainerCall {
             name,
             remove_volumes,
         };
@@ -17297,10 +16108,7 @@ impl PodmanBlockingClient {
     pub fn delete_stopped_containers(
         &mut self,
     ) -> ::std::result::Result<DeleteStoppedContainersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.DeleteStoppedContainers", &parameters)?,
         )
@@ -17316,10 +16124,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -17331,10 +16136,7 @@ impl PodmanBlockingClient {
     pub fn delete_stopped_containers_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -17348,10 +16150,7 @@ impl PodmanBlockingClient {
         (DeleteStoppedContainersReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteStoppedContainersCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -17363,10 +16162,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.ListImages`.
     pub fn list_images(&mut self) -> ::std::result::Result<ListImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListImages", &parameters)?,
         )
@@ -17378,20 +16174,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ListImagesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ListImages", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.ListImages` with `oneway`: the service sends no reply, not even an error.
     pub fn list_images_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListImages", &parameters)?,
         )
@@ -17403,10 +16193,7 @@ impl PodmanBlockingClient {
         (ListImagesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListImages", &parameters)?,
         )
@@ -17420,12 +16207,9 @@ impl PodmanBlockingClient {
         &mut self,
         filters: &[::std::string::String],
     ) -> ::std::result::Result<ListImagesWithFiltersReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListImagesWithFilters", &parameters)?,
         )
@@ -17442,12 +16226,9 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -17460,12 +16241,9 @@ impl PodmanBlockingClient {
         &mut self,
         filters: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListImagesWithFilters", &parameters)?,
         )
@@ -17478,12 +16256,9 @@ impl PodmanBlockingClient {
         (ListImagesWithFiltersReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filters: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { filters };
+        let parameters = __ListImagesWithFiltersCall {
+            filters,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListImagesWithFilters", &parameters)?,
         )
@@ -17496,12 +16271,7 @@ impl PodmanBlockingClient {
         &mut self,
         id: &str,
     ) -> ::std::result::Result<GetImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetImage", &parameters)?,
         )
@@ -17514,24 +16284,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetImage", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.GetImage` with `oneway`: the service sends no reply, not even an error.
     pub fn get_image_oneway(&mut self, id: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetImage", &parameters)?,
         )
@@ -17544,12 +16304,7 @@ impl PodmanBlockingClient {
         (GetImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            id: &'p str,
-        }
-        let parameters = __Parameters { id };
+        let parameters = __GetImageCall { id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetImage", &parameters)?,
         )
@@ -17598,12 +16353,7 @@ impl PodmanBlockingClient {
         &mut self,
         build: &BuildInfo,
     ) -> ::std::result::Result<BuildImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.BuildImage", &parameters)?,
         )
@@ -17616,12 +16366,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, BuildImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.BuildImage", &parameters)?.err_into(),
         )
@@ -17631,12 +16376,7 @@ impl PodmanBlockingClient {
         &mut self,
         build: &BuildInfo,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.BuildImage", &parameters)?,
         )
@@ -17649,12 +16389,7 @@ impl PodmanBlockingClient {
         (BuildImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            build: &'p BuildInfo,
-        }
-        let parameters = __Parameters { build };
+        let parameters = __BuildImageCall { build };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.BuildImage", &parameters)?,
         )
@@ -17668,12 +16403,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectImage", &parameters)?,
         )
@@ -17686,12 +16416,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InspectImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.InspectImage", &parameters)?.err_into(),
         )
@@ -17701,12 +16426,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectImage", &parameters)?,
         )
@@ -17719,12 +16439,7 @@ impl PodmanBlockingClient {
         (InspectImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectImage", &parameters)?,
         )
@@ -17738,12 +16453,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<HistoryImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.HistoryImage", &parameters)?,
         )
@@ -17756,12 +16466,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, HistoryImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.HistoryImage", &parameters)?.err_into(),
         )
@@ -17771,12 +16476,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.HistoryImage", &parameters)?,
         )
@@ -17789,12 +16489,7 @@ impl PodmanBlockingClient {
         (HistoryImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __HistoryImageCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.HistoryImage", &parameters)?,
         )
@@ -17813,19 +16508,7 @@ impl PodmanBlockingClient {
         remove_signatures: bool,
         sign_by: &str,
     ) -> ::std::result::Result<PushImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -17850,19 +16533,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PushImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -17884,19 +16555,7 @@ impl PodmanBlockingClient {
         remove_signatures: bool,
         sign_by: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -17921,19 +16580,7 @@ impl PodmanBlockingClient {
         (PushImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-            compress: bool,
-            format: &'p str,
-            #[serde(rename = "removeSignatures")]
-            remove_signatures: bool,
-            #[serde(rename = "signBy")]
-            sign_by: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __PushImageCall {
             name,
             tag,
             compress,
@@ -17954,13 +16601,7 @@ impl PodmanBlockingClient {
         name: &str,
         tagged: &str,
     ) -> ::std::result::Result<TagImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.TagImage", &parameters)?,
         )
@@ -17974,13 +16615,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, TagImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.TagImage", &parameters)?.err_into(),
         )
@@ -17991,13 +16626,7 @@ impl PodmanBlockingClient {
         name: &str,
         tagged: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.TagImage", &parameters)?,
         )
@@ -18011,13 +16640,7 @@ impl PodmanBlockingClient {
         (TagImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tagged: &'p str,
-        }
-        let parameters = __Parameters { name, tagged };
+        let parameters = __TagImageCall { name, tagged };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.TagImage", &parameters)?,
         )
@@ -18033,13 +16656,7 @@ impl PodmanBlockingClient {
         name: &str,
         tag: &str,
     ) -> ::std::result::Result<UntagImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UntagImage", &parameters)?,
         )
@@ -18053,13 +16670,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, UntagImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.UntagImage", &parameters)?.err_into(),
         )
@@ -18070,13 +16681,7 @@ impl PodmanBlockingClient {
         name: &str,
         tag: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UntagImage", &parameters)?,
         )
@@ -18090,13 +16695,7 @@ impl PodmanBlockingClient {
         (UntagImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            tag: &'p str,
-        }
-        let parameters = __Parameters { name, tag };
+        let parameters = __UntagImageCall { name, tag };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UntagImage", &parameters)?,
         )
@@ -18118,13 +16717,7 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemoveImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemoveImage", &parameters)?,
         )
@@ -18138,13 +16731,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, RemoveImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.RemoveImage", &parameters)?.err_into(),
         )
@@ -18155,13 +16742,7 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RemoveImage", &parameters)?,
         )
@@ -18175,13 +16756,7 @@ impl PodmanBlockingClient {
         (RemoveImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RemoveImage", &parameters)?,
         )
@@ -18196,13 +16771,10 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemoveImageWithResponseReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemoveImageWithResponse", &parameters)?,
         )
@@ -18220,13 +16792,10 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -18240,13 +16809,10 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -18262,13 +16828,10 @@ impl PodmanBlockingClient {
         (RemoveImageWithResponseReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemoveImageWithResponseCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -18286,15 +16849,7 @@ impl PodmanBlockingClient {
         limit: ::std::option::Option<i64>,
         filter: &ImageSearchFilter,
     ) -> ::std::result::Result<SearchImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -18313,15 +16868,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, SearchImagesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -18337,15 +16884,7 @@ impl PodmanBlockingClient {
         limit: ::std::option::Option<i64>,
         filter: &ImageSearchFilter,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -18364,15 +16903,7 @@ impl PodmanBlockingClient {
         (SearchImagesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            query: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            limit: ::std::option::Option<i64>,
-            filter: &'p ImageSearchFilter,
-        }
-        let parameters = __Parameters {
+        let parameters = __SearchImagesCall {
             query,
             limit,
             filter,
@@ -18400,10 +16931,7 @@ impl PodmanBlockingClient {
     pub fn delete_unused_images(
         &mut self,
     ) -> ::std::result::Result<DeleteUnusedImagesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.DeleteUnusedImages", &parameters)?,
         )
@@ -18419,10 +16947,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -18432,10 +16957,7 @@ impl PodmanBlockingClient {
     }
     /// Calls `io.podman.DeleteUnusedImages` with `oneway`: the service sends no reply, not even an error.
     pub fn delete_unused_images_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.DeleteUnusedImages", &parameters)?,
         )
@@ -18447,10 +16969,7 @@ impl PodmanBlockingClient {
         (DeleteUnusedImagesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __DeleteUnusedImagesCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.DeleteUnusedImages", &parameters)?,
         )
@@ -18474,19 +16993,7 @@ impl PodmanBlockingClient {
         pause: bool,
         manifest_type: &str,
     ) -> ::std::result::Result<CommitReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -18511,19 +17018,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, CommitReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -18547,19 +17042,7 @@ impl PodmanBlockingClient {
         pause: bool,
         manifest_type: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -18586,19 +17069,7 @@ impl PodmanBlockingClient {
         (CommitReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            image_name: &'p str,
-            changes: &'p [::std::string::String],
-            author: &'p str,
-            message: &'p str,
-            pause: bool,
-            #[serde(rename = "manifestType")]
-            manifest_type: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __CommitCall {
             name,
             image_name,
             changes,
@@ -18623,16 +17094,7 @@ impl PodmanBlockingClient {
         changes: &[::std::string::String],
         delete: bool,
     ) -> ::std::result::Result<ImportImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -18655,16 +17117,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ImportImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -18684,16 +17137,7 @@ impl PodmanBlockingClient {
         changes: &[::std::string::String],
         delete: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -18716,16 +17160,7 @@ impl PodmanBlockingClient {
         (ImportImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            source: &'p str,
-            reference: &'p str,
-            message: &'p str,
-            changes: &'p [::std::string::String],
-            delete: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImportImageCall {
             source,
             reference,
             message,
@@ -18750,15 +17185,7 @@ impl PodmanBlockingClient {
         compress: bool,
         tags: &[::std::string::String],
     ) -> ::std::result::Result<ExportImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -18779,15 +17206,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ExportImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -18805,15 +17224,7 @@ impl PodmanBlockingClient {
         compress: bool,
         tags: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -18834,15 +17245,7 @@ impl PodmanBlockingClient {
         (ExportImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            destination: &'p str,
-            compress: bool,
-            tags: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __ExportImageCall {
             name,
             destination,
             compress,
@@ -18862,13 +17265,7 @@ impl PodmanBlockingClient {
         name: &str,
         creds: &AuthConfig,
     ) -> ::std::result::Result<PullImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PullImage", &parameters)?,
         )
@@ -18882,13 +17279,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PullImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.PullImage", &parameters)?.err_into(),
         )
@@ -18899,13 +17290,7 @@ impl PodmanBlockingClient {
         name: &str,
         creds: &AuthConfig,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PullImage", &parameters)?,
         )
@@ -18919,13 +17304,7 @@ impl PodmanBlockingClient {
         (PullImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            creds: &'p AuthConfig,
-        }
-        let parameters = __Parameters { name, creds };
+        let parameters = __PullImageCall { name, creds };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PullImage", &parameters)?,
         )
@@ -18950,12 +17329,7 @@ impl PodmanBlockingClient {
         &mut self,
         create: &PodCreate,
     ) -> ::std::result::Result<CreatePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreatePod", &parameters)?,
         )
@@ -18968,12 +17342,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, CreatePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.CreatePod", &parameters)?.err_into(),
         )
@@ -18983,12 +17352,7 @@ impl PodmanBlockingClient {
         &mut self,
         create: &PodCreate,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreatePod", &parameters)?,
         )
@@ -19001,12 +17365,7 @@ impl PodmanBlockingClient {
         (CreatePodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            create: &'p PodCreate,
-        }
-        let parameters = __Parameters { create };
+        let parameters = __CreatePodCall { create };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreatePod", &parameters)?,
         )
@@ -19059,10 +17418,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.ListPods`.
     pub fn list_pods(&mut self) -> ::std::result::Result<ListPodsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListPods", &parameters)?,
         )
@@ -19074,20 +17430,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ListPodsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ListPods", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.ListPods` with `oneway`: the service sends no reply, not even an error.
     pub fn list_pods_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListPods", &parameters)?,
         )
@@ -19099,10 +17449,7 @@ impl PodmanBlockingClient {
         (ListPodsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListPodsCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListPods", &parameters)?,
         )
@@ -19139,12 +17486,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.GetPod`.
     pub fn get_pod(&mut self, name: &str) -> ::std::result::Result<GetPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(self.connection.call("io.podman.GetPod", &parameters)?)
     }
     /// Calls `io.podman.GetPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
@@ -19155,24 +17497,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetPod", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.GetPod` with `oneway`: the service sends no reply, not even an error.
     pub fn get_pod_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPod", &parameters)?,
         )
@@ -19185,12 +17517,7 @@ impl PodmanBlockingClient {
         (GetPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPod", &parameters)?,
         )
@@ -19204,12 +17531,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectPod", &parameters)?,
         )
@@ -19222,12 +17544,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InspectPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.InspectPod", &parameters)?.err_into(),
         )
@@ -19237,12 +17554,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectPod", &parameters)?,
         )
@@ -19255,12 +17567,7 @@ impl PodmanBlockingClient {
         (InspectPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectPod", &parameters)?,
         )
@@ -19283,12 +17590,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<StartPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StartPod", &parameters)?,
         )
@@ -19301,24 +17603,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StartPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.StartPod", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.StartPod` with `oneway`: the service sends no reply, not even an error.
     pub fn start_pod_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StartPod", &parameters)?,
         )
@@ -19331,12 +17623,7 @@ impl PodmanBlockingClient {
         (StartPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __StartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StartPod", &parameters)?,
         )
@@ -19361,13 +17648,7 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<StopPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.StopPod", &parameters)?,
         )
@@ -19381,13 +17662,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StopPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.StopPod", &parameters)?.err_into(),
         )
@@ -19398,13 +17673,7 @@ impl PodmanBlockingClient {
         name: &str,
         timeout: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.StopPod", &parameters)?,
         )
@@ -19418,13 +17687,7 @@ impl PodmanBlockingClient {
         (StopPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            timeout: i64,
-        }
-        let parameters = __Parameters { name, timeout };
+        let parameters = __StopPodCall { name, timeout };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.StopPod", &parameters)?,
         )
@@ -19448,12 +17711,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<RestartPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RestartPod", &parameters)?,
         )
@@ -19466,12 +17724,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, RestartPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.RestartPod", &parameters)?.err_into(),
         )
@@ -19481,12 +17734,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RestartPod", &parameters)?,
         )
@@ -19499,12 +17747,7 @@ impl PodmanBlockingClient {
         (RestartPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __RestartPodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RestartPod", &parameters)?,
         )
@@ -19529,13 +17772,7 @@ impl PodmanBlockingClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<KillPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.KillPod", &parameters)?,
         )
@@ -19549,13 +17786,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, KillPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.KillPod", &parameters)?.err_into(),
         )
@@ -19566,13 +17797,7 @@ impl PodmanBlockingClient {
         name: &str,
         signal: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.KillPod", &parameters)?,
         )
@@ -19586,13 +17811,7 @@ impl PodmanBlockingClient {
         (KillPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            signal: i64,
-        }
-        let parameters = __Parameters { name, signal };
+        let parameters = __KillPodCall { name, signal };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.KillPod", &parameters)?,
         )
@@ -19616,12 +17835,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PausePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PausePod", &parameters)?,
         )
@@ -19634,24 +17848,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PausePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.PausePod", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.PausePod` with `oneway`: the service sends no reply, not even an error.
     pub fn pause_pod_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PausePod", &parameters)?,
         )
@@ -19664,12 +17868,7 @@ impl PodmanBlockingClient {
         (PausePodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PausePod", &parameters)?,
         )
@@ -19693,12 +17892,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<UnpausePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnpausePod", &parameters)?,
         )
@@ -19711,12 +17905,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, UnpausePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.UnpausePod", &parameters)?.err_into(),
         )
@@ -19726,12 +17915,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnpausePod", &parameters)?,
         )
@@ -19744,12 +17928,7 @@ impl PodmanBlockingClient {
         (UnpausePodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __UnpausePodCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UnpausePod", &parameters)?,
         )
@@ -19775,13 +17954,7 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<RemovePodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.RemovePod", &parameters)?,
         )
@@ -19795,13 +17968,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, RemovePodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.RemovePod", &parameters)?.err_into(),
         )
@@ -19812,13 +17979,7 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.RemovePod", &parameters)?,
         )
@@ -19832,13 +17993,7 @@ impl PodmanBlockingClient {
         (RemovePodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __RemovePodCall { name, force };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.RemovePod", &parameters)?,
         )
@@ -19853,14 +18008,7 @@ impl PodmanBlockingClient {
         latest: bool,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<TopPodReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -19877,14 +18025,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, TopPodReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -19900,14 +18041,7 @@ impl PodmanBlockingClient {
         latest: bool,
         descriptors: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -19926,14 +18060,7 @@ impl PodmanBlockingClient {
         (TopPodReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            pod: &'p str,
-            latest: bool,
-            descriptors: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __TopPodCall {
             pod,
             latest,
             descriptors,
@@ -19976,12 +18103,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<GetPodStatsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodStats", &parameters)?,
         )
@@ -19994,12 +18116,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetPodStatsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetPodStats", &parameters)?.err_into(),
         )
@@ -20009,12 +18126,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodStats", &parameters)?,
         )
@@ -20027,12 +18139,7 @@ impl PodmanBlockingClient {
         (GetPodStatsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __GetPodStatsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPodStats", &parameters)?,
         )
@@ -20044,12 +18151,7 @@ impl PodmanBlockingClient {
         &mut self,
         statuses: &[::std::string::String],
     ) -> ::std::result::Result<GetPodsByStatusReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodsByStatus", &parameters)?,
         )
@@ -20062,12 +18164,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetPodsByStatusReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20080,12 +18177,7 @@ impl PodmanBlockingClient {
         &mut self,
         statuses: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodsByStatus", &parameters)?,
         )
@@ -20098,12 +18190,7 @@ impl PodmanBlockingClient {
         (GetPodsByStatusReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            statuses: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { statuses };
+        let parameters = __GetPodsByStatusCall { statuses };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPodsByStatus", &parameters)?,
         )
@@ -20124,12 +18211,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ImageExistsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImageExists", &parameters)?,
         )
@@ -20142,12 +18224,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ImageExistsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ImageExists", &parameters)?.err_into(),
         )
@@ -20157,12 +18234,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImageExists", &parameters)?,
         )
@@ -20175,12 +18247,7 @@ impl PodmanBlockingClient {
         (ImageExistsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ImageExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImageExists", &parameters)?,
         )
@@ -20200,14 +18267,7 @@ impl PodmanBlockingClient {
         name: &str,
         what_requires: bool,
     ) -> ::std::result::Result<ImageTreeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -20224,14 +18284,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ImageTreeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -20245,14 +18298,7 @@ impl PodmanBlockingClient {
         name: &str,
         what_requires: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -20269,14 +18315,7 @@ impl PodmanBlockingClient {
         (ImageTreeReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "whatRequires")]
-            what_requires: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ImageTreeCall {
             name,
             what_requires,
         };
@@ -20299,12 +18338,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerExistsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerExists", &parameters)?,
         )
@@ -20317,12 +18351,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ContainerExistsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20335,12 +18364,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerExists", &parameters)?,
         )
@@ -20353,12 +18377,7 @@ impl PodmanBlockingClient {
         (ContainerExistsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerExistsCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerExists", &parameters)?,
         )
@@ -20374,17 +18393,7 @@ impl PodmanBlockingClient {
         leave_running: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<ContainerCheckpointReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -20409,17 +18418,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -20440,17 +18439,7 @@ impl PodmanBlockingClient {
         leave_running: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -20471,17 +18460,7 @@ impl PodmanBlockingClient {
         (ContainerCheckpointReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "leaveRunning")]
-            leave_running: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerCheckpointCall {
             name,
             keep,
             leave_running,
@@ -20502,15 +18481,7 @@ impl PodmanBlockingClient {
         keep: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<ContainerRestoreReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -20529,15 +18500,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ContainerRestoreReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -20556,15 +18519,7 @@ impl PodmanBlockingClient {
         keep: bool,
         tcp_established: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -20583,15 +18538,7 @@ impl PodmanBlockingClient {
         (ContainerRestoreReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            keep: bool,
-            #[serde(rename = "tcpEstablished")]
-            tcp_established: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerRestoreCall {
             name,
             keep,
             tcp_established,
@@ -20607,12 +18554,9 @@ impl PodmanBlockingClient {
         &mut self,
         runlabel: &Runlabel,
     ) -> ::std::result::Result<ContainerRunlabelReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerRunlabel", &parameters)?,
         )
@@ -20625,12 +18569,9 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ContainerRunlabelReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20643,12 +18584,9 @@ impl PodmanBlockingClient {
         &mut self,
         runlabel: &Runlabel,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerRunlabel", &parameters)?,
         )
@@ -20661,12 +18599,9 @@ impl PodmanBlockingClient {
         (ContainerRunlabelReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            runlabel: &'p Runlabel,
-        }
-        let parameters = __Parameters { runlabel };
+        let parameters = __ContainerRunlabelCall {
+            runlabel,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerRunlabel", &parameters)?,
         )
@@ -20678,12 +18613,7 @@ impl PodmanBlockingClient {
         &mut self,
         opts: &ExecOpts,
     ) -> ::std::result::Result<ExecContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ExecContainer", &parameters)?,
         )
@@ -20696,12 +18626,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ExecContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ExecContainer", &parameters)?.err_into(),
         )
@@ -20711,12 +18636,7 @@ impl PodmanBlockingClient {
         &mut self,
         opts: &ExecOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ExecContainer", &parameters)?,
         )
@@ -20729,12 +18649,7 @@ impl PodmanBlockingClient {
         (ExecContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            opts: &'p ExecOpts,
-        }
-        let parameters = __Parameters { opts };
+        let parameters = __ExecContainerCall { opts };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ExecContainer", &parameters)?,
         )
@@ -20756,10 +18671,7 @@ impl PodmanBlockingClient {
     pub fn list_container_mounts(
         &mut self,
     ) -> ::std::result::Result<ListContainerMountsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ListContainerMounts", &parameters)?,
         )
@@ -20775,10 +18687,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20788,10 +18697,7 @@ impl PodmanBlockingClient {
     }
     /// Calls `io.podman.ListContainerMounts` with `oneway`: the service sends no reply, not even an error.
     pub fn list_container_mounts_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ListContainerMounts", &parameters)?,
         )
@@ -20803,10 +18709,7 @@ impl PodmanBlockingClient {
         (ListContainerMountsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListContainerMountsCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ListContainerMounts", &parameters)?,
         )
@@ -20825,12 +18728,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<MountContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.MountContainer", &parameters)?,
         )
@@ -20843,12 +18741,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, MountContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20861,12 +18754,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.MountContainer", &parameters)?,
         )
@@ -20879,12 +18767,7 @@ impl PodmanBlockingClient {
         (MountContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __MountContainerCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.MountContainer", &parameters)?,
         )
@@ -20902,13 +18785,10 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<UnmountContainerReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.UnmountContainer", &parameters)?,
         )
@@ -20922,13 +18802,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, UnmountContainerReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -20942,13 +18819,10 @@ impl PodmanBlockingClient {
         name: &str,
         force: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.UnmountContainer", &parameters)?,
         )
@@ -20962,13 +18836,10 @@ impl PodmanBlockingClient {
         (UnmountContainerReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            force: bool,
-        }
-        let parameters = __Parameters { name, force };
+        let parameters = __UnmountContainerCall {
+            name,
+            force,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.UnmountContainer", &parameters)?,
         )
@@ -20982,13 +18853,7 @@ impl PodmanBlockingClient {
         all: bool,
         filter: &[::std::string::String],
     ) -> ::std::result::Result<ImagesPruneReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImagesPrune", &parameters)?,
         )
@@ -21002,13 +18867,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ImagesPruneReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ImagesPrune", &parameters)?.err_into(),
         )
@@ -21019,13 +18878,7 @@ impl PodmanBlockingClient {
         all: bool,
         filter: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImagesPrune", &parameters)?,
         )
@@ -21039,13 +18892,7 @@ impl PodmanBlockingClient {
         (ImagesPruneReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            filter: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, filter };
+        let parameters = __ImagesPruneCall { all, filter };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImagesPrune", &parameters)?,
         )
@@ -21059,13 +18906,10 @@ impl PodmanBlockingClient {
         name: &str,
         service: bool,
     ) -> ::std::result::Result<GenerateKubeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GenerateKube", &parameters)?,
         )
@@ -21079,13 +18923,10 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GenerateKubeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GenerateKube", &parameters)?.err_into(),
         )
@@ -21096,13 +18937,10 @@ impl PodmanBlockingClient {
         name: &str,
         service: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GenerateKube", &parameters)?,
         )
@@ -21116,13 +18954,10 @@ impl PodmanBlockingClient {
         (GenerateKubeReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            service: bool,
-        }
-        let parameters = __Parameters { name, service };
+        let parameters = __GenerateKubeCall {
+            name,
+            service,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GenerateKube", &parameters)?,
         )
@@ -21135,12 +18970,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerConfigReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerConfig", &parameters)?,
         )
@@ -21153,12 +18983,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ContainerConfigReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -21171,12 +18996,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerConfig", &parameters)?,
         )
@@ -21189,12 +19009,7 @@ impl PodmanBlockingClient {
         (ContainerConfigReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerConfigCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerConfig", &parameters)?,
         )
@@ -21208,14 +19023,7 @@ impl PodmanBlockingClient {
         name: &str,
         artifact_name: &str,
     ) -> ::std::result::Result<ContainerArtifactsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -21236,14 +19044,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -21260,14 +19061,7 @@ impl PodmanBlockingClient {
         name: &str,
         artifact_name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -21284,14 +19078,7 @@ impl PodmanBlockingClient {
         (ContainerArtifactsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "artifactName")]
-            artifact_name: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __ContainerArtifactsCall {
             name,
             artifact_name,
         };
@@ -21308,13 +19095,10 @@ impl PodmanBlockingClient {
         name: &str,
         size: bool,
     ) -> ::std::result::Result<ContainerInspectDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerInspectData", &parameters)?,
         )
@@ -21332,13 +19116,10 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -21352,13 +19133,10 @@ impl PodmanBlockingClient {
         name: &str,
         size: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerInspectData", &parameters)?,
         )
@@ -21372,13 +19150,10 @@ impl PodmanBlockingClient {
         (ContainerInspectDataReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            size: bool,
-        }
-        let parameters = __Parameters { name, size };
+        let parameters = __ContainerInspectDataCall {
+            name,
+            size,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerInspectData", &parameters)?,
         )
@@ -21391,12 +19166,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<ContainerStateDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ContainerStateData", &parameters)?,
         )
@@ -21413,12 +19183,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -21431,12 +19196,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ContainerStateData", &parameters)?,
         )
@@ -21449,12 +19209,7 @@ impl PodmanBlockingClient {
         (ContainerStateDataReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __ContainerStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ContainerStateData", &parameters)?,
         )
@@ -21467,12 +19222,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<PodStateDataReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.PodStateData", &parameters)?,
         )
@@ -21485,12 +19235,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PodStateDataReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.PodStateData", &parameters)?.err_into(),
         )
@@ -21500,12 +19245,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.PodStateData", &parameters)?,
         )
@@ -21518,12 +19258,7 @@ impl PodmanBlockingClient {
         (PodStateDataReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __PodStateDataCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.PodStateData", &parameters)?,
         )
@@ -21535,12 +19270,7 @@ impl PodmanBlockingClient {
         &mut self,
         r#in: &[::std::string::String],
     ) -> ::std::result::Result<CreateFromCcReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.CreateFromCC", &parameters)?,
         )
@@ -21553,12 +19283,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, CreateFromCcReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.CreateFromCC", &parameters)?.err_into(),
         )
@@ -21568,12 +19293,7 @@ impl PodmanBlockingClient {
         &mut self,
         r#in: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.CreateFromCC", &parameters)?,
         )
@@ -21586,12 +19306,7 @@ impl PodmanBlockingClient {
         (CreateFromCcReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#in: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { r#in };
+        let parameters = __CreateFromCcCall { r#in };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.CreateFromCC", &parameters)?,
         )
@@ -21600,12 +19315,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.Spec`.
     pub fn spec(&mut self, name: &str) -> ::std::result::Result<SpecReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(self.connection.call("io.podman.Spec", &parameters)?)
     }
     /// Calls `io.podman.Spec` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
@@ -21616,24 +19326,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, SpecReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Spec", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.Spec` with `oneway`: the service sends no reply, not even an error.
     pub fn spec_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Spec", &parameters)?,
         )
@@ -21646,12 +19346,7 @@ impl PodmanBlockingClient {
         (SpecReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __SpecCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Spec", &parameters)?,
         )
@@ -21664,13 +19359,7 @@ impl PodmanBlockingClient {
         r#type: &str,
         length: i64,
     ) -> ::std::result::Result<SendFileReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.SendFile", &parameters)?,
         )
@@ -21684,13 +19373,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, SendFileReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.SendFile", &parameters)?.err_into(),
         )
@@ -21701,13 +19384,7 @@ impl PodmanBlockingClient {
         r#type: &str,
         length: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.SendFile", &parameters)?,
         )
@@ -21721,13 +19398,7 @@ impl PodmanBlockingClient {
         (SendFileReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#type: &'p str,
-            length: i64,
-        }
-        let parameters = __Parameters { r#type, length };
+        let parameters = __SendFileCall { r#type, length };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.SendFile", &parameters)?,
         )
@@ -21740,13 +19411,7 @@ impl PodmanBlockingClient {
         path: &str,
         delete: bool,
     ) -> ::std::result::Result<ReceiveFileReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ReceiveFile", &parameters)?,
         )
@@ -21760,13 +19425,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ReceiveFileReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ReceiveFile", &parameters)?.err_into(),
         )
@@ -21777,13 +19436,7 @@ impl PodmanBlockingClient {
         path: &str,
         delete: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ReceiveFile", &parameters)?,
         )
@@ -21797,13 +19450,7 @@ impl PodmanBlockingClient {
         (ReceiveFileReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            path: &'p str,
-            delete: bool,
-        }
-        let parameters = __Parameters { path, delete };
+        let parameters = __ReceiveFileCall { path, delete };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ReceiveFile", &parameters)?,
         )
@@ -21815,12 +19462,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &VolumeCreateOpts,
     ) -> ::std::result::Result<VolumeCreateReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumeCreate", &parameters)?,
         )
@@ -21833,12 +19475,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, VolumeCreateReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.VolumeCreate", &parameters)?.err_into(),
         )
@@ -21848,12 +19485,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &VolumeCreateOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumeCreate", &parameters)?,
         )
@@ -21866,12 +19498,7 @@ impl PodmanBlockingClient {
         (VolumeCreateReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeCreateOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeCreateCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumeCreate", &parameters)?,
         )
@@ -21883,12 +19510,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &VolumeRemoveOpts,
     ) -> ::std::result::Result<VolumeRemoveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumeRemove", &parameters)?,
         )
@@ -21901,12 +19523,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, VolumeRemoveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.VolumeRemove", &parameters)?.err_into(),
         )
@@ -21916,12 +19533,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &VolumeRemoveOpts,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumeRemove", &parameters)?,
         )
@@ -21934,12 +19546,7 @@ impl PodmanBlockingClient {
         (VolumeRemoveReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p VolumeRemoveOpts,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __VolumeRemoveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumeRemove", &parameters)?,
         )
@@ -21952,13 +19559,7 @@ impl PodmanBlockingClient {
         args: &[::std::string::String],
         all: bool,
     ) -> ::std::result::Result<GetVolumesReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetVolumes", &parameters)?,
         )
@@ -21972,13 +19573,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetVolumesReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.GetVolumes", &parameters)?.err_into(),
         )
@@ -21989,13 +19584,7 @@ impl PodmanBlockingClient {
         args: &[::std::string::String],
         all: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetVolumes", &parameters)?,
         )
@@ -22009,13 +19598,7 @@ impl PodmanBlockingClient {
         (GetVolumesReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            args: &'p [::std::string::String],
-            all: bool,
-        }
-        let parameters = __Parameters { args, all };
+        let parameters = __GetVolumesCall { args, all };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetVolumes", &parameters)?,
         )
@@ -22028,12 +19611,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<InspectVolumeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.InspectVolume", &parameters)?,
         )
@@ -22046,12 +19624,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InspectVolumeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.InspectVolume", &parameters)?.err_into(),
         )
@@ -22061,12 +19634,7 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.InspectVolume", &parameters)?,
         )
@@ -22079,12 +19647,7 @@ impl PodmanBlockingClient {
         (InspectVolumeReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __InspectVolumeCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.InspectVolume", &parameters)?,
         )
@@ -22093,10 +19656,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.VolumesPrune`.
     pub fn volumes_prune(&mut self) -> ::std::result::Result<VolumesPruneReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.VolumesPrune", &parameters)?,
         )
@@ -22108,20 +19668,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, VolumesPruneReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.VolumesPrune", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.VolumesPrune` with `oneway`: the service sends no reply, not even an error.
     pub fn volumes_prune_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.VolumesPrune", &parameters)?,
         )
@@ -22133,10 +19687,7 @@ impl PodmanBlockingClient {
         (VolumesPruneReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __VolumesPruneCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.VolumesPrune", &parameters)?,
         )
@@ -22148,12 +19699,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &ImageSaveOptions,
     ) -> ::std::result::Result<ImageSaveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.ImageSave", &parameters)?,
         )
@@ -22166,12 +19712,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ImageSaveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.ImageSave", &parameters)?.err_into(),
         )
@@ -22181,12 +19722,7 @@ impl PodmanBlockingClient {
         &mut self,
         options: &ImageSaveOptions,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.ImageSave", &parameters)?,
         )
@@ -22199,12 +19735,7 @@ impl PodmanBlockingClient {
         (ImageSaveReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            options: &'p ImageSaveOptions,
-        }
-        let parameters = __Parameters { options };
+        let parameters = __ImageSaveCall { options };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.ImageSave", &parameters)?,
         )
@@ -22220,14 +19751,11 @@ impl PodmanBlockingClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<GetPodsByContextReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetPodsByContext", &parameters)?,
         )
@@ -22242,14 +19770,11 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetPodsByContextReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -22264,14 +19789,11 @@ impl PodmanBlockingClient {
         latest: bool,
         args: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.GetPodsByContext", &parameters)?,
         )
@@ -22286,14 +19808,11 @@ impl PodmanBlockingClient {
         (GetPodsByContextReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            all: bool,
-            latest: bool,
-            args: &'p [::std::string::String],
-        }
-        let parameters = __Parameters { all, latest, args };
+        let parameters = __GetPodsByContextCall {
+            all,
+            latest,
+            args,
+        };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.GetPodsByContext", &parameters)?,
         )
@@ -22308,17 +19827,7 @@ impl PodmanBlockingClient {
         quiet: bool,
         delete_file: bool,
     ) -> ::std::result::Result<LoadImageReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -22339,17 +19848,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, LoadImageReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -22367,17 +19866,7 @@ impl PodmanBlockingClient {
         quiet: bool,
         delete_file: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -22398,17 +19887,7 @@ impl PodmanBlockingClient {
         (LoadImageReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-            #[serde(rename = "inputFile")]
-            input_file: &'p str,
-            quiet: bool,
-            #[serde(rename = "deleteFile")]
-            delete_file: bool,
-        }
-        let parameters = __Parameters {
+        let parameters = __LoadImageCall {
             name,
             input_file,
             quiet,
@@ -22427,14 +19906,7 @@ impl PodmanBlockingClient {
         since: &str,
         until: &str,
     ) -> ::std::result::Result<GetEventsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -22453,14 +19925,7 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetEventsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -22476,14 +19941,7 @@ impl PodmanBlockingClient {
         since: &str,
         until: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -22502,14 +19960,7 @@ impl PodmanBlockingClient {
         (GetEventsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            filter: &'p [::std::string::String],
-            since: &'p str,
-            until: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetEventsCall {
             filter,
             since,
             until,
@@ -22522,12 +19973,7 @@ impl PodmanBlockingClient {
     ///
     /// Calls `io.podman.Diff`.
     pub fn diff(&mut self, name: &str) -> ::std::result::Result<DiffReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(self.connection.call("io.podman.Diff", &parameters)?)
     }
     /// Calls `io.podman.Diff` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
@@ -22538,24 +19984,14 @@ impl PodmanBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, DiffReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_more("io.podman.Diff", &parameters)?.err_into(),
         )
     }
     /// Calls `io.podman.Diff` with `oneway`: the service sends no reply, not even an error.
     pub fn diff_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.Diff", &parameters)?,
         )
@@ -22568,12 +20004,7 @@ impl PodmanBlockingClient {
         (DiffReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __DiffCall { name };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("io.podman.Diff", &parameters)?,
         )
@@ -22584,10 +20015,7 @@ impl PodmanBlockingClient {
     pub fn get_layers_map_with_image_info(
         &mut self,
     ) -> ::std::result::Result<GetLayersMapWithImageInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("io.podman.GetLayersMapWithImageInfo", &parameters)?,
         )
@@ -22603,10 +20031,7 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -22618,10 +20043,7 @@ impl PodmanBlockingClient {
     pub fn get_layers_map_with_image_info_oneway(
         &mut self,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -22635,10 +20057,7 @@ impl PodmanBlockingClient {
         (GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetLayersMapWithImageInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -22652,12 +20071,9 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<BuildImageHierarchyMapReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self.connection.call("io.podman.BuildImageHierarchyMap", &parameters)?,
         )
@@ -22674,12 +20090,9 @@ impl PodmanBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -22692,12 +20105,9 @@ impl PodmanBlockingClient {
         &mut self,
         name: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self.connection.call_oneway("io.podman.BuildImageHierarchyMap", &parameters)?,
         )
@@ -22710,12 +20120,9 @@ impl PodmanBlockingClient {
         (BuildImageHierarchyMapReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            name: &'p str,
-        }
-        let parameters = __Parameters { name };
+        let parameters = __BuildImageHierarchyMapCall {
+            name,
+        };
         ::std::result::Result::Ok(
             self
                 .connection

@@ -648,6 +648,45 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ResolveHostnameCall<'p> {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    ifindex: ::std::option::Option<i64>,
+    name: &'p str,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    family: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    flags: ::std::option::Option<i64>,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ResolveAddressCall<'p> {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    ifindex: ::std::option::Option<i64>,
+    family: i64,
+    address: &'p [i64],
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    flags: ::std::option::Option<i64>,
+}
 /// A client of `io.systemd.Resolve`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -701,18 +740,7 @@ impl ResolveClient {
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<ResolveHostnameReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -736,18 +764,7 @@ impl ResolveClient {
         ::varlink_runtime::__private::ReplyStream<'_, ResolveHostnameReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -769,18 +786,7 @@ impl ResolveClient {
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -804,18 +810,7 @@ impl ResolveClient {
         (ResolveHostnameReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -836,17 +831,7 @@ impl ResolveClient {
         address: &[i64],
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<ResolveAddressReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -867,17 +852,7 @@ impl ResolveClient {
         ::varlink_runtime::__private::ReplyStream<'_, ResolveAddressReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -899,17 +874,7 @@ impl ResolveClient {
         address: &[i64],
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -933,17 +898,7 @@ impl ResolveClient {
         (ResolveAddressReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -1014,18 +969,7 @@ impl ResolveBlockingClient {
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<ResolveHostnameReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -1046,18 +990,7 @@ impl ResolveBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ResolveHostnameReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -1078,18 +1011,7 @@ impl ResolveBlockingClient {
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -1112,18 +1034,7 @@ impl ResolveBlockingClient {
         (ResolveHostnameReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            name: &'p str,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            family: ::std::option::Option<i64>,
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveHostnameCall {
             ifindex,
             name,
             family,
@@ -1143,17 +1054,7 @@ impl ResolveBlockingClient {
         address: &[i64],
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<ResolveAddressReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -1174,17 +1075,7 @@ impl ResolveBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ResolveAddressReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -1205,17 +1096,7 @@ impl ResolveBlockingClient {
         address: &[i64],
         flags: ::std::option::Option<i64>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,
@@ -1238,17 +1119,7 @@ impl ResolveBlockingClient {
         (ResolveAddressReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ifindex: ::std::option::Option<i64>,
-            family: i64,
-            address: &'p [i64],
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            flags: ::std::option::Option<i64>,
-        }
-        let parameters = __Parameters {
+        let parameters = __ResolveAddressCall {
             ifindex,
             family,
             address,

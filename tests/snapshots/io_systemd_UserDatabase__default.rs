@@ -539,6 +539,64 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetUserRecordCall<'p> {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    uid: ::std::option::Option<i64>,
+    #[serde(rename = "userName")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    user_name: ::std::option::Option<&'p str>,
+    service: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetGroupRecordCall<'p> {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    gid: ::std::option::Option<i64>,
+    #[serde(rename = "groupName")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    group_name: ::std::option::Option<&'p str>,
+    service: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetMembershipsCall<'p> {
+    #[serde(rename = "userName")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    user_name: ::std::option::Option<&'p str>,
+    #[serde(rename = "groupName")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    group_name: ::std::option::Option<&'p str>,
+    service: &'p str,
+}
 /// A client of `io.systemd.UserDatabase`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -591,17 +649,7 @@ impl UserDatabaseClient {
         user_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetUserRecordReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -623,17 +671,7 @@ impl UserDatabaseClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetUserRecordReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -653,17 +691,7 @@ impl UserDatabaseClient {
         user_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -685,17 +713,7 @@ impl UserDatabaseClient {
         (GetUserRecordReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -714,17 +732,7 @@ impl UserDatabaseClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetGroupRecordReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -746,17 +754,7 @@ impl UserDatabaseClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetGroupRecordReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -776,17 +774,7 @@ impl UserDatabaseClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -808,17 +796,7 @@ impl UserDatabaseClient {
         (GetGroupRecordReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -837,18 +815,7 @@ impl UserDatabaseClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetMembershipsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -870,18 +837,7 @@ impl UserDatabaseClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetMembershipsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -901,18 +857,7 @@ impl UserDatabaseClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -934,18 +879,7 @@ impl UserDatabaseClient {
         (GetMembershipsReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -1014,17 +948,7 @@ impl UserDatabaseBlockingClient {
         user_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetUserRecordReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -1043,17 +967,7 @@ impl UserDatabaseBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetUserRecordReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -1072,17 +986,7 @@ impl UserDatabaseBlockingClient {
         user_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -1103,17 +1007,7 @@ impl UserDatabaseBlockingClient {
         (GetUserRecordReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            uid: ::std::option::Option<i64>,
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetUserRecordCall {
             uid,
             user_name,
             service,
@@ -1131,17 +1025,7 @@ impl UserDatabaseBlockingClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetGroupRecordReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -1160,17 +1044,7 @@ impl UserDatabaseBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetGroupRecordReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -1189,17 +1063,7 @@ impl UserDatabaseBlockingClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -1220,17 +1084,7 @@ impl UserDatabaseBlockingClient {
         (GetGroupRecordReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            gid: ::std::option::Option<i64>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetGroupRecordCall {
             gid,
             group_name,
             service,
@@ -1248,18 +1102,7 @@ impl UserDatabaseBlockingClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<GetMembershipsReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -1278,18 +1121,7 @@ impl UserDatabaseBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetMembershipsReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -1308,18 +1140,7 @@ impl UserDatabaseBlockingClient {
         group_name: ::std::option::Option<&str>,
         service: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,
@@ -1340,18 +1161,7 @@ impl UserDatabaseBlockingClient {
         (GetMembershipsReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(rename = "userName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            user_name: ::std::option::Option<&'p str>,
-            #[serde(rename = "groupName")]
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            group_name: ::std::option::Option<&'p str>,
-            service: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __GetMembershipsCall {
             user_name,
             group_name,
             service,

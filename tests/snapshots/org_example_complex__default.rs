@@ -733,6 +733,34 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __FooCall<'p> {
+    r#enum: &'p FooParamsEnum,
+    foo: &'p TypeFoo,
+    interface: Interface,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __BarCall {}
 /// A client of `org.example.complex`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -785,14 +813,7 @@ impl ComplexClient {
         foo: &TypeFoo,
         interface: Interface,
     ) -> ::std::result::Result<FooReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -811,14 +832,7 @@ impl ComplexClient {
         ::varlink_runtime::__private::ReplyStream<'_, FooReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -838,14 +852,7 @@ impl ComplexClient {
         foo: &TypeFoo,
         interface: Interface,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -864,14 +871,7 @@ impl ComplexClient {
         (FooReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -882,10 +882,7 @@ impl ComplexClient {
     }
     /// Calls `org.example.complex.Bar`.
     pub async fn bar(&mut self) -> ::std::result::Result<BarReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.complex.Bar", &parameters).await?,
         )
@@ -897,10 +894,7 @@ impl ComplexClient {
         ::varlink_runtime::__private::ReplyStream<'_, BarReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -911,10 +905,7 @@ impl ComplexClient {
     }
     /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
     pub async fn bar_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.complex.Bar", &parameters).await?,
         )
@@ -926,10 +917,7 @@ impl ComplexClient {
         (BarReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.complex.Bar", &parameters).await?,
         )
@@ -991,14 +979,7 @@ impl ComplexBlockingClient {
         foo: &TypeFoo,
         interface: Interface,
     ) -> ::std::result::Result<FooReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -1017,14 +998,7 @@ impl ComplexBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, FooReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -1040,14 +1014,7 @@ impl ComplexBlockingClient {
         foo: &TypeFoo,
         interface: Interface,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -1066,14 +1033,7 @@ impl ComplexBlockingClient {
         (FooReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            r#enum: &'p FooParamsEnum,
-            foo: &'p TypeFoo,
-            interface: Interface,
-        }
-        let parameters = __Parameters {
+        let parameters = __FooCall {
             r#enum,
             foo,
             interface,
@@ -1084,10 +1044,7 @@ impl ComplexBlockingClient {
     }
     /// Calls `org.example.complex.Bar`.
     pub fn bar(&mut self) -> ::std::result::Result<BarReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.complex.Bar", &parameters)?,
         )
@@ -1099,20 +1056,14 @@ impl ComplexBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, BarReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call_more("org.example.complex.Bar", &parameters)?.err_into(),
         )
     }
     /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
     pub fn bar_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.complex.Bar", &parameters)?,
         )
@@ -1124,10 +1075,7 @@ impl ComplexBlockingClient {
         (BarReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __BarCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.complex.Bar", &parameters)?,
         )

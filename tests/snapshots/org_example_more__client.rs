@@ -434,6 +434,46 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PingCall<'p> {
+    ping: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __TestMoreCall {
+    n: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StopServingCall {}
 /// A client of `org.example.more`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -483,12 +523,7 @@ impl MoreClient {
     ///
     /// Calls `org.example.more.Ping`.
     pub async fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.Ping", &parameters).await?,
         )
@@ -501,12 +536,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, PingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -517,12 +547,7 @@ impl MoreClient {
     }
     /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
     pub async fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.Ping", &parameters).await?,
         )
@@ -535,12 +560,7 @@ impl MoreClient {
         (PingReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.Ping", &parameters).await?,
         )
@@ -553,12 +573,7 @@ impl MoreClient {
         &mut self,
         n: i64,
     ) -> ::std::result::Result<TestMoreReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.TestMore", &parameters).await?,
         )
@@ -571,12 +586,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, TestMoreReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -590,12 +600,7 @@ impl MoreClient {
         &mut self,
         n: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.TestMore", &parameters).await?,
         )
@@ -608,12 +613,7 @@ impl MoreClient {
         (TestMoreReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.TestMore", &parameters).await?,
         )
@@ -624,10 +624,7 @@ impl MoreClient {
     pub async fn stop_serving(
         &mut self,
     ) -> ::std::result::Result<StopServingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StopServingCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.StopServing", &parameters).await?,
         )
@@ -639,10 +636,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, StopServingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StopServingCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -653,10 +647,7 @@ impl MoreClient {
     }
     /// Calls `org.example.more.StopServing` with `oneway`: the service sends no reply, not even an error.
     pub async fn stop_serving_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StopServingCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -671,10 +662,7 @@ impl MoreClient {
         (StopServingReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StopServingCall {};
         ::std::result::Result::Ok(
             self
                 .connection

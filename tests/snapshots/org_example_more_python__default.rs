@@ -437,6 +437,49 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PingCall<'p> {
+    ping: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __TestMoreCall {
+    n: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StopServingCall<'p> {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    reason: ::std::option::Option<&'p str>,
+}
 /// A client of `org.example.more`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -486,12 +529,7 @@ impl MoreClient {
     ///
     /// Calls `org.example.more.Ping`.
     pub async fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.Ping", &parameters).await?,
         )
@@ -504,12 +542,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, PingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -520,12 +553,7 @@ impl MoreClient {
     }
     /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
     pub async fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.Ping", &parameters).await?,
         )
@@ -538,12 +566,7 @@ impl MoreClient {
         (PingReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.Ping", &parameters).await?,
         )
@@ -556,12 +579,7 @@ impl MoreClient {
         &mut self,
         n: i64,
     ) -> ::std::result::Result<TestMoreReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.TestMore", &parameters).await?,
         )
@@ -574,12 +592,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, TestMoreReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -593,12 +606,7 @@ impl MoreClient {
         &mut self,
         n: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.TestMore", &parameters).await?,
         )
@@ -611,12 +619,7 @@ impl MoreClient {
         (TestMoreReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.TestMore", &parameters).await?,
         )
@@ -628,13 +631,7 @@ impl MoreClient {
         &mut self,
         reason: ::std::option::Option<&str>,
     ) -> ::std::result::Result<StopServingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.StopServing", &parameters).await?,
         )
@@ -647,13 +644,7 @@ impl MoreClient {
         ::varlink_runtime::__private::ReplyStream<'_, StopServingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -667,13 +658,7 @@ impl MoreClient {
         &mut self,
         reason: ::std::option::Option<&str>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -689,13 +674,7 @@ impl MoreClient {
         (StopServingReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -757,12 +736,7 @@ impl MoreBlockingClient {
     ///
     /// Calls `org.example.more.Ping`.
     pub fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.Ping", &parameters)?,
         )
@@ -775,24 +749,14 @@ impl MoreBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, PingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_more("org.example.more.Ping", &parameters)?.err_into(),
         )
     }
     /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
     pub fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.Ping", &parameters)?,
         )
@@ -805,12 +769,7 @@ impl MoreBlockingClient {
         (PingReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.Ping", &parameters)?,
         )
@@ -820,12 +779,7 @@ impl MoreBlockingClient {
     ///
     /// Calls `org.example.more.TestMore`.
     pub fn test_more(&mut self, n: i64) -> ::std::result::Result<TestMoreReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.TestMore", &parameters)?,
         )
@@ -838,12 +792,7 @@ impl MoreBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, TestMoreReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -853,12 +802,7 @@ impl MoreBlockingClient {
     }
     /// Calls `org.example.more.TestMore` with `oneway`: the service sends no reply, not even an error.
     pub fn test_more_oneway(&mut self, n: i64) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.TestMore", &parameters)?,
         )
@@ -871,12 +815,7 @@ impl MoreBlockingClient {
         (TestMoreReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            n: i64,
-        }
-        let parameters = __Parameters { n };
+        let parameters = __TestMoreCall { n };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.TestMore", &parameters)?,
         )
@@ -888,13 +827,7 @@ impl MoreBlockingClient {
         &mut self,
         reason: ::std::option::Option<&str>,
     ) -> ::std::result::Result<StopServingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self.connection.call("org.example.more.StopServing", &parameters)?,
         )
@@ -907,13 +840,7 @@ impl MoreBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StopServingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -926,13 +853,7 @@ impl MoreBlockingClient {
         &mut self,
         reason: ::std::option::Option<&str>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.more.StopServing", &parameters)?,
         )
@@ -945,13 +866,7 @@ impl MoreBlockingClient {
         (StopServingReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            reason: ::std::option::Option<&'p str>,
-        }
-        let parameters = __Parameters { reason };
+        let parameters = __StopServingCall { reason };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.more.StopServing", &parameters)?,
         )

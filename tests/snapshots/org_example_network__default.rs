@@ -461,6 +461,32 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __InfoCall {
+    ifindex: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ListCall {}
 /// A client of `org.example.network`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -513,12 +539,7 @@ impl NetworkClient {
         &mut self,
         ifindex: i64,
     ) -> ::std::result::Result<InfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call("org.example.network.Info", &parameters).await?,
         )
@@ -531,12 +552,7 @@ impl NetworkClient {
         ::varlink_runtime::__private::ReplyStream<'_, InfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -550,12 +566,7 @@ impl NetworkClient {
         &mut self,
         ifindex: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.network.Info", &parameters).await?,
         )
@@ -568,12 +579,7 @@ impl NetworkClient {
         (InfoReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.network.Info", &parameters).await?,
         )
@@ -582,10 +588,7 @@ impl NetworkClient {
     ///
     /// Calls `org.example.network.List`.
     pub async fn list(&mut self) -> ::std::result::Result<ListReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.network.List", &parameters).await?,
         )
@@ -597,10 +600,7 @@ impl NetworkClient {
         ::varlink_runtime::__private::ReplyStream<'_, ListReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -611,10 +611,7 @@ impl NetworkClient {
     }
     /// Calls `org.example.network.List` with `oneway`: the service sends no reply, not even an error.
     pub async fn list_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.network.List", &parameters).await?,
         )
@@ -626,10 +623,7 @@ impl NetworkClient {
         (ListReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.network.List", &parameters).await?,
         )
@@ -688,12 +682,7 @@ impl NetworkBlockingClient {
     ///
     /// Calls `org.example.network.Info`.
     pub fn info(&mut self, ifindex: i64) -> ::std::result::Result<InfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call("org.example.network.Info", &parameters)?,
         )
@@ -706,12 +695,7 @@ impl NetworkBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, InfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -721,12 +705,7 @@ impl NetworkBlockingClient {
     }
     /// Calls `org.example.network.Info` with `oneway`: the service sends no reply, not even an error.
     pub fn info_oneway(&mut self, ifindex: i64) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.network.Info", &parameters)?,
         )
@@ -739,12 +718,7 @@ impl NetworkBlockingClient {
         (InfoReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {
-            ifindex: i64,
-        }
-        let parameters = __Parameters { ifindex };
+        let parameters = __InfoCall { ifindex };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.network.Info", &parameters)?,
         )
@@ -753,10 +727,7 @@ impl NetworkBlockingClient {
     ///
     /// Calls `org.example.network.List`.
     pub fn list(&mut self) -> ::std::result::Result<ListReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.network.List", &parameters)?,
         )
@@ -768,10 +739,7 @@ impl NetworkBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ListReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -781,10 +749,7 @@ impl NetworkBlockingClient {
     }
     /// Calls `org.example.network.List` with `oneway`: the service sends no reply, not even an error.
     pub fn list_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.network.List", &parameters)?,
         )
@@ -796,10 +761,7 @@ impl NetworkBlockingClient {
         (ListReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __ListCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.network.List", &parameters)?,
         )

@@ -367,6 +367,32 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __PingCall<'p> {
+    ping: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __UpgradeCall {}
 /// A client of `org.example.ping`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -416,12 +442,7 @@ impl PingClient {
     ///
     /// Calls `org.example.ping.Ping`.
     pub async fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call("org.example.ping.Ping", &parameters).await?,
         )
@@ -434,12 +455,7 @@ impl PingClient {
         ::varlink_runtime::__private::ReplyStream<'_, PingReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -450,12 +466,7 @@ impl PingClient {
     }
     /// Calls `org.example.ping.Ping` with `oneway`: the service sends no reply, not even an error.
     pub async fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.ping.Ping", &parameters).await?,
         )
@@ -468,22 +479,14 @@ impl PingClient {
         (PingReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            ping: &'p str,
-        }
-        let parameters = __Parameters { ping };
+        let parameters = __PingCall { ping };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.ping.Ping", &parameters).await?,
         )
     }
     /// Calls `org.example.ping.Upgrade`.
     pub async fn upgrade(&mut self) -> ::std::result::Result<UpgradeReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __UpgradeCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.example.ping.Upgrade", &parameters).await?,
         )
@@ -495,10 +498,7 @@ impl PingClient {
         ::varlink_runtime::__private::ReplyStream<'_, UpgradeReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __UpgradeCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -509,10 +509,7 @@ impl PingClient {
     }
     /// Calls `org.example.ping.Upgrade` with `oneway`: the service sends no reply, not even an error.
     pub async fn upgrade_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __UpgradeCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.example.ping.Upgrade", &parameters).await?,
         )
@@ -524,10 +521,7 @@ impl PingClient {
         (UpgradeReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __UpgradeCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.example.ping.Upgrade", &parameters).await?,
         )

@@ -1080,6 +1080,200 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __StartCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test01Call<'p> {
+    client_id: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test02Call<'p> {
+    client_id: &'p str,
+    bool: bool,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test03Call<'p> {
+    client_id: &'p str,
+    int: i64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test04Call<'p> {
+    client_id: &'p str,
+    float: f64,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test05Call<'p> {
+    client_id: &'p str,
+    string: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test06Call<'p> {
+    client_id: &'p str,
+    bool: bool,
+    int: i64,
+    float: f64,
+    string: &'p str,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test07Call<'p> {
+    client_id: &'p str,
+    r#struct: &'p Test07ParamsStruct,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test08Call<'p> {
+    client_id: &'p str,
+    map: &'p ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test09Call<'p> {
+    client_id: &'p str,
+    #[serde(serialize_with = "::varlink_runtime::__private::string_set::serialize_ref")]
+    set: &'p ::std::collections::HashSet<::std::string::String>,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test10Call<'p> {
+    client_id: &'p str,
+    mytype: &'p MyType,
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __Test11Call<'p> {
+    client_id: &'p str,
+    last_more_replies: &'p [::std::string::String],
+}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __EndCall<'p> {
+    client_id: &'p str,
+}
 /// A client of `org.varlink.certification`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -1127,10 +1321,7 @@ impl CertificationClient {
     }
     /// Calls `org.varlink.certification.Start`.
     pub async fn start(&mut self) -> ::std::result::Result<StartReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Start", &parameters).await?,
         )
@@ -1142,10 +1333,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, StartReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1156,10 +1344,7 @@ impl CertificationClient {
     }
     /// Calls `org.varlink.certification.Start` with `oneway`: the service sends no reply, not even an error.
     pub async fn start_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1174,10 +1359,7 @@ impl CertificationClient {
         (StartReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1190,12 +1372,7 @@ impl CertificationClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<Test01Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test01", &parameters).await?,
         )
@@ -1208,12 +1385,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test01Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1227,12 +1399,7 @@ impl CertificationClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1248,12 +1415,7 @@ impl CertificationClient {
         (Test01Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1267,13 +1429,7 @@ impl CertificationClient {
         client_id: &str,
         bool: bool,
     ) -> ::std::result::Result<Test02Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test02", &parameters).await?,
         )
@@ -1287,13 +1443,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test02Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1308,13 +1458,7 @@ impl CertificationClient {
         client_id: &str,
         bool: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1331,13 +1475,7 @@ impl CertificationClient {
         (Test02Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1351,13 +1489,7 @@ impl CertificationClient {
         client_id: &str,
         int: i64,
     ) -> ::std::result::Result<Test03Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test03", &parameters).await?,
         )
@@ -1371,13 +1503,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test03Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1392,13 +1518,7 @@ impl CertificationClient {
         client_id: &str,
         int: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1415,13 +1535,7 @@ impl CertificationClient {
         (Test03Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1435,13 +1549,7 @@ impl CertificationClient {
         client_id: &str,
         float: f64,
     ) -> ::std::result::Result<Test04Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test04", &parameters).await?,
         )
@@ -1455,13 +1563,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test04Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1476,13 +1578,7 @@ impl CertificationClient {
         client_id: &str,
         float: f64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1499,13 +1595,7 @@ impl CertificationClient {
         (Test04Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1519,13 +1609,7 @@ impl CertificationClient {
         client_id: &str,
         string: &str,
     ) -> ::std::result::Result<Test05Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test05", &parameters).await?,
         )
@@ -1539,13 +1623,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test05Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1560,13 +1638,7 @@ impl CertificationClient {
         client_id: &str,
         string: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1583,13 +1655,7 @@ impl CertificationClient {
         (Test05Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1606,16 +1672,7 @@ impl CertificationClient {
         float: f64,
         string: &str,
     ) -> ::std::result::Result<Test06Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -1638,16 +1695,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test06Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -1671,16 +1719,7 @@ impl CertificationClient {
         float: f64,
         string: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -1706,16 +1745,7 @@ impl CertificationClient {
         (Test06Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -1735,13 +1765,7 @@ impl CertificationClient {
         client_id: &str,
         r#struct: &Test07ParamsStruct,
     ) -> ::std::result::Result<Test07Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -1758,13 +1782,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test07Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -1782,13 +1800,7 @@ impl CertificationClient {
         client_id: &str,
         r#struct: &Test07ParamsStruct,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -1808,13 +1820,7 @@ impl CertificationClient {
         (Test07Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -1831,16 +1837,7 @@ impl CertificationClient {
         client_id: &str,
         map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
     ) -> ::std::result::Result<Test08Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test08", &parameters).await?,
         )
@@ -1854,16 +1851,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test08Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1878,16 +1866,7 @@ impl CertificationClient {
         client_id: &str,
         map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1904,16 +1883,7 @@ impl CertificationClient {
         (Test08Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1927,16 +1897,7 @@ impl CertificationClient {
         client_id: &str,
         set: &::std::collections::HashSet<::std::string::String>,
     ) -> ::std::result::Result<Test09Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test09", &parameters).await?,
         )
@@ -1950,16 +1911,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test09Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -1974,16 +1926,7 @@ impl CertificationClient {
         client_id: &str,
         set: &::std::collections::HashSet<::std::string::String>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2000,16 +1943,7 @@ impl CertificationClient {
         (Test09Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2025,13 +1959,7 @@ impl CertificationClient {
         client_id: &str,
         mytype: &MyType,
     ) -> ::std::result::Result<Test10Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test10", &parameters).await?,
         )
@@ -2045,13 +1973,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test10Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2066,13 +1988,7 @@ impl CertificationClient {
         client_id: &str,
         mytype: &MyType,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2089,13 +2005,7 @@ impl CertificationClient {
         (Test10Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2111,13 +2021,7 @@ impl CertificationClient {
         client_id: &str,
         last_more_replies: &[::std::string::String],
     ) -> ::std::result::Result<Test11Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -2134,13 +2038,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, Test11Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -2158,13 +2056,7 @@ impl CertificationClient {
         client_id: &str,
         last_more_replies: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -2184,13 +2076,7 @@ impl CertificationClient {
         (Test11Reply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -2206,12 +2092,7 @@ impl CertificationClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<EndReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.End", &parameters).await?,
         )
@@ -2224,12 +2105,7 @@ impl CertificationClient {
         ::varlink_runtime::__private::ReplyStream<'_, EndReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2243,12 +2119,7 @@ impl CertificationClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2264,12 +2135,7 @@ impl CertificationClient {
         (EndReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2329,10 +2195,7 @@ impl CertificationBlockingClient {
     }
     /// Calls `org.varlink.certification.Start`.
     pub fn start(&mut self) -> ::std::result::Result<StartReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Start", &parameters)?,
         )
@@ -2344,10 +2207,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, StartReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2357,10 +2217,7 @@ impl CertificationBlockingClient {
     }
     /// Calls `org.varlink.certification.Start` with `oneway`: the service sends no reply, not even an error.
     pub fn start_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Start", &parameters)?,
         )
@@ -2372,10 +2229,7 @@ impl CertificationBlockingClient {
         (StartReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __StartCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.varlink.certification.Start", &parameters)?,
         )
@@ -2385,12 +2239,7 @@ impl CertificationBlockingClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<Test01Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test01", &parameters)?,
         )
@@ -2403,12 +2252,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test01Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2421,12 +2265,7 @@ impl CertificationBlockingClient {
         &mut self,
         client_id: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test01", &parameters)?,
         )
@@ -2439,12 +2278,7 @@ impl CertificationBlockingClient {
         (Test01Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __Test01Call { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2457,13 +2291,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         bool: bool,
     ) -> ::std::result::Result<Test02Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test02", &parameters)?,
         )
@@ -2477,13 +2305,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test02Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2497,13 +2319,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         bool: bool,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test02", &parameters)?,
         )
@@ -2517,13 +2333,7 @@ impl CertificationBlockingClient {
         (Test02Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-        }
-        let parameters = __Parameters { client_id, bool };
+        let parameters = __Test02Call { client_id, bool };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2536,13 +2346,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         int: i64,
     ) -> ::std::result::Result<Test03Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test03", &parameters)?,
         )
@@ -2556,13 +2360,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test03Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2576,13 +2374,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         int: i64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test03", &parameters)?,
         )
@@ -2596,13 +2388,7 @@ impl CertificationBlockingClient {
         (Test03Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            int: i64,
-        }
-        let parameters = __Parameters { client_id, int };
+        let parameters = __Test03Call { client_id, int };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2615,13 +2401,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         float: f64,
     ) -> ::std::result::Result<Test04Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test04", &parameters)?,
         )
@@ -2635,13 +2415,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test04Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2655,13 +2429,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         float: f64,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test04", &parameters)?,
         )
@@ -2675,13 +2443,7 @@ impl CertificationBlockingClient {
         (Test04Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            float: f64,
-        }
-        let parameters = __Parameters { client_id, float };
+        let parameters = __Test04Call { client_id, float };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2694,13 +2456,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         string: &str,
     ) -> ::std::result::Result<Test05Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test05", &parameters)?,
         )
@@ -2714,13 +2470,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test05Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2734,13 +2484,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         string: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test05", &parameters)?,
         )
@@ -2754,13 +2498,7 @@ impl CertificationBlockingClient {
         (Test05Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            string: &'p str,
-        }
-        let parameters = __Parameters { client_id, string };
+        let parameters = __Test05Call { client_id, string };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -2776,16 +2514,7 @@ impl CertificationBlockingClient {
         float: f64,
         string: &str,
     ) -> ::std::result::Result<Test06Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -2808,16 +2537,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test06Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -2840,16 +2560,7 @@ impl CertificationBlockingClient {
         float: f64,
         string: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -2872,16 +2583,7 @@ impl CertificationBlockingClient {
         (Test06Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            bool: bool,
-            int: i64,
-            float: f64,
-            string: &'p str,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test06Call {
             client_id,
             bool,
             int,
@@ -2900,13 +2602,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         r#struct: &Test07ParamsStruct,
     ) -> ::std::result::Result<Test07Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -2923,13 +2619,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test07Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -2946,13 +2636,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         r#struct: &Test07ParamsStruct,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -2969,13 +2653,7 @@ impl CertificationBlockingClient {
         (Test07Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            r#struct: &'p Test07ParamsStruct,
-        }
-        let parameters = __Parameters {
+        let parameters = __Test07Call {
             client_id,
             r#struct,
         };
@@ -2991,16 +2669,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
     ) -> ::std::result::Result<Test08Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test08", &parameters)?,
         )
@@ -3014,16 +2683,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test08Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3037,16 +2697,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test08", &parameters)?,
         )
@@ -3060,16 +2711,7 @@ impl CertificationBlockingClient {
         (Test08Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            map: &'p ::std::collections::HashMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        let parameters = __Parameters { client_id, map };
+        let parameters = __Test08Call { client_id, map };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3082,16 +2724,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         set: &::std::collections::HashSet<::std::string::String>,
     ) -> ::std::result::Result<Test09Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test09", &parameters)?,
         )
@@ -3105,16 +2738,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test09Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3128,16 +2752,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         set: &::std::collections::HashSet<::std::string::String>,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test09", &parameters)?,
         )
@@ -3151,16 +2766,7 @@ impl CertificationBlockingClient {
         (Test09Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            #[serde(
-                serialize_with = "::varlink_runtime::__private::string_set::serialize_ref"
-            )]
-            set: &'p ::std::collections::HashSet<::std::string::String>,
-        }
-        let parameters = __Parameters { client_id, set };
+        let parameters = __Test09Call { client_id, set };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3175,13 +2781,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         mytype: &MyType,
     ) -> ::std::result::Result<Test10Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.Test10", &parameters)?,
         )
@@ -3195,13 +2795,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test10Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3215,13 +2809,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         mytype: &MyType,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.Test10", &parameters)?,
         )
@@ -3235,13 +2823,7 @@ impl CertificationBlockingClient {
         (Test10Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            mytype: &'p MyType,
-        }
-        let parameters = __Parameters { client_id, mytype };
+        let parameters = __Test10Call { client_id, mytype };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3256,13 +2838,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         last_more_replies: &[::std::string::String],
     ) -> ::std::result::Result<Test11Reply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -3279,13 +2855,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, Test11Reply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -3302,13 +2872,7 @@ impl CertificationBlockingClient {
         client_id: &str,
         last_more_replies: &[::std::string::String],
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -3325,13 +2889,7 @@ impl CertificationBlockingClient {
         (Test11Reply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-            last_more_replies: &'p [::std::string::String],
-        }
-        let parameters = __Parameters {
+        let parameters = __Test11Call {
             client_id,
             last_more_replies,
         };
@@ -3343,12 +2901,7 @@ impl CertificationBlockingClient {
     }
     /// Calls `org.varlink.certification.End`.
     pub fn end(&mut self, client_id: &str) -> ::std::result::Result<EndReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.certification.End", &parameters)?,
         )
@@ -3361,12 +2914,7 @@ impl CertificationBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, EndReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -3376,12 +2924,7 @@ impl CertificationBlockingClient {
     }
     /// Calls `org.varlink.certification.End` with `oneway`: the service sends no reply, not even an error.
     pub fn end_oneway(&mut self, client_id: &str) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.certification.End", &parameters)?,
         )
@@ -3394,12 +2937,7 @@ impl CertificationBlockingClient {
         (EndReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            client_id: &'p str,
-        }
-        let parameters = __Parameters { client_id };
+        let parameters = __EndCall { client_id };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.varlink.certification.End", &parameters)?,
         )

@@ -380,6 +380,32 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetInfoCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __ResolveCall<'p> {
+    interface: &'p str,
+}
 /// A client of `org.varlink.resolver`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -430,10 +456,7 @@ impl ResolverClient {
     ///
     /// Calls `org.varlink.resolver.GetInfo`.
     pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.resolver.GetInfo", &parameters).await?,
         )
@@ -445,10 +468,7 @@ impl ResolverClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -459,10 +479,7 @@ impl ResolverClient {
     }
     /// Calls `org.varlink.resolver.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -477,10 +494,7 @@ impl ResolverClient {
         (GetInfoReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -495,12 +509,7 @@ impl ResolverClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<ResolveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.resolver.Resolve", &parameters).await?,
         )
@@ -513,12 +522,7 @@ impl ResolverClient {
         ::varlink_runtime::__private::ReplyStream<'_, ResolveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -532,12 +536,7 @@ impl ResolverClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -553,12 +552,7 @@ impl ResolverClient {
         (ResolveReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -621,10 +615,7 @@ impl ResolverBlockingClient {
     ///
     /// Calls `org.varlink.resolver.GetInfo`.
     pub fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.resolver.GetInfo", &parameters)?,
         )
@@ -636,10 +627,7 @@ impl ResolverBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -649,10 +637,7 @@ impl ResolverBlockingClient {
     }
     /// Calls `org.varlink.resolver.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.resolver.GetInfo", &parameters)?,
         )
@@ -664,10 +649,7 @@ impl ResolverBlockingClient {
         (GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.varlink.resolver.GetInfo", &parameters)?,
         )
@@ -679,12 +661,7 @@ impl ResolverBlockingClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<ResolveReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.resolver.Resolve", &parameters)?,
         )
@@ -697,12 +674,7 @@ impl ResolverBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, ResolveReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -715,12 +687,7 @@ impl ResolverBlockingClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.resolver.Resolve", &parameters)?,
         )
@@ -733,12 +700,7 @@ impl ResolverBlockingClient {
         (ResolveReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __ResolveCall { interface };
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.varlink.resolver.Resolve", &parameters)?,
         )

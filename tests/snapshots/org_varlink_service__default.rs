@@ -451,6 +451,32 @@ impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
         }
     }
 }
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetInfoCall {}
+#[derive(::varlink_runtime::__private::serde::Serialize)]
+#[serde(crate = "::varlink_runtime::__private::serde")]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    clippy::disallowed_names,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments,
+    clippy::result_large_err,
+    clippy::large_enum_variant
+)]
+struct __GetInterfaceDescriptionCall<'p> {
+    interface: &'p str,
+}
 /// A client of `org.varlink.service`: one method per varlink method.
 #[derive(Debug)]
 #[allow(
@@ -501,10 +527,7 @@ impl ServiceClient {
     ///
     /// Calls `org.varlink.service.GetInfo`.
     pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.service.GetInfo", &parameters).await?,
         )
@@ -516,10 +539,7 @@ impl ServiceClient {
         ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -530,10 +550,7 @@ impl ServiceClient {
     }
     /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -548,10 +565,7 @@ impl ServiceClient {
         (GetInfoReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -566,12 +580,9 @@ impl ServiceClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -591,12 +602,9 @@ impl ServiceClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -610,12 +618,9 @@ impl ServiceClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -631,12 +636,9 @@ impl ServiceClient {
         (GetInterfaceDescriptionReply, ::varlink_runtime::__private::Upgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -699,10 +701,7 @@ impl ServiceBlockingClient {
     ///
     /// Calls `org.varlink.service.GetInfo`.
     pub fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call("org.varlink.service.GetInfo", &parameters)?,
         )
@@ -714,10 +713,7 @@ impl ServiceBlockingClient {
         ::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self
                 .connection
@@ -727,10 +723,7 @@ impl ServiceBlockingClient {
     }
     /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_oneway("org.varlink.service.GetInfo", &parameters)?,
         )
@@ -742,10 +735,7 @@ impl ServiceBlockingClient {
         (GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters {}
-        let parameters = __Parameters {};
+        let parameters = __GetInfoCall {};
         ::std::result::Result::Ok(
             self.connection.call_upgrade("org.varlink.service.GetInfo", &parameters)?,
         )
@@ -757,12 +747,9 @@ impl ServiceBlockingClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -781,12 +768,9 @@ impl ServiceBlockingClient {
         >,
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -799,12 +783,9 @@ impl ServiceBlockingClient {
         &mut self,
         interface: &str,
     ) -> ::std::result::Result<(), Error> {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection
@@ -819,12 +800,9 @@ impl ServiceBlockingClient {
         (GetInterfaceDescriptionReply, ::varlink_runtime::__private::BlockingUpgraded),
         Error,
     > {
-        #[derive(::varlink_runtime::__private::serde::Serialize)]
-        #[serde(crate = "::varlink_runtime::__private::serde")]
-        struct __Parameters<'p> {
-            interface: &'p str,
-        }
-        let parameters = __Parameters { interface };
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
         ::std::result::Result::Ok(
             self
                 .connection

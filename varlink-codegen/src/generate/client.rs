@@ -87,8 +87,6 @@ fn client_method(
     flavor: Flavor,
 ) -> TokenStream {
     let rt = &paths.private;
-    let serde = &paths.serde;
-    let serde_crate = &paths.serde_crate;
     let full = plan.full_name(method.wire);
     let reply = names::ident(&plan.types[method.reply].rust);
     let fn_name = names::ident(&method.rust);
@@ -98,42 +96,17 @@ fn client_method(
         return TokenStream::new();
     };
 
-    // Arguments in IDL order, borrowed where natural; a private struct of
-    // references serializes them without copying.
-    let mut args = Vec::new();
-    let mut struct_fields = Vec::new();
-    let mut inits = Vec::new();
-    let mut needs_lifetime = false;
-    for field in fields {
+    // Arguments in IDL order, borrowed where natural; the method's private
+    // struct of references serializes them without copying.
+    let args = fields.iter().map(|field| {
         let ident = names::ident(&field.rust);
-        // The signature elides the lifetime; the private struct names it.
-        let (arg_ty, borrowed) = argument_type(plan, &field.ty, paths, &quote!());
-        let (field_ty, _) = argument_type(plan, &field.ty, paths, &quote!('p));
-        needs_lifetime |= borrowed;
-        args.push(quote!(#ident: #arg_ty));
-        let skip = matches!(field.ty, Ty::Option(_))
-            .then(|| quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]));
-        let with = match &field.ty {
-            Ty::Set => Some(format!("{}::serialize_ref", paths.set_with)),
-            Ty::Option(inner) if **inner == Ty::Set => {
-                Some(format!("{}::serialize_ref", paths.option_set_with))
-            }
-            _ => None,
-        }
-        .map(|path| quote!(#[serde(serialize_with = #path)]));
-        let rename = super::types::renamed(&field.rust, field.wire);
-        struct_fields.push(quote!(#rename #skip #with #ident: #field_ty,));
-        inits.push(quote!(#ident));
-    }
-    let lifetime = needs_lifetime.then(|| quote!(<'p>));
-    let params = quote! {
-        #[derive(#serde::Serialize)]
-        #[serde(crate = #serde_crate)]
-        struct __Parameters #lifetime {
-            #(#struct_fields)*
-        }
-        let parameters = __Parameters { #(#inits),* };
-    };
+        let (arg_ty, _) = argument_type(plan, &field.ty, paths, &quote!());
+        quote!(#ident: #arg_ty)
+    });
+    let args: Vec<TokenStream> = args.collect();
+    let inits = fields.iter().map(|field| names::ident(&field.rust));
+    let call_struct = call_struct_ident(method);
+    let params = quote!(let parameters = #call_struct { #(#inits),* };);
     let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
     let more_doc = format!(
         " Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
@@ -176,6 +149,63 @@ fn client_method(
             ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters) #dot_await?)
         }
     }
+}
+
+/// `__{Method}Call`: the private struct a client method serializes its
+/// arguments with. The leading underscores keep it apart from every name
+/// the IDL can produce (IDL names start with a letter).
+fn call_struct_ident(method: &Method<'_>) -> proc_macro2::Ident {
+    names::ident(&format!(
+        "__{}Call",
+        names::unraw(&names::type_name(method.wire))
+    ))
+}
+
+/// One private struct per method, shared by the async and the blocking
+/// client and by the `more`, `oneway` and `upgrade` forms: the arguments by
+/// reference, serialized as the method's input parameters.
+pub(crate) fn call_structs(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
+    let serde = &paths.serde;
+    let serde_crate = &paths.serde_crate;
+    let allow = &paths.allow;
+    plan.methods
+        .iter()
+        .filter_map(|method| {
+            let Shape::Struct(fields) = &plan.types[method.params].shape else {
+                return None;
+            };
+            let mut borrows = false;
+            let struct_fields = fields.iter().map(|field| {
+                let ident = names::ident(&field.rust);
+                let (field_ty, borrowed) = argument_type(plan, &field.ty, paths, &quote!('p));
+                borrows |= borrowed;
+                let skip = matches!(field.ty, Ty::Option(_)).then(
+                    || quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]),
+                );
+                let with = match &field.ty {
+                    Ty::Set => Some(format!("{}::serialize_ref", paths.set_with)),
+                    Ty::Option(inner) if **inner == Ty::Set => {
+                        Some(format!("{}::serialize_ref", paths.option_set_with))
+                    }
+                    _ => None,
+                }
+                .map(|path| quote!(#[serde(serialize_with = #path)]));
+                let rename = super::types::renamed(&field.rust, field.wire);
+                quote!(#rename #skip #with #ident: #field_ty,)
+            });
+            let struct_fields: Vec<TokenStream> = struct_fields.collect();
+            let lifetime = borrows.then(|| quote!(<'p>));
+            let name = call_struct_ident(method);
+            Some(quote! {
+                #[derive(#serde::Serialize)]
+                #[serde(crate = #serde_crate)]
+                #allow
+                struct #name #lifetime {
+                    #(#struct_fields)*
+                }
+            })
+        })
+        .collect()
 }
 
 /// The argument type for a parameter, with `lifetime` on its references,

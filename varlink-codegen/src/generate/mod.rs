@@ -41,6 +41,8 @@ pub fn generate(
     let plan = plan::Plan::new(interface)?;
     let types = types::types(&plan, &paths);
     let error = errors::error_enum(&plan, &paths);
+    let call_structs =
+        (settings.client || settings.blocking_client).then(|| client::call_structs(&plan, &paths));
     let client = settings
         .client
         .then(|| client::client(&plan, &paths, client::Flavor::Async));
@@ -61,6 +63,7 @@ pub fn generate(
         pub const INTERFACE_DESCRIPTION: &str = #source;
         #types
         #error
+        #call_structs
         #client
         #blocking
         #server
