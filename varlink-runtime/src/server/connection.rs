@@ -51,7 +51,9 @@ type HandlerFuture = Pin<Box<dyn Future<Output = MethodResult> + Send>>;
 
 struct Running {
     fut: HandlerFuture,
-    rx: mpsc::Receiver<Outgoing>,
+    /// Replies sent before the final one; only `more` and `upgrade` calls
+    /// have this channel.
+    rx: Option<mpsc::Receiver<Outgoing>>,
     flags: CallFlags,
 }
 
@@ -168,7 +170,9 @@ impl Conn {
             let Some(run) = &mut self.running else {
                 return Err(Close::Normal("upgraded connection finished"));
             };
-            while let Poll::Ready(Some(_)) = run.rx.poll_recv(cx) {}
+            if let Some(rx) = &mut run.rx {
+                while let Poll::Ready(Some(_)) = rx.poll_recv(cx) {}
+            }
             return match poll_guarded(&mut run.fut, cx)? {
                 Poll::Ready(_) => Err(Close::Normal("upgraded connection finished")),
                 Poll::Pending => Ok(progress),
@@ -263,8 +267,8 @@ impl Conn {
                 self.start(call)?;
                 continue;
             };
-            while self.out.len() < OUT_HIGH_WATER {
-                match run.rx.poll_recv(cx) {
+            while let Some(rx) = run.rx.as_mut().filter(|_| self.out.len() < OUT_HIGH_WATER) {
+                match rx.poll_recv(cx) {
                     Poll::Ready(Some(msg)) => {
                         progress = true;
                         accept_outgoing(msg, run.flags, &mut self.out, &mut self.upgrade);
@@ -282,8 +286,10 @@ impl Conn {
                     progress = true;
                     let flags = run.flags;
                     // Replies sent just before returning come first.
-                    while let Ok(msg) = run.rx.try_recv() {
-                        accept_outgoing(msg, flags, &mut self.out, &mut self.upgrade);
+                    if let Some(rx) = &mut run.rx {
+                        while let Ok(msg) = rx.try_recv() {
+                            accept_outgoing(msg, flags, &mut self.out, &mut self.upgrade);
+                        }
                     }
                     self.running = None;
                     if matches!(self.upgrade, UpgradeState::None) {
@@ -317,7 +323,12 @@ impl Conn {
                 return self.finish(flags, Err(e.into()));
             }
         };
-        let (tx, rx) = mpsc::channel(CONTINUES_QUEUE);
+        let (tx, rx) = if flags.more || flags.upgrade {
+            let (tx, rx) = mpsc::channel(CONTINUES_QUEUE);
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
         let mut ctx = CallContext::new(flags, self.peer, tx);
         let span = tracing::debug_span!("varlink_call", method = %call.method());
         let fut = async move { iface.dispatch(&call, &mut ctx).await }.instrument(span);

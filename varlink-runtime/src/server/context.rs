@@ -32,7 +32,10 @@ pub(crate) enum Outgoing {
 pub struct CallContext {
     flags: CallFlags,
     peer: Option<PeerCredentials>,
-    tx: mpsc::Sender<Outgoing>,
+    /// Only calls with `more` or `upgrade` can send anything before their
+    /// final reply; plain calls, the common case, get no channel and pay
+    /// for none.
+    tx: Option<mpsc::Sender<Outgoing>>,
     upgraded: bool,
 }
 
@@ -40,7 +43,7 @@ impl CallContext {
     pub(crate) fn new(
         flags: CallFlags,
         peer: Option<PeerCredentials>,
-        tx: mpsc::Sender<Outgoing>,
+        tx: Option<mpsc::Sender<Outgoing>>,
     ) -> Self {
         Self {
             flags,
@@ -92,7 +95,7 @@ impl CallContext {
             return Err(Error::Usage("`continues` replies need a call with `more`"));
         }
         let msg = encode_reply(parameters, true)?;
-        self.tx
+        self.sender()?
             .send(Outgoing::Continues(msg))
             .await
             .map_err(|_| Error::ConnectionClosed)
@@ -118,11 +121,19 @@ impl CallContext {
         }
         let msg = encode_reply(parameters, false)?;
         let (tx, rx) = oneshot::channel();
-        self.tx
+        self.sender()?
             .send(Outgoing::Upgrade(msg, tx))
             .await
             .map_err(|_| Error::ConnectionClosed)?;
         rx.await.map_err(|_| Error::ConnectionClosed)
+    }
+}
+
+impl CallContext {
+    fn sender(&self) -> Result<&mpsc::Sender<Outgoing>, Error> {
+        self.tx.as_ref().ok_or(Error::Usage(
+            "this call cannot send replies before its last",
+        ))
     }
 }
 
