@@ -46,7 +46,9 @@ impl Listener {
     /// Binds `address` and listens.
     ///
     /// For `unix:/path`, a stale socket file (one nobody accepts on) is
-    /// replaced, a live one is an error; `;mode=` is applied between `bind()`
+    /// replaced, a live one is an error, and a path that is not a socket
+    /// (a regular file, a directory, a symlink) is never touched: binding
+    /// fails with an error naming it; `;mode=` is applied between `bind()`
     /// and `listen()`, so no client can connect before the mode is set. The
     /// socket file is removed when the listener is dropped. `exec:` cannot be
     /// listened on.
@@ -54,15 +56,38 @@ impl Listener {
         match address {
             Address::Unix { path, mode } => {
                 if let Ok(meta) = std::fs::symlink_metadata(path) {
-                    if meta.file_type().is_socket() {
-                        match std::os::unix::net::UnixStream::connect(path) {
-                            Ok(_) => {
-                                return Err(Error::Io(io::Error::new(
-                                    io::ErrorKind::AddrInUse,
-                                    format!("{} is served by another process", path.display()),
-                                )));
-                            }
-                            Err(_) => std::fs::remove_file(path)?,
+                    // Only a socket file is ever replaced; anything else
+                    // (a regular file, a directory, a symlink) is left
+                    // alone, with an error that names it.
+                    if !meta.file_type().is_socket() {
+                        return Err(Error::Io(io::Error::new(
+                            io::ErrorKind::AlreadyExists,
+                            format!(
+                                "{} exists and is not a socket; not replacing it",
+                                path.display()
+                            ),
+                        )));
+                    }
+                    // A socket nobody accepts on is stale; one whose state
+                    // cannot be told (no permission to connect) is kept.
+                    match std::os::unix::net::UnixStream::connect(path) {
+                        Ok(_) => {
+                            return Err(Error::Io(io::Error::new(
+                                io::ErrorKind::AddrInUse,
+                                format!("{} is served by another process", path.display()),
+                            )));
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                            std::fs::remove_file(path)?;
+                        }
+                        Err(e) => {
+                            return Err(Error::Io(io::Error::new(
+                                e.kind(),
+                                format!(
+                                    "cannot tell whether the socket {} is in use, not replacing it: {e}",
+                                    path.display()
+                                ),
+                            )));
                         }
                     }
                 }
