@@ -262,20 +262,35 @@ async fn python_cli_help_returns_the_idl_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_cli_call_without_more() {
     let address = serve_ours(&unix_abstract_address()).await;
+    let info = format!("{address}/org.varlink.service.GetInfo");
     let start = format!("{address}/org.varlink.certification.Start");
     let test01 = format!("{address}/org.varlink.certification.Test01");
-    let (started, unknown) = tokio::task::spawn_blocking(move || {
+    let (info, started, unknown) = tokio::task::spawn_blocking(move || {
         (
+            python_cli(&["call", &info, "{}"]),
             python_cli(&["call", &start, "{}"]),
             python_cli(&["call", &test01, r#"{"client_id": "no such client"}"#]),
         )
     })
     .await
     .unwrap();
-    let reply: serde_json::Value = serde_json::from_str(&started.stdout).expect("a JSON reply");
-    let id = reply["client_id"].as_str().expect("a client id");
-    assert_eq!(id.len(), 32, "{reply}");
-    // The tool prints an error reply to stderr (and still exits 0).
+    let reply: serde_json::Value = serde_json::from_str(&info.stdout).expect("a JSON reply");
+    assert_eq!(
+        reply["interfaces"],
+        serde_json::json!(["org.varlink.service", "org.varlink.certification"])
+    );
+    // The tool always sends `"more": false`; the certification server
+    // checks every request exactly, so Start fails, as it does against the
+    // Python reference server. The tool prints an error reply to stderr and
+    // still exits 0.
+    assert!(started.stdout.trim().is_empty(), "{started:?}");
+    assert!(
+        started
+            .stderr
+            .contains("org.varlink.certification.CertificationError")
+            && started.stderr.contains("'more': False"),
+        "{started:?}"
+    );
     assert!(
         unknown
             .stderr
