@@ -122,10 +122,22 @@ method Text(text: string) -> (text: string, chars: int)
 # Takes a value of any shape.
 method Any(value: any) -> ()
 
+# Answers with a text of `bytes` bytes.
+method Big(bytes: int) -> (text: string)
+
 error Overflow ()
 ";
 
 struct Typed;
+
+/// How many `Big` calls the service has started.
+static BIG_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BigIn {
+    bytes: usize,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +195,11 @@ impl Interface for Typed {
                 "Any" => {
                     let AnyIn { .. } = call.parse_parameters()?;
                     Ok(MethodReply::empty())
+                }
+                "Big" => {
+                    let BigIn { bytes } = call.parse_parameters()?;
+                    BIG_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    MethodReply::new(&json!({"text": "z".repeat(bytes)}))
                 }
                 _ => Err(MethodError::method_not_found(call)),
             }
@@ -786,6 +803,48 @@ async fn client_that_never_reads_is_held_back() {
             .await
             .unwrap_or_else(|| panic!("reply {i} of {calls}"));
         assert_eq!(reply["parameters"]["chars"], 8 << 10);
+    }
+    drop(flood);
+    f.still_serving().await;
+}
+
+#[tokio::test]
+async fn queued_calls_wait_while_replies_are_unread() {
+    let f = Fixture::start().await;
+    let mut flood = f.connect().await;
+    // 64 small calls with 1 MiB replies, sent at once and not read: the
+    // server answers a few (the socket buffer and its own reply buffer
+    // fill), then starts no more queued calls until the client reads,
+    // instead of building up 64 MiB of replies.
+    let calls = 64;
+    let one =
+        frame(&[json!({"method": "org.example.typed.Big", "parameters": {"bytes": 1 << 20}})]);
+    let all: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * calls)
+        .collect();
+    flood.send(&all).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = BIG_CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "{started} of {calls} calls with 1 MiB replies started while the client did not read"
+    );
+    assert!(
+        started <= 4,
+        "{started} replies of 1 MiB were built for a client that does not read"
+    );
+    // Reading brings every reply, in order.
+    for i in 0..calls {
+        let reply = flood
+            .recv()
+            .await
+            .unwrap_or_else(|| panic!("reply {i} of {calls}"));
+        assert_eq!(
+            reply["parameters"]["text"].as_str().map(str::len),
+            Some(1 << 20)
+        );
     }
     drop(flood);
     f.still_serving().await;

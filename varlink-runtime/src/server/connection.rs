@@ -40,7 +40,8 @@ use crate::wire::{Call, CallFlags, FrameBuffer, Reply};
 /// reading until the queue drains.
 const MAX_QUEUED_CALLS: usize = 64;
 /// Unwritten reply bytes beyond which the connection stops taking new
-/// output (reading calls, `continues` replies) until the client reads.
+/// output (reading calls, starting queued ones, `continues` replies) until
+/// the client reads.
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// `continues` replies a handler may send ahead of the writer.
 const CONTINUES_QUEUE: usize = 16;
@@ -253,7 +254,10 @@ impl Conn {
         let mut progress = false;
         loop {
             let Some(run) = &mut self.running else {
-                if !matches!(self.upgrade, UpgradeState::None) {
+                // A client that does not read its replies gets no more
+                // answers until it does: replies of queued calls would
+                // otherwise pile up (64 calls times the message size).
+                if !matches!(self.upgrade, UpgradeState::None) || self.out.len() >= OUT_HIGH_WATER {
                     break;
                 }
                 let Some(call) = self.queue.pop_front() else {
