@@ -34,6 +34,10 @@ pub(crate) struct ClientCore {
     pub(crate) rbuf: FrameBuffer,
     pub(crate) out: Vec<u8>,
     pending: VecDeque<Pending>,
+    /// How many of `pending` are not abandoned: kept as a count because it
+    /// is asked for every reply, and scanning would make pipelining
+    /// quadratic.
+    waiting: usize,
 }
 
 impl ClientCore {
@@ -42,6 +46,7 @@ impl ClientCore {
             rbuf: FrameBuffer::new(max_message_size),
             out: Vec::new(),
             pending: VecDeque::new(),
+            waiting: 0,
         }
     }
 
@@ -52,7 +57,7 @@ impl ClientCore {
 
     /// Calls that still wait for a reply (excluding abandoned ones).
     pub(crate) fn awaiting(&self) -> usize {
-        self.pending.iter().filter(|p| !p.abandoned).count()
+        self.waiting
     }
 
     /// Encodes a call into the output buffer.
@@ -89,6 +94,7 @@ impl ClientCore {
                 more: flags.more,
                 abandoned: false,
             });
+            self.waiting += 1;
         }
         Ok(())
     }
@@ -97,6 +103,7 @@ impl ClientCore {
     pub(crate) fn abandon_front(&mut self) {
         if let Some(p) = self.pending.iter_mut().find(|p| !p.abandoned) {
             p.abandoned = true;
+            self.waiting -= 1;
         }
     }
 
@@ -128,6 +135,9 @@ impl ClientCore {
             let abandoned = front.abandoned;
             if !continues {
                 self.pending.pop_front();
+                if !abandoned {
+                    self.waiting -= 1;
+                }
             }
             if abandoned {
                 continue;
