@@ -38,7 +38,8 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
         ),
     };
     let client = names::ident(name);
-    let allow = &paths.allow;
+    let allow_idl = &paths.allow_idl;
+    let allow = &paths.allow_unused;
     let doc = format!(" A client of `{interface}`: one method per varlink method.{flavor_doc}");
     let methods = plan
         .methods
@@ -53,6 +54,7 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
         }
 
         #allow
+        #allow_idl
         impl #client {
             /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
             /// `tcp:host:port` or `exec:/path/to/program`).
@@ -167,7 +169,7 @@ fn call_struct_ident(method: &Method<'_>) -> proc_macro2::Ident {
 pub(crate) fn call_structs(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     let serde = &paths.serde;
     let serde_crate = &paths.serde_crate;
-    let allow = &paths.allow;
+    let allow = &paths.allow_unused;
     plan.methods
         .iter()
         .filter_map(|method| {

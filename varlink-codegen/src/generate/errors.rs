@@ -113,12 +113,13 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     });
 
     let doc = format!(" The errors of `{interface}`, and the ways a call can fail besides.");
-    let allow = &paths.allow;
+    let allow = &paths.allow_unused;
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
         #[non_exhaustive]
         #allow
+        #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
         pub enum Error {
             #(#variants)*
             /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
@@ -159,7 +160,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             Transport(#rt::RuntimeError),
         }
 
-        #allow
+        #[allow(clippy::disallowed_names)]
         impl ::std::fmt::Display for Error {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
@@ -187,7 +188,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             }
         }
 
-        #allow
+        #[allow(clippy::disallowed_names)]
         impl ::std::convert::From<#rt::RuntimeError> for Error {
             fn from(error: #rt::RuntimeError) -> Self {
                 match error {
@@ -207,7 +208,7 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
             }
         }
 
-        #allow
+        #[allow(clippy::disallowed_names)]
         impl ::std::convert::From<Error> for #rt::MethodError {
             fn from(error: Error) -> Self {
                 match error {

@@ -15,7 +15,8 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
     let interface = plan.interface.name.text;
     let service_trait = names::ident(&plan.names.service_trait);
     let adapter = names::ident(&plan.names.server_adapter);
-    let allow = &paths.allow;
+    let allow = &paths.allow_unused;
+    let allow_idl = &paths.allow_idl;
     let trait_methods = plan
         .methods
         .iter()
@@ -39,6 +40,7 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
     quote! {
         #trait_doc
         #allow
+        #allow_idl
         pub trait #service_trait: ::std::marker::Send + ::std::marker::Sync + 'static {
             #(#trait_methods)*
         }

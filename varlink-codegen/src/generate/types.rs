@@ -31,7 +31,7 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
     let serde_crate = &paths.serde_crate;
     let extra_derives = &paths.derives;
     let extra_attrs = &paths.attributes;
-    let allow = &paths.allow;
+    let allow = &paths.allow_unused;
     match &item.shape {
         Shape::Struct(fields) => {
             let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
