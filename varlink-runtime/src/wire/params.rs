@@ -67,14 +67,12 @@ pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T
         unknown.get_or_insert_with(|| ignored_path(&path));
     };
     let strict = serde_ignored::Deserializer::new(&mut de, &mut note_unknown);
-    let result: Result<T, _> = serde_path_to_error::deserialize(strict);
-    let value = result.map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        ServiceError::InvalidParameter {
-            parameter: offending_field(&path, &inner.to_string()),
-        }
-    })?;
+    // The common case, valid parameters, goes without path tracking; only
+    // a failure is parsed again to name the offending field.
+    let value = match T::deserialize(strict) {
+        Ok(value) => value,
+        Err(_) => return Err(invalid_parameter_of::<T>(text)),
+    };
     if let Some(parameter) = unknown {
         return Err(ServiceError::InvalidParameter { parameter });
     }
@@ -82,6 +80,21 @@ pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T
         parameter: String::new(),
     })?;
     Ok(value)
+}
+
+/// Parses `text` again, tracking the path, to name the field that makes
+/// it fail to deserialize into `T`.
+fn invalid_parameter_of<T: DeserializeOwned>(text: &str) -> ServiceError {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parameter = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            offending_field(&path, &e.into_inner().to_string())
+        }
+        // Only a failing text comes here; name nothing rather than panic.
+        Ok(_) => String::new(),
+    };
+    ServiceError::InvalidParameter { parameter }
 }
 
 /// The dotted path of an ignored field, in the form of
