@@ -433,13 +433,18 @@ async fn connections_beyond_the_limit_are_closed() {
         json!({})
     );
     drop(first);
-    // The slot frees once the server has noticed the close; retry until then.
+    served_again(&server.address).await;
+    server.stop().await;
+}
+
+/// Waits until a new connection is served again: a connection slot frees
+/// once the server has noticed that a connection closed.
+async fn served_again(address: &Address) {
+    let echo = json!({"method": "org.example.test.Echo"});
     within(async {
         loop {
-            let mut again = Raw::connect(&server.address).await;
-            again
-                .send(&frame(&[json!({"method": "org.example.test.Echo"})]))
-                .await;
+            let mut again = Raw::connect(address).await;
+            again.send(&frame(std::slice::from_ref(&echo))).await;
             if again.recv().await.is_some() {
                 break;
             }
@@ -447,7 +452,6 @@ async fn connections_beyond_the_limit_are_closed() {
         }
     })
     .await;
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -466,17 +470,7 @@ async fn connections_beyond_the_per_user_limit_are_closed() {
     assert_eq!(third.recv().await, None);
     assert_eq!(first.call(echo.clone()).await, json!({}));
     drop(second);
-    within(async {
-        loop {
-            let mut again = Raw::connect(&server.address).await;
-            again.send(&frame(std::slice::from_ref(&echo))).await;
-            if again.recv().await.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    served_again(&server.address).await;
     server.stop().await;
 }
 
