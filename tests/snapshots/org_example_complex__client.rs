@@ -701,3 +701,146 @@ impl ComplexClient {
         )
     }
 }
+/// A client of `org.example.complex`: one method per varlink method. It blocks the calling thread and needs no async runtime.
+#[derive(Debug)]
+#[allow(dead_code, unreachable_pub)]
+pub struct ComplexBlockingClient {
+    connection: ::varlink_runtime::__private::BlockingConnection,
+}
+#[allow(dead_code, unreachable_pub)]
+#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
+impl ComplexBlockingClient {
+    /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+    /// `tcp:host:port` or `exec:/path/to/program`).
+    pub fn connect(
+        address: impl ::varlink_runtime::__private::ToAddress,
+    ) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(
+            Self::new(
+                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
+            ),
+        )
+    }
+    /// Wraps an open connection.
+    pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
+        Self { connection }
+    }
+    /// The underlying connection, for settings such as the call timeout.
+    pub fn connection(
+        &mut self,
+    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+        &mut self.connection
+    }
+    /// Gives back the underlying connection.
+    pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
+        self.connection
+    }
+    /// Calls `org.example.complex.Foo`.
+    pub fn foo(
+        &mut self,
+        r#enum: &FooParamsEnum,
+        foo: &TypeFoo,
+        interface: Interface,
+    ) -> ::std::result::Result<FooReply, Error> {
+        let parameters = __FooCall {
+            r#enum,
+            foo,
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.complex.Foo", &parameters)?,
+        )
+    }
+    /// Calls `org.example.complex.Foo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn foo_more(
+        &mut self,
+        r#enum: &FooParamsEnum,
+        foo: &TypeFoo,
+        interface: Interface,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, FooReply, Error>,
+        Error,
+    > {
+        let parameters = __FooCall {
+            r#enum,
+            foo,
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_more("org.example.complex.Foo", &parameters)?.err_into(),
+        )
+    }
+    /// Calls `org.example.complex.Foo` with `oneway`: the service sends no reply, not even an error.
+    pub fn foo_oneway(
+        &mut self,
+        r#enum: &FooParamsEnum,
+        foo: &TypeFoo,
+        interface: Interface,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __FooCall {
+            r#enum,
+            foo,
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.complex.Foo", &parameters)?,
+        )
+    }
+    /// Calls `org.example.complex.Foo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn foo_upgrade(
+        &mut self,
+        r#enum: &FooParamsEnum,
+        foo: &TypeFoo,
+        interface: Interface,
+    ) -> ::std::result::Result<
+        (FooReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __FooCall {
+            r#enum,
+            foo,
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.complex.Foo", &parameters)?,
+        )
+    }
+    /// Calls `org.example.complex.Bar`.
+    pub fn bar(&mut self) -> ::std::result::Result<BarReply, Error> {
+        let parameters = __BarCall {};
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.complex.Bar", &parameters)?,
+        )
+    }
+    /// Calls `org.example.complex.Bar` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn bar_more(
+        &mut self,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, BarReply, Error>,
+        Error,
+    > {
+        let parameters = __BarCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_more("org.example.complex.Bar", &parameters)?.err_into(),
+        )
+    }
+    /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
+    pub fn bar_oneway(&mut self) -> ::std::result::Result<(), Error> {
+        let parameters = __BarCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.complex.Bar", &parameters)?,
+        )
+    }
+    /// Calls `org.example.complex.Bar` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn bar_upgrade(
+        &mut self,
+    ) -> ::std::result::Result<
+        (BarReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __BarCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.complex.Bar", &parameters)?,
+        )
+    }
+}

@@ -521,3 +521,169 @@ impl MoreClient {
         )
     }
 }
+/// A client of `org.example.more`: one method per varlink method. It blocks the calling thread and needs no async runtime.
+#[derive(Debug)]
+#[allow(dead_code, unreachable_pub)]
+pub struct MoreBlockingClient {
+    connection: ::varlink_runtime::__private::BlockingConnection,
+}
+#[allow(dead_code, unreachable_pub)]
+#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
+impl MoreBlockingClient {
+    /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+    /// `tcp:host:port` or `exec:/path/to/program`).
+    pub fn connect(
+        address: impl ::varlink_runtime::__private::ToAddress,
+    ) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(
+            Self::new(
+                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
+            ),
+        )
+    }
+    /// Wraps an open connection.
+    pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
+        Self { connection }
+    }
+    /// The underlying connection, for settings such as the call timeout.
+    pub fn connection(
+        &mut self,
+    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+        &mut self.connection
+    }
+    /// Gives back the underlying connection.
+    pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
+        self.connection
+    }
+    /// Returns the same string
+    ///
+    /// Calls `org.example.more.Ping`.
+    pub fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.more.Ping", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn ping_more(
+        &mut self,
+        ping: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, PingReply, Error>,
+        Error,
+    > {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_more("org.example.more.Ping", &parameters)?.err_into(),
+        )
+    }
+    /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
+    pub fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.more.Ping", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn ping_upgrade(
+        &mut self,
+        ping: &str,
+    ) -> ::std::result::Result<
+        (PingReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.more.Ping", &parameters)?,
+        )
+    }
+    /// Dummy progress method
+    /// n: number of progress steps
+    ///
+    /// Calls `org.example.more.TestMore`.
+    pub fn test_more(&mut self, n: i64) -> ::std::result::Result<TestMoreReply, Error> {
+        let parameters = __TestMoreCall { n };
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.more.TestMore", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.TestMore` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test_more_more(
+        &mut self,
+        n: i64,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, TestMoreReply, Error>,
+        Error,
+    > {
+        let parameters = __TestMoreCall { n };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.example.more.TestMore", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.example.more.TestMore` with `oneway`: the service sends no reply, not even an error.
+    pub fn test_more_oneway(&mut self, n: i64) -> ::std::result::Result<(), Error> {
+        let parameters = __TestMoreCall { n };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.more.TestMore", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.TestMore` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test_more_upgrade(
+        &mut self,
+        n: i64,
+    ) -> ::std::result::Result<
+        (TestMoreReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __TestMoreCall { n };
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.more.TestMore", &parameters)?,
+        )
+    }
+    /// Stop serving
+    ///
+    /// Calls `org.example.more.StopServing`.
+    pub fn stop_serving(&mut self) -> ::std::result::Result<StopServingReply, Error> {
+        let parameters = __StopServingCall {};
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.more.StopServing", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.StopServing` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn stop_serving_more(
+        &mut self,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, StopServingReply, Error>,
+        Error,
+    > {
+        let parameters = __StopServingCall {};
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.example.more.StopServing", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.example.more.StopServing` with `oneway`: the service sends no reply, not even an error.
+    pub fn stop_serving_oneway(&mut self) -> ::std::result::Result<(), Error> {
+        let parameters = __StopServingCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.more.StopServing", &parameters)?,
+        )
+    }
+    /// Calls `org.example.more.StopServing` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn stop_serving_upgrade(
+        &mut self,
+    ) -> ::std::result::Result<
+        (StopServingReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __StopServingCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.more.StopServing", &parameters)?,
+        )
+    }
+}

@@ -409,3 +409,121 @@ impl PingClient {
         )
     }
 }
+/// A client of `org.example.ping`: one method per varlink method. It blocks the calling thread and needs no async runtime.
+#[derive(Debug)]
+#[allow(dead_code, unreachable_pub)]
+pub struct PingBlockingClient {
+    connection: ::varlink_runtime::__private::BlockingConnection,
+}
+#[allow(dead_code, unreachable_pub)]
+#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
+impl PingBlockingClient {
+    /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+    /// `tcp:host:port` or `exec:/path/to/program`).
+    pub fn connect(
+        address: impl ::varlink_runtime::__private::ToAddress,
+    ) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(
+            Self::new(
+                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
+            ),
+        )
+    }
+    /// Wraps an open connection.
+    pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
+        Self { connection }
+    }
+    /// The underlying connection, for settings such as the call timeout.
+    pub fn connection(
+        &mut self,
+    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+        &mut self.connection
+    }
+    /// Gives back the underlying connection.
+    pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
+        self.connection
+    }
+    /// Returns the same string
+    ///
+    /// Calls `org.example.ping.Ping`.
+    pub fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.ping.Ping", &parameters)?,
+        )
+    }
+    /// Calls `org.example.ping.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn ping_more(
+        &mut self,
+        ping: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, PingReply, Error>,
+        Error,
+    > {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_more("org.example.ping.Ping", &parameters)?.err_into(),
+        )
+    }
+    /// Calls `org.example.ping.Ping` with `oneway`: the service sends no reply, not even an error.
+    pub fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.ping.Ping", &parameters)?,
+        )
+    }
+    /// Calls `org.example.ping.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn ping_upgrade(
+        &mut self,
+        ping: &str,
+    ) -> ::std::result::Result<
+        (PingReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __PingCall { ping };
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.ping.Ping", &parameters)?,
+        )
+    }
+    /// Calls `org.example.ping.Upgrade`.
+    pub fn upgrade(&mut self) -> ::std::result::Result<UpgradeReply, Error> {
+        let parameters = __UpgradeCall {};
+        ::std::result::Result::Ok(
+            self.connection.call("org.example.ping.Upgrade", &parameters)?,
+        )
+    }
+    /// Calls `org.example.ping.Upgrade` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn upgrade_more(
+        &mut self,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, UpgradeReply, Error>,
+        Error,
+    > {
+        let parameters = __UpgradeCall {};
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.example.ping.Upgrade", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.example.ping.Upgrade` with `oneway`: the service sends no reply, not even an error.
+    pub fn upgrade_oneway(&mut self) -> ::std::result::Result<(), Error> {
+        let parameters = __UpgradeCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.example.ping.Upgrade", &parameters)?,
+        )
+    }
+    /// Calls `org.example.ping.Upgrade` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn upgrade_upgrade(
+        &mut self,
+    ) -> ::std::result::Result<
+        (UpgradeReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __UpgradeCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.example.ping.Upgrade", &parameters)?,
+        )
+    }
+}

@@ -1682,3 +1682,787 @@ impl CertificationClient {
         )
     }
 }
+/// A client of `org.varlink.certification`: one method per varlink method. It blocks the calling thread and needs no async runtime.
+#[derive(Debug)]
+#[allow(dead_code, unreachable_pub)]
+pub struct CertificationBlockingClient {
+    connection: ::varlink_runtime::__private::BlockingConnection,
+}
+#[allow(dead_code, unreachable_pub)]
+#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
+impl CertificationBlockingClient {
+    /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+    /// `tcp:host:port` or `exec:/path/to/program`).
+    pub fn connect(
+        address: impl ::varlink_runtime::__private::ToAddress,
+    ) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(
+            Self::new(
+                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
+            ),
+        )
+    }
+    /// Wraps an open connection.
+    pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
+        Self { connection }
+    }
+    /// The underlying connection, for settings such as the call timeout.
+    pub fn connection(
+        &mut self,
+    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+        &mut self.connection
+    }
+    /// Gives back the underlying connection.
+    pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
+        self.connection
+    }
+    /// Calls `org.varlink.certification.Start`.
+    pub fn start(&mut self) -> ::std::result::Result<StartReply, Error> {
+        let parameters = __StartCall {};
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Start", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Start` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn start_more(
+        &mut self,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, StartReply, Error>,
+        Error,
+    > {
+        let parameters = __StartCall {};
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Start", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Start` with `oneway`: the service sends no reply, not even an error.
+    pub fn start_oneway(&mut self) -> ::std::result::Result<(), Error> {
+        let parameters = __StartCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Start", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Start` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn start_upgrade(
+        &mut self,
+    ) -> ::std::result::Result<
+        (StartReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __StartCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.varlink.certification.Start", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test01`.
+    pub fn test01(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<Test01Reply, Error> {
+        let parameters = __Test01Call { client_id };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test01", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test01` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test01_more(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test01Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test01Call { client_id };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test01", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test01` with `oneway`: the service sends no reply, not even an error.
+    pub fn test01_oneway(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test01Call { client_id };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test01", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test01` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test01_upgrade(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<
+        (Test01Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test01Call { client_id };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test01", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test02`.
+    pub fn test02(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+    ) -> ::std::result::Result<Test02Reply, Error> {
+        let parameters = __Test02Call { client_id, bool };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test02", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test02` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test02_more(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test02Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test02Call { client_id, bool };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test02", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test02` with `oneway`: the service sends no reply, not even an error.
+    pub fn test02_oneway(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test02Call { client_id, bool };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test02", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test02` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test02_upgrade(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+    ) -> ::std::result::Result<
+        (Test02Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test02Call { client_id, bool };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test02", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test03`.
+    pub fn test03(
+        &mut self,
+        client_id: &str,
+        int: i64,
+    ) -> ::std::result::Result<Test03Reply, Error> {
+        let parameters = __Test03Call { client_id, int };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test03", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test03` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test03_more(
+        &mut self,
+        client_id: &str,
+        int: i64,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test03Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test03Call { client_id, int };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test03", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test03` with `oneway`: the service sends no reply, not even an error.
+    pub fn test03_oneway(
+        &mut self,
+        client_id: &str,
+        int: i64,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test03Call { client_id, int };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test03", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test03` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test03_upgrade(
+        &mut self,
+        client_id: &str,
+        int: i64,
+    ) -> ::std::result::Result<
+        (Test03Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test03Call { client_id, int };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test03", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test04`.
+    pub fn test04(
+        &mut self,
+        client_id: &str,
+        float: f64,
+    ) -> ::std::result::Result<Test04Reply, Error> {
+        let parameters = __Test04Call { client_id, float };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test04", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test04` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test04_more(
+        &mut self,
+        client_id: &str,
+        float: f64,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test04Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test04Call { client_id, float };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test04", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test04` with `oneway`: the service sends no reply, not even an error.
+    pub fn test04_oneway(
+        &mut self,
+        client_id: &str,
+        float: f64,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test04Call { client_id, float };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test04", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test04` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test04_upgrade(
+        &mut self,
+        client_id: &str,
+        float: f64,
+    ) -> ::std::result::Result<
+        (Test04Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test04Call { client_id, float };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test04", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test05`.
+    pub fn test05(
+        &mut self,
+        client_id: &str,
+        string: &str,
+    ) -> ::std::result::Result<Test05Reply, Error> {
+        let parameters = __Test05Call { client_id, string };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test05", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test05` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test05_more(
+        &mut self,
+        client_id: &str,
+        string: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test05Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test05Call { client_id, string };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test05", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test05` with `oneway`: the service sends no reply, not even an error.
+    pub fn test05_oneway(
+        &mut self,
+        client_id: &str,
+        string: &str,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test05Call { client_id, string };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test05", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test05` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test05_upgrade(
+        &mut self,
+        client_id: &str,
+        string: &str,
+    ) -> ::std::result::Result<
+        (Test05Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test05Call { client_id, string };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test05", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test06`.
+    pub fn test06(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+        int: i64,
+        float: f64,
+        string: &str,
+    ) -> ::std::result::Result<Test06Reply, Error> {
+        let parameters = __Test06Call {
+            client_id,
+            bool,
+            int,
+            float,
+            string,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test06", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test06` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test06_more(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+        int: i64,
+        float: f64,
+        string: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test06Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test06Call {
+            client_id,
+            bool,
+            int,
+            float,
+            string,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test06", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test06` with `oneway`: the service sends no reply, not even an error.
+    pub fn test06_oneway(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+        int: i64,
+        float: f64,
+        string: &str,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test06Call {
+            client_id,
+            bool,
+            int,
+            float,
+            string,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test06", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test06` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test06_upgrade(
+        &mut self,
+        client_id: &str,
+        bool: bool,
+        int: i64,
+        float: f64,
+        string: &str,
+    ) -> ::std::result::Result<
+        (Test06Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test06Call {
+            client_id,
+            bool,
+            int,
+            float,
+            string,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test06", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test07`.
+    pub fn test07(
+        &mut self,
+        client_id: &str,
+        r#struct: &Test07ParamsStruct,
+    ) -> ::std::result::Result<Test07Reply, Error> {
+        let parameters = __Test07Call {
+            client_id,
+            r#struct,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test07", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test07` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test07_more(
+        &mut self,
+        client_id: &str,
+        r#struct: &Test07ParamsStruct,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test07Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test07Call {
+            client_id,
+            r#struct,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test07", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test07` with `oneway`: the service sends no reply, not even an error.
+    pub fn test07_oneway(
+        &mut self,
+        client_id: &str,
+        r#struct: &Test07ParamsStruct,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test07Call {
+            client_id,
+            r#struct,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test07", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test07` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test07_upgrade(
+        &mut self,
+        client_id: &str,
+        r#struct: &Test07ParamsStruct,
+    ) -> ::std::result::Result<
+        (Test07Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test07Call {
+            client_id,
+            r#struct,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test07", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test08`.
+    pub fn test08(
+        &mut self,
+        client_id: &str,
+        map: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    ) -> ::std::result::Result<Test08Reply, Error> {
+        let parameters = __Test08Call { client_id, map };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test08", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test08` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test08_more(
+        &mut self,
+        client_id: &str,
+        map: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test08Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test08Call { client_id, map };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test08", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test08` with `oneway`: the service sends no reply, not even an error.
+    pub fn test08_oneway(
+        &mut self,
+        client_id: &str,
+        map: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test08Call { client_id, map };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test08", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test08` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test08_upgrade(
+        &mut self,
+        client_id: &str,
+        map: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    ) -> ::std::result::Result<
+        (Test08Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test08Call { client_id, map };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test08", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test09`.
+    pub fn test09(
+        &mut self,
+        client_id: &str,
+        set: &::std::collections::BTreeSet<::std::string::String>,
+    ) -> ::std::result::Result<Test09Reply, Error> {
+        let parameters = __Test09Call { client_id, set };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test09", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test09` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test09_more(
+        &mut self,
+        client_id: &str,
+        set: &::std::collections::BTreeSet<::std::string::String>,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test09Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test09Call { client_id, set };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test09", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test09` with `oneway`: the service sends no reply, not even an error.
+    pub fn test09_oneway(
+        &mut self,
+        client_id: &str,
+        set: &::std::collections::BTreeSet<::std::string::String>,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test09Call { client_id, set };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test09", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test09` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test09_upgrade(
+        &mut self,
+        client_id: &str,
+        set: &::std::collections::BTreeSet<::std::string::String>,
+    ) -> ::std::result::Result<
+        (Test09Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test09Call { client_id, set };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test09", &parameters)?,
+        )
+    }
+    /// returns more than one reply with "continues"
+    ///
+    /// Calls `org.varlink.certification.Test10`.
+    pub fn test10(
+        &mut self,
+        client_id: &str,
+        mytype: &MyType,
+    ) -> ::std::result::Result<Test10Reply, Error> {
+        let parameters = __Test10Call { client_id, mytype };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test10", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test10` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test10_more(
+        &mut self,
+        client_id: &str,
+        mytype: &MyType,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test10Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test10Call { client_id, mytype };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test10", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test10` with `oneway`: the service sends no reply, not even an error.
+    pub fn test10_oneway(
+        &mut self,
+        client_id: &str,
+        mytype: &MyType,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test10Call { client_id, mytype };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test10", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test10` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test10_upgrade(
+        &mut self,
+        client_id: &str,
+        mytype: &MyType,
+    ) -> ::std::result::Result<
+        (Test10Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test10Call { client_id, mytype };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test10", &parameters)?,
+        )
+    }
+    /// must be called as "oneway"
+    ///
+    /// Calls `org.varlink.certification.Test11`.
+    pub fn test11(
+        &mut self,
+        client_id: &str,
+        last_more_replies: &[::std::string::String],
+    ) -> ::std::result::Result<Test11Reply, Error> {
+        let parameters = __Test11Call {
+            client_id,
+            last_more_replies,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.Test11", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test11` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn test11_more(
+        &mut self,
+        client_id: &str,
+        last_more_replies: &[::std::string::String],
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, Test11Reply, Error>,
+        Error,
+    > {
+        let parameters = __Test11Call {
+            client_id,
+            last_more_replies,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.Test11", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.Test11` with `oneway`: the service sends no reply, not even an error.
+    pub fn test11_oneway(
+        &mut self,
+        client_id: &str,
+        last_more_replies: &[::std::string::String],
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __Test11Call {
+            client_id,
+            last_more_replies,
+        };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.Test11", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.Test11` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn test11_upgrade(
+        &mut self,
+        client_id: &str,
+        last_more_replies: &[::std::string::String],
+    ) -> ::std::result::Result<
+        (Test11Reply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __Test11Call {
+            client_id,
+            last_more_replies,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade("org.varlink.certification.Test11", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.End`.
+    pub fn end(&mut self, client_id: &str) -> ::std::result::Result<EndReply, Error> {
+        let parameters = __EndCall { client_id };
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.certification.End", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.End` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn end_more(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, EndReply, Error>,
+        Error,
+    > {
+        let parameters = __EndCall { client_id };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.certification.End", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.certification.End` with `oneway`: the service sends no reply, not even an error.
+    pub fn end_oneway(&mut self, client_id: &str) -> ::std::result::Result<(), Error> {
+        let parameters = __EndCall { client_id };
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.certification.End", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.certification.End` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn end_upgrade(
+        &mut self,
+        client_id: &str,
+    ) -> ::std::result::Result<
+        (EndReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __EndCall { client_id };
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.varlink.certification.End", &parameters)?,
+        )
+    }
+}

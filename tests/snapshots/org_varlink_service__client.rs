@@ -481,3 +481,154 @@ impl ServiceClient {
         )
     }
 }
+/// A client of `org.varlink.service`: one method per varlink method. It blocks the calling thread and needs no async runtime.
+#[derive(Debug)]
+#[allow(dead_code, unreachable_pub)]
+pub struct ServiceBlockingClient {
+    connection: ::varlink_runtime::__private::BlockingConnection,
+}
+#[allow(dead_code, unreachable_pub)]
+#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
+impl ServiceBlockingClient {
+    /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+    /// `tcp:host:port` or `exec:/path/to/program`).
+    pub fn connect(
+        address: impl ::varlink_runtime::__private::ToAddress,
+    ) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(
+            Self::new(
+                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
+            ),
+        )
+    }
+    /// Wraps an open connection.
+    pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
+        Self { connection }
+    }
+    /// The underlying connection, for settings such as the call timeout.
+    pub fn connection(
+        &mut self,
+    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+        &mut self.connection
+    }
+    /// Gives back the underlying connection.
+    pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
+        self.connection
+    }
+    /// Get a list of all the interfaces a service provides and information
+    /// about the implementation.
+    ///
+    /// Calls `org.varlink.service.GetInfo`.
+    pub fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
+        let parameters = __GetInfoCall {};
+        ::std::result::Result::Ok(
+            self.connection.call("org.varlink.service.GetInfo", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.service.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn get_info_more(
+        &mut self,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>,
+        Error,
+    > {
+        let parameters = __GetInfoCall {};
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.service.GetInfo", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
+    pub fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
+        let parameters = __GetInfoCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_oneway("org.varlink.service.GetInfo", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.service.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn get_info_upgrade(
+        &mut self,
+    ) -> ::std::result::Result<
+        (GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __GetInfoCall {};
+        ::std::result::Result::Ok(
+            self.connection.call_upgrade("org.varlink.service.GetInfo", &parameters)?,
+        )
+    }
+    /// Get the description of an interface that is implemented by this service.
+    ///
+    /// Calls `org.varlink.service.GetInterfaceDescription`.
+    pub fn get_interface_description(
+        &mut self,
+        interface: &str,
+    ) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call("org.varlink.service.GetInterfaceDescription", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.service.GetInterfaceDescription` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
+    pub fn get_interface_description_more(
+        &mut self,
+        interface: &str,
+    ) -> ::std::result::Result<
+        ::varlink_runtime::__private::BlockingReplies<
+            '_,
+            GetInterfaceDescriptionReply,
+            Error,
+        >,
+        Error,
+    > {
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_more("org.varlink.service.GetInterfaceDescription", &parameters)?
+                .err_into(),
+        )
+    }
+    /// Calls `org.varlink.service.GetInterfaceDescription` with `oneway`: the service sends no reply, not even an error.
+    pub fn get_interface_description_oneway(
+        &mut self,
+        interface: &str,
+    ) -> ::std::result::Result<(), Error> {
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_oneway("org.varlink.service.GetInterfaceDescription", &parameters)?,
+        )
+    }
+    /// Calls `org.varlink.service.GetInterfaceDescription` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
+    pub fn get_interface_description_upgrade(
+        &mut self,
+        interface: &str,
+    ) -> ::std::result::Result<
+        (GetInterfaceDescriptionReply, ::varlink_runtime::__private::BlockingUpgraded),
+        Error,
+    > {
+        let parameters = __GetInterfaceDescriptionCall {
+            interface,
+        };
+        ::std::result::Result::Ok(
+            self
+                .connection
+                .call_upgrade(
+                    "org.varlink.service.GetInterfaceDescription",
+                    &parameters,
+                )?,
+        )
+    }
+}

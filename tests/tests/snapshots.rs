@@ -17,17 +17,15 @@ use varlink_codegen::generate::Settings;
 
 /// The settings every interface is generated with, by name.
 fn settings_matrix() -> Vec<(&'static str, Settings, bool)> {
+    // Both clients (the blocking one is off by default), no server.
     let mut client_only = Settings::default();
     client_only
         .server(false)
-        .blocking_client(false)
+        .blocking_client(true)
         .map_type("::std::collections::BTreeMap")
         .set_type("::std::collections::BTreeSet");
     let mut server_only = Settings::default();
-    server_only
-        .client(false)
-        .blocking_client(false)
-        .default_method_bodies(true);
+    server_only.client(false).default_method_bodies(true);
     // (name, settings, for every interface or only the small ones)
     vec![
         ("default", Settings::default(), true),

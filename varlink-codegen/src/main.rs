@@ -66,9 +66,9 @@ struct SettingsArgs {
     /// Do not generate the async client.
     #[arg(long)]
     no_client: bool,
-    /// Do not generate the blocking client.
+    /// Also generate the blocking client (needs no async runtime).
     #[arg(long)]
-    no_blocking_client: bool,
+    blocking_client: bool,
     /// Do not generate the server trait and adapter.
     #[arg(long)]
     no_server: bool,
@@ -94,7 +94,7 @@ impl SettingsArgs {
         let mut settings = Settings::default();
         settings
             .client(!self.no_client)
-            .blocking_client(!self.no_blocking_client)
+            .blocking_client(self.blocking_client)
             .server(!self.no_server)
             .default_method_bodies(self.default_method_bodies);
         if let Some(map) = &self.map_type {

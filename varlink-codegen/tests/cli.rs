@@ -151,12 +151,16 @@ fn generate_prints_writes_files_and_directories() {
     );
     assert!(stdout.contains("pub struct PingClient"));
     assert!(stdout.contains("pub trait Ping"));
+    assert!(
+        !stdout.contains("BlockingClient"),
+        "the blocking client is opt-in"
+    );
 
     let out = run(&[
         "generate",
         &ping,
         "--no-server",
-        "--no-blocking-client",
+        "--blocking-client",
         "-o",
         &format!("{}/one.rs", dir.display()),
     ]);
@@ -165,7 +169,7 @@ fn generate_prints_writes_files_and_directories() {
     assert!(
         one.contains("pub struct PingClient")
             && !one.contains("pub trait Ping")
-            && !one.contains("BlockingClient")
+            && one.contains("pub struct PingBlockingClient")
     );
 
     let out_dir = dir.join("out");
