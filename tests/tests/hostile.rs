@@ -12,7 +12,10 @@ use varlink_runtime::server::{DispatchFuture, Listener};
 use varlink_runtime::{CallContext, Interface, MethodCall, MethodError, MethodReply, Service};
 
 mod hostile {
-    varlink_macros::varlink_interface!("fixtures/org.example.hostile.varlink", blocking_client = true);
+    varlink_macros::varlink_interface!(
+        "fixtures/org.example.hostile.varlink",
+        blocking_client = true
+    );
 }
 
 use hostile::*;
