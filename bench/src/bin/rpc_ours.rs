@@ -6,10 +6,12 @@
 
 #[path = "../rpc/common.rs"]
 mod common;
+#[path = "../rpc/tokio_main.rs"]
+mod tokio_main;
 
 use std::time::Instant;
 
-use common::{Latencies, Mode, Scenario, fail};
+use common::{Latencies, Scenario, fail};
 use varlink_runtime::wire::CallFlags;
 use varlink_runtime::{CallContext, Received, Service};
 
@@ -205,31 +207,8 @@ async fn client(scenario: Scenario, address: &str, count: usize) {
 }
 
 fn main() {
-    match common::mode() {
-        Mode::Server(address) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(serve(&address));
-        }
-        Mode::Client {
-            scenario,
-            address,
-            count,
-        } => {
-            // One connection: a single-threaded runtime; S4: one worker per core.
-            let rt = if scenario == Scenario::S4 {
-                tokio::runtime::Builder::new_multi_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            }
-            .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(client(scenario, &address, count));
-        }
-    }
+    tokio_main::run(
+        |address| async move { serve(&address).await },
+        |scenario, address, count| async move { client(scenario, &address, count).await },
+    );
 }

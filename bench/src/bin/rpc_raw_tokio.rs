@@ -8,10 +8,12 @@
 mod common;
 #[path = "../rpc/raw.rs"]
 mod raw;
+#[path = "../rpc/tokio_main.rs"]
+mod tokio_main;
 
 use std::time::Instant;
 
-use common::{Latencies, Mode, RawItem, Scenario, fail};
+use common::{Latencies, RawItem, Scenario, fail};
 use raw::{CallOut, Count, Index, Items, Ping, Pong, ReplyIn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -281,30 +283,8 @@ async fn client(scenario: Scenario, address: &str, count: usize) {
 }
 
 fn main() {
-    match common::mode() {
-        Mode::Server(address) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(serve(&address));
-        }
-        Mode::Client {
-            scenario,
-            address,
-            count,
-        } => {
-            let rt = if scenario == Scenario::S4 {
-                tokio::runtime::Builder::new_multi_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            }
-            .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(client(scenario, &address, count));
-        }
-    }
+    tokio_main::run(
+        |address| async move { serve(&address).await },
+        |scenario, address, count| async move { client(scenario, &address, count).await },
+    );
 }

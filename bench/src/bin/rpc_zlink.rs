@@ -10,11 +10,13 @@
 
 #[path = "../rpc/common.rs"]
 mod common;
+#[path = "../rpc/tokio_main.rs"]
+mod tokio_main;
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use common::{Latencies, Mode, Scenario, fail};
+use common::{Latencies, Scenario, fail};
 use futures_util::{Stream, StreamExt as _, pin_mut};
 use serde::{Deserialize, Serialize};
 use zlink::{Reply, introspect};
@@ -261,30 +263,8 @@ async fn client(scenario: Scenario, address: &str, count: usize) {
 }
 
 fn main() {
-    match common::mode() {
-        Mode::Server(address) => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(serve(&address));
-        }
-        Mode::Client {
-            scenario,
-            address,
-            count,
-        } => {
-            let rt = if scenario == Scenario::S4 {
-                tokio::runtime::Builder::new_multi_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            }
-            .unwrap_or_else(|e| fail("runtime", e));
-            rt.block_on(client(scenario, &address, count));
-        }
-    }
+    tokio_main::run(
+        |address| async move { serve(&address).await },
+        |scenario, address, count| async move { client(scenario, &address, count).await },
+    );
 }
