@@ -390,7 +390,7 @@ mod tests {
         let text = synthetic_interface(64 * 1024);
         assert_eq!(text, synthetic_interface(64 * 1024));
         let interface = varlink_codegen::idl::parse(&text).expect("valid");
-        assert!(interface.members.len() > 50);
+        assert!(interface.members().len() > 50);
         for needle in ["?", "[]", "[string]", "type ", "method ", "error ", "  # "] {
             assert!(text.contains(needle), "no {needle:?} in the synthetic text");
         }

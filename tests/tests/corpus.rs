@@ -32,9 +32,9 @@ fn corpus_parses_validates_and_formats_idempotently() {
         // Files are named after their interface (one corpus file adds a
         // variant suffix: `org.example.more.python`).
         assert!(
-            expected_name.starts_with(interface.name.text),
+            expected_name.starts_with(interface.name().text),
             "{name}: named {}",
-            interface.name.text
+            interface.name().text
         );
         let once = idl::format(&interface);
         let mut reparsed =

@@ -47,12 +47,12 @@ pub fn generate_file(
         // The generator builds tokens that always parse; this is a bug.
         Diagnostics::from(Diagnostic::error(
             format!("internal error: generated code does not parse: {error}"),
-            interface.name.span,
+            interface.name().span,
         ))
     })?;
     Ok(GeneratedFile {
-        interface: interface.name.text.to_owned(),
-        file_name: format!("{}.rs", interface.name.text),
+        interface: interface.name().text.to_owned(),
+        file_name: format!("{}.rs", interface.name().text),
         code,
     })
 }

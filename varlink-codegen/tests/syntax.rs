@@ -3,7 +3,7 @@
 
 use varlink_codegen::idl::{
     self,
-    ast::{Interface, MemberKind, Type, TypeDef, TypeKind},
+    ast::{Interface, Member, MemberKind, Type, TypeDef, TypeKind},
 };
 
 fn parse(source: &str) -> Interface<'_> {
@@ -13,23 +13,27 @@ fn parse(source: &str) -> Interface<'_> {
     }
 }
 
-fn field_type<'a>(interface: &'a Interface<'a>, member: &str, field: &str) -> &'a Type<'a> {
-    let fields = match &interface.member(member).expect("member").kind {
+/// The member at `index`, in source order.
+fn member<'i, 'a>(interface: &'i Interface<'a>, index: usize) -> Member<'i, 'a> {
+    interface.members().nth(index).expect("member")
+}
+
+fn field_type<'i, 'a>(interface: &'i Interface<'a>, member: &str, field: &str) -> Type<'i, 'a> {
+    let fields = match interface.member(member).expect("member").kind() {
         MemberKind::Type(TypeDef::Struct(fields)) | MemberKind::Error(fields) => fields,
         MemberKind::Method { input, .. } => input,
         MemberKind::Type(TypeDef::Enum(_)) => panic!("{member} is an enum"),
     };
-    &fields
-        .fields
-        .iter()
-        .find(|f| f.name.text == field)
+    fields
+        .fields()
+        .find(|f| f.name().text == field)
         .expect("field")
-        .ty
+        .ty()
 }
 
 /// Renders a type back as text, to assert its structure compactly.
-fn show(ty: &Type<'_>) -> String {
-    match &ty.kind {
+fn show(ty: Type<'_, '_>) -> String {
+    match ty.kind() {
         TypeKind::Bool => "bool".into(),
         TypeKind::Int => "int".into(),
         TypeKind::Float => "float".into(),
@@ -39,17 +43,15 @@ fn show(ty: &Type<'_>) -> String {
         TypeKind::Named(name) => format!("<{name}>"),
         TypeKind::Struct(s) => format!(
             "struct({})",
-            s.fields
-                .iter()
-                .map(|f| format!("{}={}", f.name.text, show(&f.ty)))
+            s.fields()
+                .map(|f| format!("{}={}", f.name().text, show(f.ty())))
                 .collect::<Vec<_>>()
                 .join(",")
         ),
         TypeKind::Enum(e) => format!(
             "enum({})",
-            e.variants
-                .iter()
-                .map(|v| v.name.text)
+            e.variants()
+                .map(|v| v.name().text)
                 .collect::<Vec<_>>()
                 .join(",")
         ),
@@ -89,7 +91,7 @@ error WithFields (reason: string, at: ?MyType)
 #[test]
 fn every_type_form_parses_to_its_tree() {
     let interface = parse(ALL_TYPES);
-    assert_eq!(interface.name.text, "org.Example-2.x9");
+    assert_eq!(interface.name().text, "org.Example-2.x9");
     let expected = [
         ("example_bool", "bool"),
         ("example_int", "int"),
@@ -119,21 +121,21 @@ fn every_type_form_parses_to_its_tree() {
         );
     }
     let MemberKind::Type(TypeDef::Struct(empty)) =
-        &interface.member("MyOtherType").expect("type").kind
+        interface.member("MyOtherType").expect("type").kind()
     else {
         panic!("empty struct");
     };
-    assert!(empty.fields.is_empty());
-    let MemberKind::Method { input, output } = &interface.member("Empty").expect("method").kind
+    assert!(empty.is_empty());
+    let MemberKind::Method { input, output } = interface.member("Empty").expect("method").kind()
     else {
         panic!("method");
     };
-    assert!(input.fields.is_empty() && output.fields.is_empty());
+    assert!(input.is_empty() && output.is_empty());
     assert_eq!(
         show(field_type(&interface, "WithFields", "at")),
         "opt(<MyType>)"
     );
-    let keywords: Vec<&str> = interface.members.iter().map(|m| m.keyword()).collect();
+    let keywords: Vec<&str> = interface.members().map(|m| m.keyword()).collect();
     assert_eq!(
         keywords,
         ["type", "type", "method", "method", "error", "error"]
@@ -143,10 +145,10 @@ fn every_type_form_parses_to_its_tree() {
 #[test]
 fn enum_type_declarations() {
     let interface = parse("interface a.b\ntype State (idle, spooling, busy)\n");
-    let MemberKind::Type(TypeDef::Enum(e)) = &interface.members[0].kind else {
+    let MemberKind::Type(TypeDef::Enum(e)) = member(&interface, 0).kind() else {
         panic!("enum");
     };
-    let names: Vec<&str> = e.variants.iter().map(|v| v.name.text).collect();
+    let names: Vec<&str> = e.variants().map(|v| v.name().text).collect();
     assert_eq!(names, ["idle", "spooling", "busy"]);
 }
 
@@ -180,39 +182,41 @@ method M() -> () # after M
         interface.doc().collect::<Vec<_>>(),
         [" The interface", "second line"]
     );
-    assert_eq!(interface.comments.len(), 3);
+    assert_eq!(interface.comments().len(), 3);
     assert_eq!(
-        interface.trailing_comment.expect("trailing").text,
+        interface.trailing_comment().expect("trailing").text,
         "trailing on the interface line"
     );
-    let t = &interface.members[0];
+    let t = member(&interface, 0);
     assert_eq!(t.doc().collect::<Vec<_>>(), ["Doc of T", "", "no space"]);
-    let MemberKind::Type(TypeDef::Struct(fields)) = &t.kind else {
+    let MemberKind::Type(TypeDef::Struct(fields)) = t.kind() else {
         panic!("struct")
     };
-    assert_eq!(fields.fields[0].doc().collect::<Vec<_>>(), ["doc of a"]);
+    let field: Vec<_> = fields.fields().collect();
+    assert_eq!(field[0].doc().collect::<Vec<_>>(), ["doc of a"]);
     assert_eq!(
-        fields.fields[0].trailing_comment.expect("trailing").text,
+        field[0].trailing_comment().expect("trailing").text,
         "trailing a"
     );
-    assert_eq!(fields.fields[1].doc().collect::<Vec<_>>(), ["doc of b"]);
-    let TypeKind::Enum(e) = &fields.fields[1].ty.kind else {
+    assert_eq!(field[1].doc().collect::<Vec<_>>(), ["doc of b"]);
+    let TypeKind::Enum(e) = field[1].ty().kind() else {
         panic!("enum")
     };
+    let variant: Vec<_> = e.variants().collect();
     assert_eq!(
-        e.variants[0].trailing_comment.expect("trailing").text,
+        variant[0].trailing_comment().expect("trailing").text,
         "trailing x"
     );
-    assert_eq!(e.variants[1].doc().collect::<Vec<_>>(), ["doc of y"]);
-    assert_eq!(fields.end_comments[0].text, "dangling at end");
+    assert_eq!(variant[1].doc().collect::<Vec<_>>(), ["doc of y"]);
+    assert_eq!(fields.end_comments()[0].text, "dangling at end");
     assert_eq!(
-        interface.members[1]
-            .trailing_comment
+        member(&interface, 1)
+            .trailing_comment()
             .expect("trailing")
             .text,
         "after M"
     );
-    assert_eq!(interface.end_comments[0].text, "end of file");
+    assert_eq!(interface.end_comments()[0].text, "end of file");
 }
 
 #[test]
@@ -220,30 +224,31 @@ fn spans_cover_the_exact_bytes() {
     let source = "interface a.b\n\n# doc\ntype T (a: ?[]int, b: (c: U))\ntype U (x, y)\n";
     let interface = parse(source);
     let text = |span: idl::ast::Span| &source[span.range()];
-    assert_eq!(text(interface.name.span), "a.b");
-    let t = &interface.members[0];
-    assert_eq!(text(t.span), "type T (a: ?[]int, b: (c: U))");
-    assert_eq!(text(t.name.span), "T");
-    assert_eq!(text(t.comments[0].span), "# doc");
-    let MemberKind::Type(TypeDef::Struct(fields)) = &t.kind else {
+    assert_eq!(text(interface.name().span), "a.b");
+    let t = member(&interface, 0);
+    assert_eq!(text(t.span()), "type T (a: ?[]int, b: (c: U))");
+    assert_eq!(text(t.name().span), "T");
+    assert_eq!(text(t.comments()[0].span), "# doc");
+    let MemberKind::Type(TypeDef::Struct(fields)) = t.kind() else {
         panic!("struct")
     };
-    assert_eq!(text(fields.span), "(a: ?[]int, b: (c: U))");
-    assert_eq!(text(fields.fields[0].name.span), "a");
-    assert_eq!(text(fields.fields[0].ty.span), "?[]int");
-    let TypeKind::Optional(inner) = &fields.fields[0].ty.kind else {
+    assert_eq!(text(fields.span()), "(a: ?[]int, b: (c: U))");
+    let field: Vec<_> = fields.fields().collect();
+    assert_eq!(text(field[0].name().span), "a");
+    assert_eq!(text(field[0].ty().span()), "?[]int");
+    let TypeKind::Optional(inner) = field[0].ty().kind() else {
         panic!("optional")
     };
-    assert_eq!(text(inner.span), "[]int");
-    assert_eq!(text(fields.fields[1].ty.span), "(c: U)");
-    assert_eq!(text(interface.members[1].span), "type U (x, y)");
+    assert_eq!(text(inner.span()), "[]int");
+    assert_eq!(text(field[1].ty().span()), "(c: U)");
+    assert_eq!(text(member(&interface, 1).span()), "type U (x, y)");
 }
 
 #[test]
 fn layout_freedom_crlf_unicode_spaces_and_comments_after_commas() {
     let source = "interface  a.b\r\n\r\ntype T(\r\n\ta :int ,# c\r\n b:[string]( )\r\n)\r\nmethod M ( )->( )\u{2028}error E\u{00A0}()\r\n";
     let interface = parse(source);
-    assert_eq!(interface.members.len(), 3);
+    assert_eq!(interface.members().len(), 3);
     assert_eq!(show(field_type(&interface, "T", "b")), "map(struct())");
 }
 

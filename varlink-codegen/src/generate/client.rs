@@ -20,7 +20,7 @@ pub(crate) enum Flavor {
 
 pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStream {
     let rt = &paths.private;
-    let interface = plan.interface.name.text;
+    let interface = plan.interface.name().text;
     let (name, connection, asyncness, dot_await, flavor_doc) = match flavor {
         Flavor::Async => (
             &plan.names.client,

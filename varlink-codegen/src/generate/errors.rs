@@ -14,7 +14,7 @@ use crate::names;
 pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
     let rt = &paths.private;
     let json = &paths.json;
-    let interface = plan.interface.name.text;
+    let interface = plan.interface.name().text;
     // The org.varlink.service interface declares the built-in errors
     // itself; they are not repeated.
     let idl_errors: Vec<&ErrorItem<'_>> = plan

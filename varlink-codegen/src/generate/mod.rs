@@ -52,7 +52,7 @@ pub fn generate(
     let server = settings
         .server
         .then(|| server::server(&plan, &paths, settings.default_method_bodies));
-    let name = plan.interface.name.text;
+    let name = plan.interface.name().text;
     let allow = &paths.allow_unused;
     Ok(quote! {
         /// The name of this interface.

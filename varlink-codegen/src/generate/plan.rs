@@ -210,11 +210,11 @@ pub(crate) struct Plan<'a> {
 impl<'a> Plan<'a> {
     pub(crate) fn new(interface: &'a Interface<'a>) -> Result<Self, Diagnostics> {
         let last = interface
-            .name
+            .name()
             .text
             .rsplit('.')
             .next()
-            .unwrap_or(interface.name.text);
+            .unwrap_or(interface.name().text);
         let base = names::unraw(&names::type_name(last)).to_owned();
         let mut builder = Builder {
             types: Vec::new(),
@@ -242,15 +242,15 @@ impl<'a> Plan<'a> {
 
         // Named types first, so that references resolve to them.
         let mut type_names: HashMap<&'a str, String> = HashMap::new();
-        for member in &interface.members {
-            if let MemberKind::Type(_) = member.kind {
-                let rust = names::type_name(member.name.text);
+        for member in interface.members() {
+            if let MemberKind::Type(_) = member.kind() {
+                let rust = names::type_name(member.name().text);
                 builder.claim(
                     &rust,
-                    member.name.span,
-                    &format!("type `{}`", member.name.text),
+                    member.name().span,
+                    &format!("type `{}`", member.name().text),
                 );
-                type_names.insert(member.name.text, rust);
+                type_names.insert(member.name().text, rust);
             }
         }
         builder.type_names = type_names;
@@ -263,56 +263,62 @@ impl<'a> Plan<'a> {
             .map(|name| ((*name).to_owned(), None))
             .collect();
         let mut error_variants: HashMap<String, Span> = HashMap::new();
-        for member in &interface.members {
+        for member in interface.members() {
             let doc: Vec<&'a str> = member.doc().collect();
-            match &member.kind {
+            match member.kind() {
                 MemberKind::Type(TypeDef::Struct(fields)) => {
-                    let rust = builder.type_names[member.name.text].clone();
-                    builder.structure(&rust, Role::Named(member.name.text), doc, fields, None);
+                    let rust = builder.type_names[member.name().text].clone();
+                    builder.structure(&rust, Role::Named(member.name().text), doc, &fields, None);
                 }
                 MemberKind::Type(TypeDef::Enum(variants)) => {
-                    let rust = builder.type_names[member.name.text].clone();
-                    builder.enumeration(&rust, Role::Named(member.name.text), doc, variants, None);
+                    let rust = builder.type_names[member.name().text].clone();
+                    builder.enumeration(
+                        &rust,
+                        Role::Named(member.name().text),
+                        doc,
+                        &variants,
+                        None,
+                    );
                 }
                 MemberKind::Method { input, output } => {
-                    let base = names::unraw(&names::type_name(member.name.text)).to_owned();
+                    let base = names::unraw(&names::type_name(member.name().text)).to_owned();
                     let params_name = format!("{base}Params");
                     let reply_name = format!("{base}Reply");
                     let what = |item: &str| {
-                        format!("the generated `{item}` of method `{}`", member.name.text)
+                        format!("the generated `{item}` of method `{}`", member.name().text)
                     };
                     let params = builder.structure(
                         &params_name,
-                        Role::Params(member.name.text),
+                        Role::Params(member.name().text),
                         Vec::new(),
-                        input,
-                        Some((member.name.span, &what(&params_name))),
+                        &input,
+                        Some((member.name().span, &what(&params_name))),
                     );
                     let reply = builder.structure(
                         &reply_name,
-                        Role::Reply(member.name.text),
+                        Role::Reply(member.name().text),
                         Vec::new(),
-                        output,
-                        Some((member.name.span, &what(&reply_name))),
+                        &output,
+                        Some((member.name().span, &what(&reply_name))),
                     );
-                    let rust = names::field_name(member.name.text);
+                    let rust = names::field_name(member.name().text);
                     for client_fn in client_method_names(&rust) {
                         match method_fns.get(&client_fn) {
-                            Some(Some(first)) => builder.collision(member.name.span, *first, &client_fn, "method"),
+                            Some(Some(first)) => builder.collision(member.name().span, *first, &client_fn, "method"),
                             Some(None) => builder.diagnostics.push(
                                 Diagnostic::error(
-                                    format!("method `{}` needs the client method `{client_fn}`, which every generated client already has", member.name.text),
-                                    member.name.span,
+                                    format!("method `{}` needs the client method `{client_fn}`, which every generated client already has", member.name().text),
+                                    member.name().span,
                                 )
                                 .with_label(format!("`{client_fn}` is taken")),
                             ),
                             None => {
-                                method_fns.insert(client_fn, Some(member.name.span));
+                                method_fns.insert(client_fn, Some(member.name().span));
                             }
                         }
                     }
                     methods.push(Method {
-                        wire: member.name.text,
+                        wire: member.name().text,
                         rust,
                         doc,
                         params,
@@ -320,35 +326,35 @@ impl<'a> Plan<'a> {
                     });
                 }
                 MemberKind::Error(fields) => {
-                    let rust = names::type_name(member.name.text);
+                    let rust = names::type_name(member.name().text);
                     let params_name = format!("{}Parameters", names::unraw(&rust));
                     let what = format!(
                         "the generated `{params_name}` of error `{}`",
-                        member.name.text
+                        member.name().text
                     );
                     let params = builder.structure(
                         &params_name,
-                        Role::ErrorParams(member.name.text),
+                        Role::ErrorParams(member.name().text),
                         Vec::new(),
-                        fields,
-                        Some((member.name.span, &what)),
+                        &fields,
+                        Some((member.name().span, &what)),
                     );
                     // `Error::InterfaceNotFound` and its siblings stand for
                     // the org.varlink.service errors; an interface's own
                     // error of such a name gets the interface's name in front.
                     let rust = if BUILTIN_ERROR_VARIANTS.contains(&rust.as_str())
-                        && !is_service_error(interface, member)
+                        && !is_service_error(interface, &member)
                     {
                         format!("{}{rust}", fixed.service_trait)
                     } else {
                         rust
                     };
                     if let Some(first) = error_variants.get(&rust) {
-                        builder.collision(member.name.span, *first, &rust, "error");
+                        builder.collision(member.name().span, *first, &rust, "error");
                     }
-                    error_variants.insert(rust.clone(), member.name.span);
+                    error_variants.insert(rust.clone(), member.name().span);
                     errors.push(ErrorItem {
-                        wire: member.name.text,
+                        wire: member.name().text,
                         rust,
                         doc,
                         params,
@@ -382,15 +388,15 @@ impl<'a> Plan<'a> {
 impl Plan<'_> {
     /// The fully-qualified wire name of a member: `interface.Member`.
     pub(crate) fn full_name(&self, member: &str) -> String {
-        format!("{}.{member}", self.interface.name.text)
+        format!("{}.{member}", self.interface.name().text)
     }
 }
 
 /// Whether `member` is one of the `org.varlink.service` errors declared by
 /// that interface itself: it maps onto the built-in variant.
-fn is_service_error(interface: &Interface<'_>, member: &ast::Member<'_>) -> bool {
-    interface.name.text == "org.varlink.service"
-        && BUILTIN_ERROR_VARIANTS.contains(&member.name.text)
+fn is_service_error(interface: &Interface<'_>, member: &ast::Member<'_, '_>) -> bool {
+    interface.name().text == "org.varlink.service"
+        && BUILTIN_ERROR_VARIANTS.contains(&member.name().text)
 }
 
 enum Taken {
@@ -449,7 +455,7 @@ impl<'a> Builder<'a> {
         rust: &str,
         role: Role<'a>,
         doc: Vec<&'a str>,
-        fields: &ast::Struct<'a>,
+        fields: &ast::Struct<'_, 'a>,
         claim: Option<(Span, &str)>,
     ) -> usize {
         if let Some((span, what)) = claim {
@@ -464,27 +470,27 @@ impl<'a> Builder<'a> {
             eq: false,
             default: false,
         });
-        let mut planned = Vec::with_capacity(fields.fields.len());
+        let mut planned = Vec::with_capacity(fields.len());
         let mut seen: HashMap<String, Span> = HashMap::new();
-        for field in &fields.fields {
-            let rust_field = names::field_name(field.name.text);
+        for field in fields.fields() {
+            let rust_field = names::field_name(field.name().text);
             if let Some(first) = seen.get(&rust_field) {
-                self.collision(field.name.span, *first, &rust_field, "field");
+                self.collision(field.name().span, *first, &rust_field, "field");
             }
-            seen.insert(rust_field.clone(), field.name.span);
-            let ty = self.ty(&field.ty, rust, field.name.text);
+            seen.insert(rust_field.clone(), field.name().span);
+            let ty = self.ty(&field.ty(), rust, field.name().text);
             if ty.has_nested_set() {
                 self.diagnostics.push(
                     Diagnostic::error(
                         "a set of strings inside an array or map is not supported by the code generator",
-                        field.ty.span,
+                        field.ty().span(),
                     )
                     .with_label("`[string]()` nested here")
                     .with_note("sets are generated for fields of type `[string]()` and `?[string]()`; a nested set would not keep its wire form"),
                 );
             }
             planned.push(Field {
-                wire: field.name.text,
+                wire: field.name().text,
                 rust: rust_field,
                 ty,
                 doc: field.doc().collect(),
@@ -499,22 +505,22 @@ impl<'a> Builder<'a> {
         rust: &str,
         role: Role<'a>,
         doc: Vec<&'a str>,
-        variants: &ast::Enum<'a>,
+        variants: &ast::Enum<'_, 'a>,
         claim: Option<(Span, &str)>,
     ) -> usize {
         if let Some((span, what)) = claim {
             self.claim(rust, span, what);
         }
-        let mut planned = Vec::with_capacity(variants.variants.len());
+        let mut planned = Vec::with_capacity(variants.len());
         let mut seen: HashMap<String, Span> = HashMap::new();
-        for variant in &variants.variants {
-            let rust_variant = names::type_name(variant.name.text);
+        for variant in variants.variants() {
+            let rust_variant = names::type_name(variant.name().text);
             if let Some(first) = seen.get(&rust_variant) {
-                self.collision(variant.name.span, *first, &rust_variant, "enum value");
+                self.collision(variant.name().span, *first, &rust_variant, "enum value");
             }
-            seen.insert(rust_variant.clone(), variant.name.span);
+            seen.insert(rust_variant.clone(), variant.name().span);
             planned.push(Variant {
-                wire: variant.name.text,
+                wire: variant.name().text,
                 rust: rust_variant,
                 doc: variant.doc().collect(),
             });
@@ -532,8 +538,8 @@ impl<'a> Builder<'a> {
 
     /// Maps a type expression; anonymous structures and enumerations become
     /// named types `{owner}{Field}`.
-    fn ty(&mut self, ty: &ast::Type<'a>, owner: &str, field: &'a str) -> Ty {
-        match &ty.kind {
+    fn ty(&mut self, ty: &ast::Type<'_, 'a>, owner: &str, field: &'a str) -> Ty {
+        match ty.kind() {
             TypeKind::Bool => Ty::Bool,
             TypeKind::Int => Ty::Int,
             TypeKind::Float => Ty::Float,
@@ -544,14 +550,14 @@ impl<'a> Builder<'a> {
                 self.type_names
                     .get(name)
                     .cloned()
-                    .unwrap_or_else(|| (*name).to_owned()),
+                    .unwrap_or_else(|| name.to_owned()),
             ),
-            TypeKind::Map(inner) if matches!(&inner.kind, TypeKind::Struct(s) if s.fields.is_empty()) => {
+            TypeKind::Map(inner) if matches!(inner.kind(), TypeKind::Struct(s) if s.is_empty()) => {
                 Ty::Set
             }
-            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(inner, owner, field))),
-            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(inner, owner, field))),
-            TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(inner, owner, field))),
+            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(&inner, owner, field))),
+            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(&inner, owner, field))),
+            TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(&inner, owner, field))),
             TypeKind::Struct(fields) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
                 let what = format!(
@@ -559,7 +565,8 @@ impl<'a> Builder<'a> {
                     names::unraw(owner)
                 );
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
-                let index = self.structure(&rust, role, Vec::new(), fields, Some((ty.span, &what)));
+                let index =
+                    self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), &what)));
                 Ty::Named(self.types[index].rust.clone())
             }
             TypeKind::Enum(variants) => {
@@ -570,7 +577,7 @@ impl<'a> Builder<'a> {
                 );
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
                 let index =
-                    self.enumeration(&rust, role, Vec::new(), variants, Some((ty.span, &what)));
+                    self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), &what)));
                 Ty::Named(self.types[index].rust.clone())
             }
         }

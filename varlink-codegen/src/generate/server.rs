@@ -12,7 +12,7 @@ use crate::names;
 
 pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> TokenStream {
     let rt = &paths.private;
-    let interface = plan.interface.name.text;
+    let interface = plan.interface.name().text;
     let service_trait = names::ident(&plan.names.service_trait);
     let adapter = names::ident(&plan.names.server_adapter);
     let allow = &paths.allow_unused;

@@ -17,7 +17,7 @@ pub(crate) fn types(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
 }
 
 fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream {
-    let interface = plan.interface.name.text;
+    let interface = plan.interface.name().text;
     let what = match &item.role {
         Role::Named(name) => format!("The varlink type `{name}` of `{interface}`."),
         Role::Anonymous(path) => format!("The anonymous type at `{path}` in `{interface}`."),

@@ -29,42 +29,42 @@ struct Formatter {
 
 impl Formatter {
     fn interface(&mut self, interface: &Interface<'_>) {
-        self.comments(&interface.comments, 0);
+        self.comments(interface.comments(), 0);
         self.out.push_str("interface ");
-        self.out.push_str(interface.name.text);
-        self.trailing(interface.trailing_comment.as_ref());
-        for member in &interface.members {
+        self.out.push_str(interface.name().text);
+        self.trailing(interface.trailing_comment().as_ref());
+        for member in interface.members() {
             self.out.push('\n');
-            self.member(member);
+            self.member(&member);
         }
-        if !interface.end_comments.is_empty() {
+        if !interface.end_comments().is_empty() {
             self.out.push('\n');
-            self.comments(&interface.end_comments, 0);
+            self.comments(interface.end_comments(), 0);
         }
     }
 
-    fn member(&mut self, member: &Member<'_>) {
-        self.comments(&member.comments, 0);
+    fn member(&mut self, member: &Member<'_, '_>) {
+        self.comments(member.comments(), 0);
         let start = self.out.len();
         self.out.push_str(member.keyword());
         self.out.push(' ');
-        self.out.push_str(member.name.text);
-        match &member.kind {
+        self.out.push_str(member.name().text);
+        match member.kind() {
             MemberKind::Type(TypeDef::Struct(fields)) | MemberKind::Error(fields) => {
                 self.out.push(' ');
-                self.fields(fields, 0, start);
+                self.fields(&fields, 0, start);
             }
             MemberKind::Type(TypeDef::Enum(variants)) => {
                 self.out.push(' ');
-                self.variants(variants, 0, start);
+                self.variants(&variants, 0, start);
             }
             MemberKind::Method { input, output } => {
-                self.fields(input, 0, start);
+                self.fields(&input, 0, start);
                 self.out.push_str(" -> ");
-                self.fields(output, 0, self.line_start());
+                self.fields(&output, 0, self.line_start());
             }
         }
-        self.trailing(member.trailing_comment.as_ref());
+        self.trailing(member.trailing_comment().as_ref());
     }
 
     /// Byte offset where the current output line starts.
@@ -111,45 +111,45 @@ impl Formatter {
 
     /// Writes a structure at the current position; `indent` is the indent of
     /// the line it starts on, `line_start` where that line starts in `out`.
-    fn fields(&mut self, fields: &Struct<'_>, indent: usize, line_start: usize) {
+    fn fields(&mut self, fields: &Struct<'_, '_>, indent: usize, line_start: usize) {
         if self.try_inline(|inline| inline.struct_inline(fields), line_start) {
             return;
         }
         self.out.push_str("(\n");
-        let count = fields.fields.len();
-        for (i, field) in fields.fields.iter().enumerate() {
-            self.comments(&field.comments, indent + INDENT);
+        let count = fields.len();
+        for (i, field) in fields.fields().enumerate() {
+            self.comments(field.comments(), indent + INDENT);
             let field_line = self.out.len();
             self.indent(indent + INDENT);
-            self.out.push_str(field.name.text);
+            self.out.push_str(field.name().text);
             self.out.push_str(": ");
-            self.ty(&field.ty, indent + INDENT, field_line);
+            self.ty(&field.ty(), indent + INDENT, field_line);
             if i + 1 < count {
                 self.out.push(',');
             }
-            self.trailing(field.trailing_comment.as_ref());
+            self.trailing(field.trailing_comment().as_ref());
         }
-        self.comments(&fields.end_comments, indent + INDENT);
+        self.comments(fields.end_comments(), indent + INDENT);
         self.indent(indent);
         self.out.push(')');
     }
 
-    fn variants(&mut self, variants: &Enum<'_>, indent: usize, line_start: usize) {
+    fn variants(&mut self, variants: &Enum<'_, '_>, indent: usize, line_start: usize) {
         if self.try_inline(|inline| inline.enum_inline(variants), line_start) {
             return;
         }
         self.out.push_str("(\n");
-        let count = variants.variants.len();
-        for (i, variant) in variants.variants.iter().enumerate() {
-            self.comments(&variant.comments, indent + INDENT);
+        let count = variants.len();
+        for (i, variant) in variants.variants().enumerate() {
+            self.comments(variant.comments(), indent + INDENT);
             self.indent(indent + INDENT);
-            self.out.push_str(variant.name.text);
+            self.out.push_str(variant.name().text);
             if i + 1 < count {
                 self.out.push(',');
             }
-            self.trailing(variant.trailing_comment.as_ref());
+            self.trailing(variant.trailing_comment().as_ref());
         }
-        self.comments(&variants.end_comments, indent + INDENT);
+        self.comments(variants.end_comments(), indent + INDENT);
         self.indent(indent);
         self.out.push(')');
     }
@@ -165,42 +165,42 @@ impl Formatter {
         false
     }
 
-    fn ty(&mut self, ty: &Type<'_>, indent: usize, line_start: usize) {
-        match &ty.kind {
-            TypeKind::Struct(fields) => self.fields(fields, indent, line_start),
-            TypeKind::Enum(variants) => self.variants(variants, indent, line_start),
+    fn ty(&mut self, ty: &Type<'_, '_>, indent: usize, line_start: usize) {
+        match ty.kind() {
+            TypeKind::Struct(fields) => self.fields(&fields, indent, line_start),
+            TypeKind::Enum(variants) => self.variants(&variants, indent, line_start),
             TypeKind::Array(inner) => {
                 self.out.push_str("[]");
-                self.ty(inner, indent, line_start);
+                self.ty(&inner, indent, line_start);
             }
             TypeKind::Map(inner) => {
                 self.out.push_str("[string]");
-                self.ty(inner, indent, line_start);
+                self.ty(&inner, indent, line_start);
             }
             TypeKind::Optional(inner) => {
                 self.out.push('?');
-                self.ty(inner, indent, line_start);
+                self.ty(&inner, indent, line_start);
             }
-            simple => self.out.push_str(simple_type_name(simple)),
+            simple => self.out.push_str(simple_type_name(&simple)),
         }
     }
 
     /// Writes `(a: T, b: U)`; false if a comment forbids the one-line form.
-    fn struct_inline(&mut self, fields: &Struct<'_>) -> bool {
-        if !fields.end_comments.is_empty() {
+    fn struct_inline(&mut self, fields: &Struct<'_, '_>) -> bool {
+        if !fields.end_comments().is_empty() {
             return false;
         }
         self.out.push('(');
-        for (i, field) in fields.fields.iter().enumerate() {
-            if !field.comments.is_empty() || field.trailing_comment.is_some() {
+        for (i, field) in fields.fields().enumerate() {
+            if !field.comments().is_empty() || field.trailing_comment().is_some() {
                 return false;
             }
             if i > 0 {
                 self.out.push_str(", ");
             }
-            self.out.push_str(field.name.text);
+            self.out.push_str(field.name().text);
             self.out.push_str(": ");
-            if !self.ty_inline(&field.ty) {
+            if !self.ty_inline(&field.ty()) {
                 return false;
             }
         }
@@ -208,42 +208,42 @@ impl Formatter {
         true
     }
 
-    fn enum_inline(&mut self, variants: &Enum<'_>) -> bool {
-        if !variants.end_comments.is_empty() {
+    fn enum_inline(&mut self, variants: &Enum<'_, '_>) -> bool {
+        if !variants.end_comments().is_empty() {
             return false;
         }
         self.out.push('(');
-        for (i, variant) in variants.variants.iter().enumerate() {
-            if !variant.comments.is_empty() || variant.trailing_comment.is_some() {
+        for (i, variant) in variants.variants().enumerate() {
+            if !variant.comments().is_empty() || variant.trailing_comment().is_some() {
                 return false;
             }
             if i > 0 {
                 self.out.push_str(", ");
             }
-            self.out.push_str(variant.name.text);
+            self.out.push_str(variant.name().text);
         }
         self.out.push(')');
         true
     }
 
-    fn ty_inline(&mut self, ty: &Type<'_>) -> bool {
-        match &ty.kind {
-            TypeKind::Struct(fields) => self.struct_inline(fields),
-            TypeKind::Enum(variants) => self.enum_inline(variants),
+    fn ty_inline(&mut self, ty: &Type<'_, '_>) -> bool {
+        match ty.kind() {
+            TypeKind::Struct(fields) => self.struct_inline(&fields),
+            TypeKind::Enum(variants) => self.enum_inline(&variants),
             TypeKind::Array(inner) => {
                 self.out.push_str("[]");
-                self.ty_inline(inner)
+                self.ty_inline(&inner)
             }
             TypeKind::Map(inner) => {
                 self.out.push_str("[string]");
-                self.ty_inline(inner)
+                self.ty_inline(&inner)
             }
             TypeKind::Optional(inner) => {
                 self.out.push('?');
-                self.ty_inline(inner)
+                self.ty_inline(&inner)
             }
             simple => {
-                self.out.push_str(simple_type_name(simple));
+                self.out.push_str(simple_type_name(&simple));
                 true
             }
         }
@@ -251,7 +251,7 @@ impl Formatter {
 }
 
 /// The keyword or name of a type without parts.
-fn simple_type_name<'a>(kind: &TypeKind<'a>) -> &'a str {
+fn simple_type_name<'a>(kind: &TypeKind<'_, 'a>) -> &'a str {
     match kind {
         TypeKind::Bool => "bool",
         TypeKind::Int => "int",

@@ -28,169 +28,212 @@ pub(crate) enum TokenKind {
     Eof,
 }
 
+/// A token. Offsets are `u32` (the parser refuses longer texts), which
+/// keeps a token at 16 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Token {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// How many comments stand before this token: the ones the parser may
+    /// attach when this token is its lookahead.
+    pub(crate) comments_before: u32,
     pub(crate) kind: TokenKind,
-    pub(crate) span: Span,
     /// Whether a line break stands between the previous token and this one.
     pub(crate) newline_before: bool,
+    /// For a word, the [`CLASS`] bits of all its bytes, or-ed: enough for
+    /// the validator to accept most names without reading them again.
+    pub(crate) class: u8,
 }
 
-/// A comment as the lexer saw it, before the parser attaches it to a node.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PendingComment<'a> {
-    pub(crate) comment: Comment<'a>,
-    /// Whether the comment starts its own line (else it trails code).
-    pub(crate) own_line: bool,
-}
-
-pub(crate) struct Lexer<'a> {
-    src: &'a str,
-    pos: usize,
-    /// Comments skipped since the parser last took them.
-    pub(crate) comments: Vec<PendingComment<'a>>,
-    /// Set until the first token: comments there start their own line.
-    at_start: bool,
-}
-
-impl<'a> Lexer<'a> {
-    pub(crate) fn new(src: &'a str) -> Self {
-        Lexer {
-            src,
-            pos: 0,
-            comments: Vec::new(),
-            at_start: true,
-        }
-    }
-
-    pub(crate) fn text(&self, span: Span) -> &'a str {
-        &self.src[span.range()]
-    }
-
-    pub(crate) fn next_token(&mut self) -> Token {
-        let bytes = self.src.as_bytes();
-        // Line breaks seen since the last token or comment, for the comment
-        // context, and whether any was seen since the last token.
-        let mut newlines = 0usize;
-        let mut newline_before = false;
-        loop {
-            let Some(&byte) = bytes.get(self.pos) else {
-                return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
-            };
-            match byte {
-                b' ' | b'\t' => self.pos += 1,
-                b'\n' => {
-                    newlines += 1;
-                    newline_before = true;
-                    self.pos += 1;
-                }
-                b'\r' => {
-                    newlines += 1;
-                    newline_before = true;
-                    self.pos += 1;
-                    if bytes.get(self.pos) == Some(&b'\n') {
-                        self.pos += 1;
-                    }
-                }
-                b'#' => {
-                    self.comment(newlines);
-                    newlines = 0;
-                }
-                0x80.. => {
-                    let Some(ch) = self.src[self.pos..].chars().next() else {
-                        return self.token(TokenKind::Eof, self.pos, self.pos, newline_before);
-                    };
-                    if is_line_separator(ch) {
-                        newlines += 1;
-                        newline_before = true;
-                    } else if !is_unicode_space(ch) {
-                        let start = self.pos;
-                        self.pos += ch.len_utf8();
-                        return self.token(TokenKind::Invalid, start, self.pos, newline_before);
-                    }
-                    self.pos += ch.len_utf8();
-                }
-                _ => return self.lex_token(newline_before),
-            }
-        }
-    }
-
-    fn token(&mut self, kind: TokenKind, start: usize, end: usize, newline_before: bool) -> Token {
-        self.at_start = false;
-        Token {
-            kind,
-            span: Span::new(start, end),
-            newline_before,
-        }
-    }
-
-    fn lex_token(&mut self, newline_before: bool) -> Token {
-        let bytes = self.src.as_bytes();
-        let start = self.pos;
-        let kind = match bytes[start] {
-            b'(' => TokenKind::LParen,
-            b')' => TokenKind::RParen,
-            b',' => TokenKind::Comma,
-            b':' => TokenKind::Colon,
-            b'?' => TokenKind::Question,
-            b'[' => TokenKind::LBracket,
-            b']' => TokenKind::RBracket,
-            b'-' if bytes.get(start + 1) == Some(&b'>') => {
-                self.pos += 2;
-                return self.token(TokenKind::Arrow, start, self.pos, newline_before);
-            }
-            byte if byte.is_ascii_alphanumeric() || byte == b'_' => {
-                let mut end = start + 1;
-                while let Some(&byte) = bytes.get(end) {
-                    let continues = WORD_BYTE[usize::from(byte)]
-                        || (byte == b'-' && bytes.get(end + 1) != Some(&b'>'));
-                    if !continues {
-                        break;
-                    }
-                    end += 1;
-                }
-                self.pos = end;
-                return self.token(TokenKind::Word, start, end, newline_before);
-            }
-            _ => TokenKind::Invalid,
-        };
-        self.pos += 1;
-        self.token(kind, start, self.pos, newline_before)
-    }
-
-    /// Reads a comment that starts at `self.pos` up to (not including) the
-    /// line end.
-    fn comment(&mut self, newlines: usize) {
-        let start = self.pos;
-        let rest = &self.src[start..];
-        let len = find_line_end(rest.as_bytes());
-        self.pos = start + len;
-        let body = &rest[1..len];
-        let text = body.strip_prefix(' ').unwrap_or(body).trim_end();
-        self.comments.push(PendingComment {
-            comment: Comment {
-                text,
-                span: Span::new(start, self.pos),
-                blank_line_before: newlines >= 2,
-            },
-            own_line: newlines > 0 || self.at_start,
-        });
+impl Token {
+    pub(crate) fn span(self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
     }
 }
 
-/// Bytes that continue a word; `-` is handled apart (it does, except
-/// before `>`). A table lookup is one load where the chain of comparisons
-/// was several branches per byte.
-static WORD_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
+/// Byte classes: the bits of [`CLASS`].
+pub(crate) mod class {
+    /// The byte continues a word.
+    pub(crate) const WORD: u8 = 1;
+    pub(crate) const UPPER: u8 = 2;
+    pub(crate) const LOWER: u8 = 4;
+    pub(crate) const DIGIT: u8 = 8;
+    pub(crate) const UNDERSCORE: u8 = 16;
+    pub(crate) const DOT: u8 = 32;
+    pub(crate) const HYPHEN: u8 = 64;
+}
+
+/// The class bits of every byte. A table lookup is one load where a chain
+/// of comparisons was several branches per byte.
+pub(crate) static CLASS: [u8; 256] = {
+    let mut table = [0; 256];
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        table[byte] = if b.is_ascii_uppercase() {
+            class::WORD | class::UPPER
+        } else if b.is_ascii_lowercase() {
+            class::WORD | class::LOWER
+        } else if b.is_ascii_digit() {
+            class::WORD | class::DIGIT
+        } else if b == b'_' {
+            class::WORD | class::UNDERSCORE
+        } else if b == b'.' {
+            class::WORD | class::DOT
+        } else if b == b'-' {
+            class::WORD | class::HYPHEN
+        } else {
+            0
+        };
         byte += 1;
     }
     table
 };
+
+/// The tokens of a whole text, and its comments.
+pub(crate) struct Tokens<'a> {
+    /// Ends with a [`TokenKind::Eof`] token.
+    pub(crate) tokens: Vec<Token>,
+    /// Every comment, in source order. The parser takes them in order, as
+    /// leading or trailing comments of the nodes it builds, and the vector
+    /// becomes the tree's comment store.
+    pub(crate) comments: Vec<Comment<'a>>,
+    /// For each comment, whether it starts its own line (else it trails
+    /// code).
+    pub(crate) own_line: Vec<bool>,
+}
+
+/// Splits `src` into tokens, in one pass. The parser then reads an array
+/// instead of calling back into the lexer for each token, and this loop
+/// keeps its state in registers.
+///
+/// `src` must be shorter than `u32::MAX` bytes.
+pub(crate) fn tokenize(src: &str) -> Tokens<'_> {
+    let bytes = src.as_bytes();
+    let mut out = Tokens {
+        // About one token per eight bytes in documented interfaces.
+        tokens: Vec::with_capacity(bytes.len() / 8 + 16),
+        comments: Vec::new(),
+        own_line: Vec::new(),
+    };
+    let mut pos = 0;
+    // Line breaks since the last token or comment, for the comment context,
+    // and whether any was seen since the last token.
+    let mut newlines = 0usize;
+    let mut newline_before = false;
+    loop {
+        let Some(&byte) = bytes.get(pos) else {
+            out.push(TokenKind::Eof, pos, pos, newline_before, 0);
+            return out;
+        };
+        let start = pos;
+        let (kind, class) = match byte {
+            b' ' | b'\t' => {
+                pos += 1;
+                continue;
+            }
+            b'\n' => {
+                newlines += 1;
+                newline_before = true;
+                pos += 1;
+                continue;
+            }
+            b'\r' => {
+                newlines += 1;
+                newline_before = true;
+                pos += 1;
+                if bytes.get(pos) == Some(&b'\n') {
+                    pos += 1;
+                }
+                continue;
+            }
+            b'#' => {
+                pos = out.comment(src, pos, newlines);
+                newlines = 0;
+                continue;
+            }
+            b'(' => (TokenKind::LParen, 0),
+            b')' => (TokenKind::RParen, 0),
+            b',' => (TokenKind::Comma, 0),
+            b':' => (TokenKind::Colon, 0),
+            b'?' => (TokenKind::Question, 0),
+            b'[' => (TokenKind::LBracket, 0),
+            b']' => (TokenKind::RBracket, 0),
+            b'-' if bytes.get(pos + 1) == Some(&b'>') => {
+                pos += 1;
+                (TokenKind::Arrow, 0)
+            }
+            b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z' => {
+                let mut seen = CLASS[usize::from(byte)];
+                while let Some(&byte) = bytes.get(pos + 1) {
+                    let class = CLASS[usize::from(byte)];
+                    if class == 0 {
+                        break;
+                    }
+                    seen |= class;
+                    pos += 1;
+                }
+                // A word does not take the `-` of an arrow: `a->` is `a`,
+                // `->`. Checking once here beats a look-ahead per `-`.
+                if bytes[pos] == b'-' && bytes.get(pos + 1) == Some(&b'>') {
+                    pos -= 1;
+                }
+                (TokenKind::Word, seen)
+            }
+            0x80.. => {
+                let Some(ch) = src[pos..].chars().next() else {
+                    unreachable!("`pos` is on a char boundary below the length");
+                };
+                if is_line_separator(ch) || is_unicode_space(ch) {
+                    if is_line_separator(ch) {
+                        newlines += 1;
+                        newline_before = true;
+                    }
+                    pos += ch.len_utf8();
+                    continue;
+                }
+                pos += ch.len_utf8() - 1;
+                (TokenKind::Invalid, 0)
+            }
+            _ => (TokenKind::Invalid, 0),
+        };
+        // `pos` is on the token's last byte.
+        pos += 1;
+        out.push(kind, start, pos, newline_before, class);
+        newline_before = false;
+        newlines = 0;
+    }
+}
+
+impl<'a> Tokens<'a> {
+    #[inline]
+    fn push(&mut self, kind: TokenKind, start: usize, end: usize, newline_before: bool, class: u8) {
+        self.tokens.push(Token {
+            start: start as u32,
+            end: end as u32,
+            comments_before: self.comments.len() as u32,
+            kind,
+            newline_before,
+            class,
+        });
+    }
+
+    /// Reads a comment that starts at `start` up to (not including) the
+    /// line end, and returns where it ends.
+    fn comment(&mut self, src: &'a str, start: usize, newlines: usize) -> usize {
+        let end = start + find_line_end(&src.as_bytes()[start..]);
+        let body = &src[start + 1..end];
+        let text = body.strip_prefix(' ').unwrap_or(body).trim_end();
+        self.comments.push(Comment {
+            text,
+            span: Span::new(start, end),
+            blank_line_before: newlines >= 2,
+        });
+        // Before the first token every comment starts its own line.
+        self.own_line.push(newlines > 0 || self.tokens.is_empty());
+        end
+    }
+}
 
 /// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
 /// `bytes`, or its length.
@@ -258,15 +301,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        let mut lexer = Lexer::new(src);
-        let mut kinds = Vec::new();
-        loop {
-            let token = lexer.next_token();
-            kinds.push(token.kind);
-            if token.kind == TokenKind::Eof {
-                return kinds;
-            }
-        }
+        tokenize(src)
+            .tokens
+            .iter()
+            .map(|token| token.kind)
+            .collect()
     }
 
     #[test]
@@ -276,28 +315,48 @@ mod tests {
             kinds("org.a-b.c M()->()"),
             [Word, Word, LParen, RParen, Arrow, LParen, RParen, Eof]
         );
-        let mut lexer = Lexer::new("a-b->");
-        let token = lexer.next_token();
-        assert_eq!(lexer.text(token.span), "a-b");
+        for (source, word) in [
+            ("a-b->", "a-b"),
+            ("a--b->", "a--b"),
+            ("a-->", "a-"),
+            ("a-", "a-"),
+        ] {
+            let token = tokenize(source).tokens[0];
+            assert_eq!(&source[token.span().range()], word, "{source}");
+        }
+    }
+
+    #[test]
+    fn words_carry_the_classes_of_their_bytes() {
+        let tokens = tokenize("ab_1 Z.z-x").tokens;
+        assert_eq!(
+            tokens[0].class,
+            class::WORD | class::LOWER | class::UNDERSCORE | class::DIGIT
+        );
+        assert_eq!(
+            tokens[1].class,
+            class::WORD | class::UPPER | class::DOT | class::LOWER | class::HYPHEN
+        );
     }
 
     #[test]
     fn unicode_spaces_separate_and_line_separators_break_lines() {
-        let mut lexer = Lexer::new("a\u{00A0}b\u{2028}c");
-        assert!(!lexer.next_token().newline_before);
-        assert!(!lexer.next_token().newline_before);
-        assert!(lexer.next_token().newline_before);
+        let newline_before: Vec<bool> = tokenize("a\u{00A0}b\u{2028}c")
+            .tokens
+            .iter()
+            .map(|token| token.newline_before)
+            .collect();
+        assert_eq!(newline_before, [false, false, true, false]);
     }
 
     #[test]
     fn comments_record_their_context() {
-        let mut lexer = Lexer::new("# doc\r\na # trailing\n\n# after blank\nb");
-        lexer.next_token();
-        lexer.next_token();
-        let seen: Vec<_> = lexer
+        let tokens = tokenize("# doc\r\na # trailing\n\n# after blank\nb");
+        let seen: Vec<_> = tokens
             .comments
             .iter()
-            .map(|c| (c.comment.text, c.own_line, c.comment.blank_line_before))
+            .zip(&tokens.own_line)
+            .map(|(c, own_line)| (c.text, *own_line, c.blank_line_before))
             .collect();
         assert_eq!(
             seen,
@@ -307,6 +366,8 @@ mod tests {
                 ("after blank", true, true)
             ]
         );
+        let before: Vec<u32> = tokens.tokens.iter().map(|t| t.comments_before).collect();
+        assert_eq!(before, [1, 3, 3]);
     }
 
     #[test]

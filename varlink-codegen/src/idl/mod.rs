@@ -8,7 +8,7 @@
 //! ```
 //! let source = "interface org.example.ping\n\nmethod Ping(ping: string) -> (pong: string)\n";
 //! let interface = varlink_codegen::idl::parse(source)?;
-//! assert_eq!(interface.name.text, "org.example.ping");
+//! assert_eq!(interface.name().text, "org.example.ping");
 //! assert_eq!(varlink_codegen::idl::format(&interface), source);
 //! # Ok::<(), varlink_codegen::Diagnostics>(())
 //! ```

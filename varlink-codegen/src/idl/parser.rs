@@ -7,7 +7,7 @@
 //! about it would only confuse.
 
 use super::ast::*;
-use super::lexer::{Lexer, Token, TokenKind};
+use super::lexer::{Token, TokenKind, Tokens, tokenize};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -24,10 +24,20 @@ type PResult<T> = Result<T, Box<Diagnostic>>;
 /// references. Most callers want [`super::parse`], which also validates.
 /// A syntax error stops parsing, so the error holds one diagnostic.
 pub fn parse_syntax(source: &str) -> Result<Interface<'_>, Diagnostics> {
+    // Node indices are `u32`; a text this long is not an interface.
+    if u32::try_from(source.len()).is_err() {
+        return Err(Diagnostics::from(Diagnostic::error(
+            "the file is too large (the limit is 4 GiB)",
+            Span::new(0, 0),
+        )));
+    }
     let mut parser = Parser::new(source);
     parser
         .interface()
-        .map_err(|diagnostic| Diagnostics::from(*diagnostic))
+        .map_err(|diagnostic| Diagnostics::from(*diagnostic))?;
+    let mut tree = parser.tree;
+    tree.comment_store = parser.lexed.comments;
+    Ok(tree)
 }
 
 /// Adds a note to a boxed diagnostic.
@@ -40,42 +50,78 @@ fn note(mut diagnostic: Box<Diagnostic>, note: &str) -> Box<Diagnostic> {
 const MIXED_LIST: &str =
     "a list is either all `name: type` fields (a structure) or all names (an enumeration)";
 
+/// A vector index as a node index; the length check in [`parse_syntax`]
+/// keeps every count below `u32::MAX`.
+fn index(len: usize) -> u32 {
+    len as u32
+}
+
 struct Parser<'a> {
-    lexer: Lexer<'a>,
+    source: &'a str,
+    lexed: Tokens<'a>,
+    /// The index of the lookahead token.
+    next: usize,
     /// The lookahead token.
     tok: Token,
     /// Where the last consumed token ended.
     prev_end: usize,
     depth: usize,
-}
-
-/// What a parenthesised list turned out to be.
-enum Paren<'a> {
-    Struct(Struct<'a>),
-    Enum(Enum<'a>),
+    /// How many of the lexer's comments have been attached to nodes.
+    comments_taken: usize,
+    /// The tree being built (its comments live in the lexer until the end).
+    tree: Interface<'a>,
+    /// Items of the lists being parsed. A list's items are moved to
+    /// `tree.items` in one piece when it closes, so that each list's items
+    /// stay contiguous although a field's type may hold a list of its own.
+    item_stack: Vec<ItemNode<'a>>,
 }
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
-        let mut lexer = Lexer::new(source);
-        let tok = lexer.next_token();
+        let lexed = tokenize(source);
+        let tok = lexed.tokens[0];
+        // Rough node counts per byte of typical interfaces, so that the
+        // vectors seldom grow; an estimate too high costs only address space.
+        let bytes = source.len();
         Parser {
-            lexer,
+            source,
+            lexed,
+            next: 0,
             tok,
             prev_end: 0,
             depth: 0,
+            comments_taken: 0,
+            tree: Interface {
+                name: Name {
+                    text: "",
+                    span: Span::default(),
+                },
+                comments: CommentRange::default(),
+                trailing: NONE,
+                end_comments: CommentRange::default(),
+                members: Vec::with_capacity(bytes / 256),
+                lists: Vec::with_capacity(bytes / 128),
+                items: Vec::with_capacity(bytes / 48),
+                types: Vec::with_capacity(bytes / 40),
+                comment_store: Vec::new(),
+            },
+            item_stack: Vec::with_capacity(64),
         }
     }
 
     fn bump(&mut self) -> Token {
         let tok = self.tok;
-        self.prev_end = tok.span.end;
-        self.tok = self.lexer.next_token();
+        self.prev_end = tok.end as usize;
+        // The last token is `Eof`, which is never consumed.
+        if self.next + 1 < self.lexed.tokens.len() {
+            self.next += 1;
+            self.tok = self.lexed.tokens[self.next];
+        }
         tok
     }
 
     fn text(&self, tok: Token) -> &'a str {
-        self.lexer.text(tok.span)
+        &self.source[tok.start as usize..tok.end as usize]
     }
 
     fn at_word(&self, word: &str) -> bool {
@@ -86,7 +132,6 @@ impl<'a> Parser<'a> {
     fn found(&self) -> String {
         match self.tok.kind {
             TokenKind::Eof => "end of file".to_owned(),
-            TokenKind::Word => format!("`{}`", self.text(self.tok)),
             _ => format!("`{}`", self.text(self.tok)),
         }
     }
@@ -95,12 +140,14 @@ impl<'a> Parser<'a> {
     /// later line, the caret goes right after the previous token: that is
     /// where something is missing (an unclosed `(` is reported at its last
     /// field, not at the next declaration).
+    #[cold]
     fn expected(&self, what: &str) -> Box<Diagnostic> {
         self.expected_where(what, true)
     }
 
     /// An "expected X, found Y" error at the unexpected token itself, for
     /// places where a wrong word stands rather than a missing one.
+    #[cold]
     fn unexpected(&self, what: &str) -> Box<Diagnostic> {
         self.expected_where(what, false)
     }
@@ -112,12 +159,13 @@ impl<'a> Parser<'a> {
         let span = if missing_before_next_line {
             Span::new(self.prev_end, self.prev_end)
         } else {
-            self.tok.span
+            self.tok.span()
         };
         let mut diagnostic =
             Diagnostic::error(message, span).with_label(format!("expected {what}"));
         if missing_before_next_line && self.tok.kind != TokenKind::Eof {
-            diagnostic = diagnostic.with_related(self.tok.span, format!("found {}", self.found()));
+            diagnostic =
+                diagnostic.with_related(self.tok.span(), format!("found {}", self.found()));
         }
         Box::new(diagnostic)
     }
@@ -130,46 +178,51 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn name(&mut self, what: &str) -> PResult<Name<'a>> {
+    /// A name, with the class bits of its bytes for the validator.
+    fn name(&mut self, what: &str) -> PResult<(Name<'a>, u8)> {
         let tok = self.expect(TokenKind::Word, what)?;
-        Ok(Name {
+        let name = Name {
             text: self.text(tok),
-            span: tok.span,
-        })
+            span: tok.span(),
+        };
+        Ok((name, tok.class))
     }
 
-    /// Takes a comment that ends the line of what was just parsed.
-    fn trailing_comment(&mut self) -> Option<Comment<'a>> {
-        let first = self.lexer.comments.first()?;
-        if first.own_line {
-            return None;
+    /// Takes a comment that ends the line of what was just parsed: the
+    /// first comment not yet taken, if it does not start its own line.
+    fn trailing_comment(&mut self) -> u32 {
+        let next = self.comments_taken;
+        if next >= self.tok.comments_before as usize {
+            return NONE;
         }
-        Some(self.lexer.comments.remove(0).comment)
+        match self.lexed.own_line.get(next) {
+            Some(false) => {
+                self.comments_taken += 1;
+                index(next)
+            }
+            _ => NONE,
+        }
     }
 
     /// Takes every comment seen since the last node as the leading comments
     /// of the next one.
-    fn leading_comments(&mut self) -> Vec<Comment<'a>> {
-        // Most nodes have no comments: skip building an empty `Drain`.
-        if self.lexer.comments.is_empty() {
-            return Vec::new();
+    fn leading_comments(&mut self) -> CommentRange {
+        let start = self.comments_taken;
+        let end = self.tok.comments_before as usize;
+        if start < end {
+            // A blank line before the first comment only separates it from
+            // the previous node, which the formatter does anyway.
+            self.lexed.comments[start].blank_line_before = false;
+            self.comments_taken = end;
         }
-        let mut comments: Vec<Comment<'a>> = self
-            .lexer
-            .comments
-            .drain(..)
-            .map(|pending| pending.comment)
-            .collect();
-        // A blank line before the first comment only separates it from the
-        // previous node, which the formatter does anyway.
-        if let Some(first) = comments.first_mut() {
-            first.blank_line_before = false;
+        CommentRange {
+            start: index(start),
+            end: index(end),
         }
-        comments
     }
 
-    fn interface(&mut self) -> PResult<Interface<'a>> {
-        let comments = self.leading_comments();
+    fn interface(&mut self) -> PResult<()> {
+        self.tree.comments = self.leading_comments();
         if !self.at_word("interface") {
             return Err(note(
                 self.unexpected("`interface`"),
@@ -177,12 +230,11 @@ impl<'a> Parser<'a> {
             ));
         }
         self.bump();
-        let name = self.name("an interface name")?;
-        let trailing_comment = self.trailing_comment();
-        let mut members = Vec::new();
+        self.tree.name = self.name("an interface name")?.0;
+        self.tree.trailing = self.trailing_comment();
         while self.tok.kind != TokenKind::Eof {
             if !self.tok.newline_before {
-                let after = if members.is_empty() {
+                let after = if self.tree.members.is_empty() {
                     "the interface name"
                 } else {
                     "a declaration"
@@ -192,176 +244,177 @@ impl<'a> Parser<'a> {
                     &format!("{after} must be followed by a line break"),
                 ));
             }
-            members.push(self.member()?);
+            self.member()?;
         }
-        if members.is_empty() {
+        if self.tree.members.is_empty() {
             return Err(note(
                 self.expected("`type`, `method` or `error`"),
                 "an interface declares at least one type, method or error",
             ));
         }
-        let end_comments = self.leading_comments();
-        Ok(Interface {
-            comments,
-            trailing_comment,
-            name,
-            members,
-            end_comments,
-        })
+        self.tree.end_comments = self.leading_comments();
+        Ok(())
     }
 
-    fn member(&mut self) -> PResult<Member<'a>> {
+    fn member(&mut self) -> PResult<()> {
         let comments = self.leading_comments();
         let keyword = self.tok;
         let kind_word = match self.tok.kind {
             TokenKind::Word => self.text(keyword),
             _ => "",
         };
-        if !matches!(kind_word, "type" | "method" | "error") {
-            return Err(self.unexpected("`type`, `method` or `error`"));
-        }
+        let tag = match kind_word {
+            "type" => MemberTag::Type,
+            "method" => MemberTag::Method,
+            "error" => MemberTag::Error,
+            _ => return Err(self.unexpected("`type`, `method` or `error`")),
+        };
         self.bump();
         // A static message per keyword: `format!` on every member cost an
         // allocation for a text that is only read on error.
-        let name = self.name(match kind_word {
-            "type" => "a name after `type`",
-            "method" => "a name after `method`",
-            _ => "a name after `error`",
+        let (name, name_class) = self.name(match tag {
+            MemberTag::Type => "a name after `type`",
+            MemberTag::Method => "a name after `method`",
+            MemberTag::Error => "a name after `error`",
         })?;
-        let kind = match kind_word {
-            "type" => {
-                let open = self.tok.span;
+        let (list, output) = match tag {
+            MemberTag::Type => {
+                let open = self.tok.span();
                 self.expect(TokenKind::LParen, "`(`").map_err(|d| {
                     note(d, "a type declaration is a structure `(name: type, ...)` or an enumeration `(a, b, ...)`")
                 })?;
-                MemberKind::Type(match self.paren_body(open)? {
-                    Paren::Struct(fields) => TypeDef::Struct(fields),
-                    Paren::Enum(variants) => TypeDef::Enum(variants),
-                })
+                (self.paren_body(open, ListRole::Field)?, NONE)
             }
-            "method" => {
-                let input = self.parameters("method parameters")?;
+            MemberTag::Method => {
+                let input = self.parameters("method parameters", ListRole::Parameter)?;
                 self.expect(TokenKind::Arrow, "`->`")?;
-                let output = self.parameters("method results")?;
-                MemberKind::Method { input, output }
+                let output = self.parameters("method results", ListRole::Result)?;
+                (input, output)
             }
-            _ => MemberKind::Error(self.parameters("error parameters")?),
+            MemberTag::Error => (self.parameters("error parameters", ListRole::Field)?, NONE),
         };
-        Ok(Member {
-            comments,
-            trailing_comment: self.trailing_comment(),
+        let trailing = self.trailing_comment();
+        self.tree.members.push(MemberNode {
             name,
-            kind,
-            span: keyword.span.to(Span::new(self.prev_end, self.prev_end)),
-        })
+            name_class,
+            span: keyword.span().to(Span::new(self.prev_end, self.prev_end)),
+            comments,
+            trailing,
+            tag,
+            list,
+            output,
+        });
+        Ok(())
     }
 
     /// A parameter list: `(` fields `)`, never an enumeration.
-    fn parameters(&mut self, what: &str) -> PResult<Struct<'a>> {
-        let open = self.tok.span;
+    fn parameters(&mut self, what: &str, role: ListRole) -> PResult<u32> {
+        let open = self.tok.span();
         self.expect(TokenKind::LParen, "`(`")?;
-        match self.paren_body(open)? {
-            Paren::Struct(fields) => Ok(fields),
-            Paren::Enum(variants) => Err(Box::new(
-                Diagnostic::error(format!("{what} must be `name: type` fields"), variants.span)
+        let list = self.paren_body(open, role)?;
+        let node = &self.tree.lists[list as usize];
+        if node.is_enum {
+            return Err(Box::new(
+                Diagnostic::error(format!("{what} must be `name: type` fields"), node.span)
                     .with_label("this is a list of names without types"),
-            )),
+            ));
         }
+        Ok(list)
     }
 
     /// Everything after `(`: decides between structure and enumeration by
-    /// what follows the first name.
-    fn paren_body(&mut self, open: Span) -> PResult<Paren<'a>> {
-        if self.tok.kind == TokenKind::RParen {
-            let end_comments = self.leading_comments();
-            let close = self.bump();
-            return Ok(Paren::Struct(Struct {
-                fields: Vec::new(),
-                end_comments,
-                span: open.to(close.span),
-            }));
-        }
-        let comments = self.leading_comments();
-        let first = self.name("a field name or `)`")?;
-        if self.tok.kind == TokenKind::Colon {
-            self.struct_fields(open, comments, first).map(Paren::Struct)
+    /// what follows the first name. Returns the index of the list.
+    fn paren_body(&mut self, open: Span, role: ListRole) -> PResult<u32> {
+        let mark = self.item_stack.len();
+        let is_enum = if self.tok.kind == TokenKind::RParen {
+            false
         } else {
-            self.enum_variants(open, comments, first).map(Paren::Enum)
+            let comments = self.leading_comments();
+            let first = self.name("a field name or `)`")?;
+            if self.tok.kind == TokenKind::Colon {
+                self.struct_fields(open, comments, first)?;
+                false
+            } else {
+                self.enum_variants(open, comments, first)?;
+                true
+            }
+        };
+        // The lookahead is `)`: a comment trailing the last item, the
+        // comments before `)`, then the list's items in one piece.
+        if self.item_stack.len() > mark {
+            let trailing = self.trailing_comment();
+            if let Some(last) = self.item_stack.last_mut() {
+                last.trailing = trailing;
+            }
         }
+        let end_comments = self.leading_comments();
+        let close = self.bump();
+        let items_start = index(self.tree.items.len());
+        self.tree.items.extend(self.item_stack.drain(mark..));
+        self.tree.lists.push(ListNode {
+            span: open.to(close.span()),
+            items_start,
+            items_end: index(self.tree.items.len()),
+            end_comments,
+            is_enum,
+            role,
+        });
+        Ok(index(self.tree.lists.len() - 1))
     }
 
     fn struct_fields(
         &mut self,
         open: Span,
-        mut comments: Vec<Comment<'a>>,
-        mut name: Name<'a>,
-    ) -> PResult<Struct<'a>> {
-        let mut fields: Vec<Field<'a>> = Vec::new();
+        mut comments: CommentRange,
+        (mut name, mut name_class): (Name<'a>, u8),
+    ) -> PResult<()> {
         loop {
             self.expect(TokenKind::Colon, "`:`")
                 .map_err(|d| note(d, MIXED_LIST))?;
             let ty = self.ty()?;
-            fields.push(Field {
-                comments,
-                trailing_comment: None,
+            self.item_stack.push(ItemNode {
                 name,
+                name_class,
                 ty,
+                comments,
+                trailing: NONE,
             });
             if !self.list_continues(open)? {
-                break;
+                return Ok(());
             }
             let trailing = self.trailing_comment();
-            if let Some(previous) = fields.last_mut() {
-                previous.trailing_comment = trailing;
+            if let Some(previous) = self.item_stack.last_mut() {
+                previous.trailing = trailing;
             }
             comments = self.leading_comments();
-            name = self.name("a field name")?;
+            (name, name_class) = self.name("a field name")?;
         }
-        let (end_comments, span) = self.close_list(open, |trailing| {
-            if let Some(last) = fields.last_mut() {
-                last.trailing_comment = trailing;
-            }
-        });
-        Ok(Struct {
-            fields,
-            end_comments,
-            span,
-        })
     }
 
     fn enum_variants(
         &mut self,
         open: Span,
-        mut comments: Vec<Comment<'a>>,
-        mut name: Name<'a>,
-    ) -> PResult<Enum<'a>> {
-        let mut variants: Vec<Variant<'a>> = Vec::new();
+        mut comments: CommentRange,
+        (mut name, mut name_class): (Name<'a>, u8),
+    ) -> PResult<()> {
         loop {
-            variants.push(Variant {
-                comments,
-                trailing_comment: None,
+            self.item_stack.push(ItemNode {
                 name,
+                name_class,
+                ty: NONE,
+                comments,
+                trailing: NONE,
             });
             if !self.list_continues(open)? {
-                break;
+                return Ok(());
             }
             let trailing = self.trailing_comment();
-            if let Some(previous) = variants.last_mut() {
-                previous.trailing_comment = trailing;
+            if let Some(previous) = self.item_stack.last_mut() {
+                previous.trailing = trailing;
             }
             comments = self.leading_comments();
-            name = self.name("an enum value")?;
+            (name, name_class) = self.name("an enum value")?;
         }
-        let (end_comments, span) = self.close_list(open, |trailing| {
-            if let Some(last) = variants.last_mut() {
-                last.trailing_comment = trailing;
-            }
-        });
-        Ok(Enum {
-            variants,
-            end_comments,
-            span,
-        })
     }
 
     /// After a list item: consumes `,` and returns true, or sees `)` and
@@ -384,25 +437,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Consumes the `)` the lookahead holds, handing a comment that trails
-    /// the last item to `set_trailing`; returns the remaining comments and
-    /// the span of the whole list.
-    fn close_list(
-        &mut self,
-        open: Span,
-        set_trailing: impl FnOnce(Option<Comment<'a>>),
-    ) -> (Vec<Comment<'a>>, Span) {
-        set_trailing(self.trailing_comment());
-        let end_comments = self.leading_comments();
-        let close = self.bump();
-        (end_comments, open.to(close.span))
-    }
-
-    fn ty(&mut self) -> PResult<Type<'a>> {
+    /// Parses a type expression into `tree.types` and returns its index.
+    fn ty(&mut self) -> PResult<u32> {
         if self.depth >= MAX_NESTING {
             return Err(Box::new(Diagnostic::error(
                 format!("type is nested too deeply (the limit is {MAX_NESTING} levels)"),
-                self.tok.span,
+                self.tok.span(),
             )));
         }
         self.depth += 1;
@@ -411,26 +451,39 @@ impl<'a> Parser<'a> {
         ty
     }
 
-    fn ty_inner(&mut self) -> PResult<Type<'a>> {
-        let start = self.tok.span;
-        let kind = match self.tok.kind {
+    fn ty_inner(&mut self) -> PResult<u32> {
+        let start = self.tok.span();
+        // Prefix order: this node first, so that the inner type of a prefix
+        // is the next node.
+        let this = self.tree.types.len();
+        self.tree.types.push(TypeNode {
+            span: start,
+            tag: TypeTag::Any,
+            list: NONE,
+            name: "",
+        });
+        let (tag, list, name) = match self.tok.kind {
             TokenKind::Question => {
                 self.bump();
-                TypeKind::Optional(Box::new(self.ty()?))
+                self.ty()?;
+                (TypeTag::Optional, NONE, "")
             }
             TokenKind::LBracket => {
                 self.bump();
-                if self.tok.kind == TokenKind::RBracket && self.tok.span.start == start.end {
+                if self.tok.kind == TokenKind::RBracket && (self.tok.start as usize) == start.end {
                     self.bump();
-                    TypeKind::Array(Box::new(self.ty()?))
-                } else if self.at_word("string") && self.tok.span.start == start.end {
+                    self.ty()?;
+                    (TypeTag::Array, NONE, "")
+                } else if self.at_word("string") && (self.tok.start as usize) == start.end {
                     self.bump();
                     let close = self.tok;
-                    if close.kind != TokenKind::RBracket || close.span.start != self.prev_end {
+                    if close.kind != TokenKind::RBracket || (close.start as usize) != self.prev_end
+                    {
                         return Err(self.expected("`]` directly after `[string`"));
                     }
                     self.bump();
-                    TypeKind::Map(Box::new(self.ty()?))
+                    self.ty()?;
+                    (TypeTag::Map, NONE, "")
                 } else {
                     return Err(note(
                         self.expected("`]` or `string` directly after `[`"),
@@ -440,28 +493,33 @@ impl<'a> Parser<'a> {
             }
             TokenKind::LParen => {
                 self.bump();
-                match self.paren_body(start)? {
-                    Paren::Struct(fields) => TypeKind::Struct(fields),
-                    Paren::Enum(variants) => TypeKind::Enum(variants),
-                }
+                let list = self.paren_body(start, ListRole::Field)?;
+                let tag = if self.tree.lists[list as usize].is_enum {
+                    TypeTag::Enum
+                } else {
+                    TypeTag::Struct
+                };
+                (tag, list, "")
             }
             TokenKind::Word => {
                 let tok = self.bump();
                 match self.text(tok) {
-                    "bool" => TypeKind::Bool,
-                    "int" => TypeKind::Int,
-                    "float" => TypeKind::Float,
-                    "string" => TypeKind::String,
-                    "object" => TypeKind::Object,
-                    "any" => TypeKind::Any,
-                    name => TypeKind::Named(name),
+                    "bool" => (TypeTag::Bool, NONE, ""),
+                    "int" => (TypeTag::Int, NONE, ""),
+                    "float" => (TypeTag::Float, NONE, ""),
+                    "string" => (TypeTag::String, NONE, ""),
+                    "object" => (TypeTag::Object, NONE, ""),
+                    "any" => (TypeTag::Any, NONE, ""),
+                    name => (TypeTag::Named, NONE, name),
                 }
             }
             _ => return Err(self.expected("a type")),
         };
-        Ok(Type {
-            kind,
-            span: start.to(Span::new(self.prev_end, self.prev_end)),
-        })
+        let node = &mut self.tree.types[this];
+        node.tag = tag;
+        node.list = list;
+        node.name = name;
+        node.span = start.to(Span::new(self.prev_end, self.prev_end));
+        Ok(index(this))
     }
 }

@@ -4,9 +4,11 @@
 //! `varlink-codegen check` shows all of them.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ast::*;
+use super::lexer::{CLASS, class};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// A map keyed by names, hashed with [`FxHasher`].
@@ -58,12 +60,17 @@ impl Hasher for FxHasher {
 
 /// Validates a parsed interface. Returns every problem found, sorted by
 /// position.
+///
+/// The tree is flat, so each check is one pass over one kind of node:
+/// members (names, duplicates), lists (item names, duplicates in each),
+/// types (references, `??`).
 pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
     let mut validator = Validator {
+        tree: interface,
         members: NameMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
         diagnostics: Vec::new(),
     };
-    validator.run(interface);
+    validator.run();
     let mut diagnostics = Diagnostics(validator.diagnostics);
     if diagnostics.is_empty() {
         Ok(())
@@ -74,51 +81,81 @@ pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
 }
 
 struct Validator<'i, 'a> {
-    /// Every member by name; the first definition wins.
-    members: NameMap<'a, &'i Member<'a>>,
+    tree: &'i Interface<'a>,
+    /// Every member's index by name; the first definition wins.
+    members: NameMap<'a, usize>,
     diagnostics: Vec<Diagnostic>,
 }
 
+fn keyword(tag: MemberTag) -> &'static str {
+    match tag {
+        MemberTag::Type => "type",
+        MemberTag::Method => "method",
+        MemberTag::Error => "error",
+    }
+}
+
 impl<'i, 'a> Validator<'i, 'a> {
-    fn run(&mut self, interface: &'i Interface<'a>) {
-        if let Some(problem) = interface_name_problem(interface.name.text) {
-            self.invalid_name("interface name", interface.name, problem);
+    fn run(&mut self) {
+        let tree = self.tree;
+        if let Some(problem) = interface_name_problem(tree.name.text) {
+            self.invalid_name("interface name", tree.name, problem);
         }
-        for member in &interface.members {
-            if let Some(problem) = member_name_problem(member.name.text) {
-                self.invalid_name(&format!("{} name", member.keyword()), member.name, problem);
-            }
-            if let Some(first) = self.members.get(member.name.text) {
-                let mut diagnostic = Diagnostic::error(
-                    format!("the name `{}` is defined more than once", member.name.text),
-                    member.name.span,
-                )
-                .with_label(format!("`{}` redefined here", member.name.text))
-                .with_related(
-                    first.name.span,
-                    format!("first defined here as a {}", first.keyword()),
-                );
-                if first.keyword() != member.keyword() {
-                    diagnostic =
-                        diagnostic.with_note("types, methods and errors share one namespace");
+        for (index, member) in tree.members.iter().enumerate() {
+            if !is_plain_member_name(member.name.text, member.name_class) {
+                if let Some(problem) = member_name_problem(member.name.text) {
+                    self.invalid_name(
+                        &format!("{} name", keyword(member.tag)),
+                        member.name,
+                        problem,
+                    );
                 }
-                self.diagnostics.push(diagnostic);
-            } else {
-                self.members.insert(member.name.text, member);
             }
-        }
-        for member in &interface.members {
-            match &member.kind {
-                MemberKind::Type(TypeDef::Struct(fields)) | MemberKind::Error(fields) => {
-                    self.fields(fields, "field")
+            match self.members.entry(member.name.text) {
+                Entry::Vacant(entry) => {
+                    entry.insert(index);
                 }
-                MemberKind::Type(TypeDef::Enum(variants)) => self.variants(variants),
-                MemberKind::Method { input, output } => {
-                    self.fields(input, "parameter");
-                    self.fields(output, "result");
+                Entry::Occupied(entry) => {
+                    let first = &tree.members[*entry.get()];
+                    self.duplicate_member(member, first);
                 }
             }
         }
+        for list in &tree.lists {
+            self.list_names(list);
+        }
+        for (index, ty) in tree.types.iter().enumerate() {
+            match ty.tag {
+                TypeTag::Named => self.reference(ty.name, ty.span),
+                // Prefix order: the inner type is the next node.
+                TypeTag::Optional if tree.types[index + 1].tag == TypeTag::Optional => {
+                    self.diagnostics.push(
+                        Diagnostic::error("a type cannot be optional twice", ty.span)
+                            .with_label("`??` is not allowed")
+                            .with_help("remove one `?`"),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[cold]
+    fn duplicate_member(&mut self, member: &MemberNode<'a>, first: &MemberNode<'a>) {
+        let name = member.name.text;
+        let mut diagnostic = Diagnostic::error(
+            format!("the name `{name}` is defined more than once"),
+            member.name.span,
+        )
+        .with_label(format!("`{name}` redefined here"))
+        .with_related(
+            first.name.span,
+            format!("first defined here as a {}", keyword(first.tag)),
+        );
+        if first.tag != member.tag {
+            diagnostic = diagnostic.with_note("types, methods and errors share one namespace");
+        }
+        self.diagnostics.push(diagnostic);
     }
 
     #[cold]
@@ -130,35 +167,43 @@ impl<'i, 'a> Validator<'i, 'a> {
         );
     }
 
-    fn fields(&mut self, fields: &'i Struct<'a>, what: &str) {
-        let names = fields.fields.iter().map(|field| field.name);
-        self.list_names(names, what);
-        for field in &fields.fields {
-            self.ty(&field.ty);
-        }
-    }
-
-    fn variants(&mut self, variants: &'i Enum<'a>) {
-        let names = variants.variants.iter().map(|variant| variant.name);
-        self.list_names(names, "enum value");
-    }
-
     /// Checks the names of a structure's fields or an enumeration's values:
     /// each must be valid and unique in the list.
-    fn list_names(&mut self, names: impl ExactSizeIterator<Item = Name<'a>> + Clone, what: &str) {
-        let mut seen = NameMap::default();
-        if names.len() > SHORT_LIST {
-            seen.reserve(names.len());
-        }
-        for (i, name) in names.clone().enumerate() {
-            if let Some(problem) = field_name_problem(name.text) {
-                self.invalid_name(&format!("{what} name"), name, problem);
+    fn list_names(&mut self, list: &ListNode) {
+        let items = &self.tree.items[list.items_start as usize..list.items_end as usize];
+        let what = if list.is_enum {
+            "enum value"
+        } else {
+            match list.role {
+                ListRole::Field => "field",
+                ListRole::Parameter => "parameter",
+                ListRole::Result => "result",
             }
-            let first = if names.len() <= SHORT_LIST {
-                names
-                    .clone()
-                    .take(i)
-                    .find(|earlier| earlier.text == name.text)
+        };
+        let mut seen = NameMap::default();
+        if items.len() > SHORT_LIST {
+            seen.reserve(items.len());
+        }
+        let mut keys = [0u64; SHORT_LIST];
+        for (i, item) in items.iter().enumerate() {
+            let name = item.name;
+            if !is_plain_field_name(name.text, item.name_class) {
+                if let Some(problem) = field_name_problem(name.text) {
+                    self.invalid_name(&format!("{what} name"), name, problem);
+                }
+            }
+            let first = if items.len() <= SHORT_LIST {
+                // Compare keys first: most pairs differ there, and a key
+                // costs two loads where a string comparison is a call.
+                let key = name_key(name.text.as_bytes());
+                keys[i] = key;
+                keys[..i]
+                    .iter()
+                    .zip(items)
+                    .find(|(earlier_key, earlier)| {
+                        **earlier_key == key && earlier.name.text == name.text
+                    })
+                    .map(|(_, earlier)| earlier.name)
             } else {
                 let first = seen.get(name.text).copied();
                 if first.is_none() {
@@ -184,60 +229,42 @@ impl<'i, 'a> Validator<'i, 'a> {
         );
     }
 
-    fn ty(&mut self, ty: &'i Type<'a>) {
-        match &ty.kind {
-            TypeKind::Bool
-            | TypeKind::Int
-            | TypeKind::Float
-            | TypeKind::String
-            | TypeKind::Object
-            | TypeKind::Any => {}
-            TypeKind::Named(name) => self.reference(name, ty.span),
-            TypeKind::Struct(fields) => self.fields(fields, "field"),
-            TypeKind::Enum(variants) => self.variants(variants),
-            TypeKind::Array(inner) | TypeKind::Map(inner) => self.ty(inner),
-            TypeKind::Optional(inner) => {
-                if let TypeKind::Optional(_) = inner.kind {
-                    self.diagnostics.push(
-                        Diagnostic::error("a type cannot be optional twice", ty.span)
-                            .with_label("`??` is not allowed")
-                            .with_help("remove one `?`"),
-                    );
-                }
-                self.ty(inner);
+    fn reference(&mut self, name: &str, span: Span) {
+        match self.members.get(name) {
+            Some(&index) if self.tree.members[index].tag == MemberTag::Type => {}
+            Some(&index) => {
+                let member = &self.tree.members[index];
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("`{name}` is {}, not a type", article(keyword(member.tag))),
+                        span,
+                    )
+                    .with_label("expected a type")
+                    .with_related(member.name.span, format!("`{name}` is declared here")),
+                )
             }
+            None => self.undefined_type(name, span),
         }
     }
 
-    fn reference(&mut self, name: &str, span: Span) {
-        match self.members.get(name) {
-            Some(member) if matches!(member.kind, MemberKind::Type(_)) => {}
-            Some(member) => self.diagnostics.push(
-                Diagnostic::error(
-                    format!("`{name}` is {}, not a type", article(member.keyword())),
-                    span,
-                )
-                .with_label("expected a type")
-                .with_related(member.name.span, format!("`{name}` is declared here")),
-            ),
-            None => {
-                let mut diagnostic =
-                    Diagnostic::error(format!("cannot find type `{name}` in this interface"), span)
-                        .with_label("not declared");
-                if let Some(suggestion) = self.similar_type(name) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-                }
-                self.diagnostics.push(diagnostic);
-            }
+    #[cold]
+    fn undefined_type(&mut self, name: &str, span: Span) {
+        let mut diagnostic =
+            Diagnostic::error(format!("cannot find type `{name}` in this interface"), span)
+                .with_label("not declared");
+        if let Some(suggestion) = self.similar_type(name) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
         }
+        self.diagnostics.push(diagnostic);
     }
 
     /// The declared type whose name is closest to `name`, if any is close.
     fn similar_type(&self, name: &str) -> Option<&'a str> {
         let lower = name.to_ascii_lowercase();
-        self.members
-            .values()
-            .filter(|member| matches!(member.kind, MemberKind::Type(_)))
+        self.tree
+            .members
+            .iter()
+            .filter(|member| member.tag == MemberTag::Type)
             .map(|member| {
                 let candidate = member.name.text;
                 (
@@ -266,6 +293,50 @@ fn name_rule(what: &str) -> &'static str {
     } else {
         "field names start with an ASCII letter and continue with ASCII letters and digits; single `_` may stand between them"
     }
+}
+
+/// Whether the lexer's class bits of a name show it valid as a type,
+/// method or error name without another look at its bytes: an uppercase
+/// letter first, then only letters and digits.
+#[inline]
+fn is_plain_member_name(name: &str, class: u8) -> bool {
+    let first = name
+        .as_bytes()
+        .first()
+        .map_or(0, |&b| CLASS[usize::from(b)]);
+    first & class::UPPER != 0 && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
+}
+
+/// Whether the lexer's class bits of a name show it valid as a field or
+/// enum value name: a letter first, then only letters and digits. Names
+/// with `_` get the full check.
+#[inline]
+fn is_plain_field_name(name: &str, class: u8) -> bool {
+    let first = name
+        .as_bytes()
+        .first()
+        .map_or(0, |&b| CLASS[usize::from(b)]);
+    first & (class::UPPER | class::LOWER) != 0
+        && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
+}
+
+/// A 64-bit digest of a name from its length and first and last eight
+/// bytes: equal names have equal keys, and names in one list seldom share
+/// one.
+#[inline]
+fn name_key(bytes: &[u8]) -> u64 {
+    let word = |chunk: &[u8]| {
+        let mut word = [0; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(word)
+    };
+    let len = bytes.len();
+    let (head, tail) = if len >= 8 {
+        (word(&bytes[..8]), word(&bytes[len - 8..]))
+    } else {
+        (word(bytes), 0)
+    };
+    head ^ tail.rotate_left(31) ^ ((len as u64) << 56)
 }
 
 /// Why `name` is not a valid interface name, if it is not:
@@ -391,5 +462,43 @@ mod tests {
         for bad in ["_a", "a_", "a__b", "1a", "a-b", "a.b"] {
             assert!(field_name_problem(bad).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn class_shortcuts_never_accept_what_the_rules_refuse() {
+        let names = [
+            "a", "A", "ab_c", "a__b", "a_", "_a", "1a", "A1", "Foo", "foo", "Foo_Bar", "a.b",
+            "a-b", "FooBar9", "x1y2", "Z",
+        ];
+        for name in names {
+            let class = super::super::lexer::tokenize(name).tokens[0].class;
+            if is_plain_field_name(name, class) {
+                assert_eq!(field_name_problem(name), None, "{name}");
+            }
+            if is_plain_member_name(name, class) {
+                assert_eq!(member_name_problem(name), None, "{name}");
+            }
+        }
+        // And they take the common case.
+        assert!(is_plain_field_name(
+            "fooBar2",
+            super::super::lexer::tokenize("fooBar2").tokens[0].class
+        ));
+        assert!(is_plain_member_name(
+            "FooBar2",
+            super::super::lexer::tokenize("FooBar2").tokens[0].class
+        ));
+    }
+
+    #[test]
+    fn name_keys_are_equal_for_equal_names() {
+        for (a, b) in [("abc", "abc"), ("a_long_field_name", "a_long_field_name")] {
+            assert_eq!(name_key(a.as_bytes()), name_key(b.as_bytes()));
+        }
+        assert_ne!(name_key(b"abc"), name_key(b"abd"));
+        assert_ne!(
+            name_key(b"a_long_field_name"),
+            name_key(b"a_long_field_nama")
+        );
     }
 }
