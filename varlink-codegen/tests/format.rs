@@ -19,10 +19,8 @@ fn assert_stable(source: &str) {
         once,
         "formatting is not idempotent for:\n{source}"
     );
-    let mut original = idl::parse(source).expect("valid");
-    let mut reparsed = idl::parse(&once).expect("formatted text is valid");
-    original.clear_spans();
-    reparsed.clear_spans();
+    let original = idl::parse(source).expect("valid");
+    let reparsed = idl::parse(&once).expect("formatted text is valid");
     assert_eq!(
         original, reparsed,
         "formatting changed the tree of:\n{source}"
@@ -164,5 +162,28 @@ fn odd_layouts_are_stable() {
         "interface a.b\ntype T (x: (y: (z: (w: (v: (u: int, t: string, s: float, r: bool, q: object, p: any))))))\n",
     ] {
         assert_stable(source);
+    }
+}
+
+#[test]
+fn trees_compare_by_content_not_by_position() {
+    let tree = |source| idl::parse(source).expect("valid");
+    let base = "interface a.b\n# doc\ntype T (a: ?[]int, b: (x, y))\n";
+    let same = tree(base);
+    assert_eq!(
+        same,
+        tree("interface   a.b\n\n# doc\ntype T(\n  a : ?[]int,\n  b:(x,y)\n)\n")
+    );
+    for different in [
+        "interface a.c\n# doc\ntype T (a: ?[]int, b: (x, y))\n",
+        "interface a.b\n# other\ntype T (a: ?[]int, b: (x, y))\n",
+        "interface a.b\ntype T (a: ?[]int, b: (x, y))\n",
+        "interface a.b\n# doc\ntype T (a: []int, b: (x, y))\n",
+        "interface a.b\n# doc\ntype T (a: ?[]int, b: (x, z))\n",
+        "interface a.b\n# doc\ntype T (a: ?[]int, c: (x, y))\n",
+        "interface a.b\n# doc\nerror T (a: ?[]int, b: (x, y))\n",
+        "interface a.b\n# doc\ntype T (a: ?[]int, b: (x, y)) # trailing\n",
+    ] {
+        assert_ne!(same, tree(different), "{different}");
     }
 }

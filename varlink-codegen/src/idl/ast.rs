@@ -82,16 +82,36 @@ pub fn doc_lines<'s, 'a>(comments: &'s [Comment<'a>]) -> impl Iterator<Item = &'
 }
 
 // ---------------------------------------------------------------------------
-// Storage. The parser fills it; the views below read it.
+// Storage. The parser fills it; the views below read it. Nodes hold `u32`
+// offsets into the source and indices into the other vectors, which keeps
+// them at 16 to 40 bytes.
 
 /// The index that stands for "no node" (no trailing comment, no type).
 pub(super) const NONE: u32 = u32::MAX;
 
-/// A run of comments in [`Interface::comment_store`].
+/// A byte range of the source, or a run of nodes in one of the vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct CommentRange {
+pub(super) struct Range32 {
     pub(super) start: u32,
     pub(super) end: u32,
+}
+
+impl Range32 {
+    pub(super) fn new(start: usize, end: usize) -> Self {
+        // The parser refuses texts of 4 GiB and more.
+        Range32 {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    fn span(self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
 }
 
 /// The three kinds of member.
@@ -102,20 +122,21 @@ pub(super) enum MemberTag {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct MemberNode<'a> {
-    pub(super) name: Name<'a>,
-    /// The lexer's class bits of the name's bytes.
-    pub(super) name_class: u8,
+#[derive(Debug, Clone)]
+pub(super) struct MemberNode {
+    pub(super) name: Range32,
     /// From the keyword to the closing parenthesis.
-    pub(super) span: Span,
-    pub(super) comments: CommentRange,
+    pub(super) span: Range32,
+    /// A run of `comment_store`.
+    pub(super) comments: Range32,
     pub(super) trailing: u32,
-    pub(super) tag: MemberTag,
     /// The list of a type or error, or a method's parameters.
     pub(super) list: u32,
     /// A method's results; [`NONE`] for the others.
     pub(super) output: u32,
+    pub(super) tag: MemberTag,
+    /// The lexer's class bits of the name (see `Token::class`).
+    pub(super) name_class: u8,
 }
 
 /// What the items of a structure are called in messages.
@@ -127,28 +148,29 @@ pub(super) enum ListRole {
 }
 
 /// A parenthesised list: a structure or an enumeration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(super) struct ListNode {
     /// From `(` to `)`.
-    pub(super) span: Span,
-    /// Its items, `items[start..end]`.
-    pub(super) items_start: u32,
-    pub(super) items_end: u32,
-    pub(super) end_comments: CommentRange,
+    pub(super) span: Range32,
+    /// A run of `items`.
+    pub(super) items: Range32,
+    /// A run of `comment_store`.
+    pub(super) end_comments: Range32,
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
 }
 
 /// A field of a structure (with a type) or a value of an enumeration
 /// (`ty` is [`NONE`]).
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct ItemNode<'a> {
-    pub(super) name: Name<'a>,
-    /// The lexer's class bits of the name's bytes.
-    pub(super) name_class: u8,
+#[derive(Debug, Clone)]
+pub(super) struct ItemNode {
+    pub(super) name: Range32,
     pub(super) ty: u32,
-    pub(super) comments: CommentRange,
+    /// A run of `comment_store`.
+    pub(super) comments: Range32,
     pub(super) trailing: u32,
+    /// The lexer's class bits of the name (see `Token::class`).
+    pub(super) name_class: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +181,7 @@ pub(super) enum TypeTag {
     String,
     Object,
     Any,
+    /// The name is the whole span.
     Named,
     Struct,
     Enum,
@@ -169,39 +192,43 @@ pub(super) enum TypeTag {
 
 /// A type expression. Types are stored in prefix order, so the inner type
 /// of `[]T`, `[string]T` and `?T` is always the next node.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct TypeNode<'a> {
+#[derive(Debug, Clone)]
+pub(super) struct TypeNode {
     /// The whole expression, prefixes included.
-    pub(super) span: Span,
-    pub(super) tag: TypeTag,
+    pub(super) span: Range32,
     /// The list of an anonymous structure or enumeration.
     pub(super) list: u32,
-    /// The name a [`TypeTag::Named`] refers to.
-    pub(super) name: &'a str,
+    pub(super) tag: TypeTag,
 }
 
 /// A whole interface definition file.
 ///
-/// Trees compare equal when they hold the same declarations, names,
-/// comments and spans; [`Interface::clear_spans`] makes trees of differently
-/// laid out texts comparable.
-#[derive(Clone, PartialEq)]
+/// Two trees are equal when they declare the same things with the same
+/// names, types and comments, wherever in their texts these stand: a text
+/// and its formatted form parse to equal trees.
+#[derive(Clone)]
 pub struct Interface<'a> {
-    pub(super) name: Name<'a>,
-    pub(super) comments: CommentRange,
+    pub(super) source: &'a str,
+    pub(super) name: Range32,
+    pub(super) comments: Range32,
     pub(super) trailing: u32,
-    pub(super) end_comments: CommentRange,
-    pub(super) members: Vec<MemberNode<'a>>,
+    pub(super) end_comments: Range32,
+    pub(super) members: Vec<MemberNode>,
     pub(super) lists: Vec<ListNode>,
-    pub(super) items: Vec<ItemNode<'a>>,
-    pub(super) types: Vec<TypeNode<'a>>,
+    pub(super) items: Vec<ItemNode>,
+    pub(super) types: Vec<TypeNode>,
     pub(super) comment_store: Vec<Comment<'a>>,
 }
 
 impl<'a> Interface<'a> {
+    /// The text the tree was parsed from.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
     /// The reverse-domain name, e.g. `org.example.ping`.
     pub fn name(&self) -> Name<'a> {
-        self.name
+        self.name_at(self.name)
     }
 
     /// Comments before the `interface` keyword; the last block documents
@@ -237,32 +264,19 @@ impl<'a> Interface<'a> {
         self.members().find(|member| member.name().text == name)
     }
 
-    /// Sets every span in the tree, comments included, to
-    /// `Span::default()`, so that trees parsed from differently laid out
-    /// texts can be compared with `==`.
-    pub fn clear_spans(&mut self) {
-        let cleared = Span::default();
-        self.name.span = cleared;
-        for member in &mut self.members {
-            member.span = cleared;
-            member.name.span = cleared;
-        }
-        for list in &mut self.lists {
-            list.span = cleared;
-        }
-        for item in &mut self.items {
-            item.name.span = cleared;
-        }
-        for ty in &mut self.types {
-            ty.span = cleared;
-        }
-        for comment in &mut self.comment_store {
-            comment.span = cleared;
+    pub(super) fn text(&self, range: Range32) -> &'a str {
+        &self.source[range.range()]
+    }
+
+    pub(super) fn name_at(&self, range: Range32) -> Name<'a> {
+        Name {
+            text: self.text(range),
+            span: range.span(),
         }
     }
 
-    fn comment_range(&self, range: CommentRange) -> &[Comment<'a>] {
-        &self.comment_store[range.start as usize..range.end as usize]
+    fn comment_range(&self, range: Range32) -> &[Comment<'a>] {
+        &self.comment_store[range.range()]
     }
 
     fn comment(&self, index: u32) -> Option<Comment<'a>> {
@@ -273,15 +287,38 @@ impl<'a> Interface<'a> {
         &self.lists[index as usize]
     }
 
-    fn items_of(&self, list: &ListNode) -> &[ItemNode<'a>] {
-        &self.items[list.items_start as usize..list.items_end as usize]
+    fn items_of(&self, list: &ListNode) -> &[ItemNode] {
+        &self.items[list.items.range()]
+    }
+}
+
+/// Comments compare by what they say and where blank lines stand, not by
+/// where they are.
+fn same_comments(a: &[Comment<'_>], b: &[Comment<'_>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(a, b)| a.text == b.text && a.blank_line_before == b.blank_line_before)
+}
+
+fn same_comment(a: Option<Comment<'_>>, b: Option<Comment<'_>>) -> bool {
+    same_comments(a.as_slice(), b.as_slice())
+}
+
+impl PartialEq for Interface<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name().text == other.name().text
+            && same_comments(self.comments(), other.comments())
+            && same_comment(self.trailing_comment(), other.trailing_comment())
+            && same_comments(self.end_comments(), other.end_comments())
+            && self.members().eq(other.members())
     }
 }
 
 impl fmt::Debug for Interface<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Interface")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("comments", &self.comments())
             .field("trailing_comment", &self.trailing_comment())
             .field("members", &self.members().collect::<Vec<_>>())
@@ -297,18 +334,18 @@ impl fmt::Debug for Interface<'_> {
 #[derive(Clone, Copy)]
 pub struct Member<'i, 'a> {
     tree: &'i Interface<'a>,
-    node: &'i MemberNode<'a>,
+    node: &'i MemberNode,
 }
 
 impl<'i, 'a> Member<'i, 'a> {
     /// The declared name.
     pub fn name(&self) -> Name<'a> {
-        self.node.name
+        self.tree.name_at(self.node.name)
     }
 
     /// From the keyword to the closing parenthesis.
     pub fn span(&self) -> Span {
-        self.node.span
+        self.node.span.span()
     }
 
     /// Comments before the keyword; the last block is the documentation.
@@ -361,7 +398,7 @@ impl fmt::Debug for Member<'_, '_> {
 }
 
 /// The three kinds of member.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MemberKind<'i, 'a> {
     /// `type Name (...)`: a named structure or enumeration.
     Type(TypeDef<'i, 'a>),
@@ -377,7 +414,7 @@ pub enum MemberKind<'i, 'a> {
 }
 
 /// The body of a `type` declaration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TypeDef<'i, 'a> {
     /// A structure. `()` is an empty structure.
     Struct(Struct<'i, 'a>),
@@ -420,7 +457,7 @@ impl<'i, 'a> Struct<'i, 'a> {
 
     /// The number of fields.
     pub fn len(&self) -> usize {
-        (self.node.items_end - self.node.items_start) as usize
+        (self.node.items.end - self.node.items.start) as usize
     }
 
     /// Whether the structure has no fields: `()`.
@@ -435,7 +472,7 @@ impl<'i, 'a> Struct<'i, 'a> {
 
     /// From `(` to `)`.
     pub fn span(&self) -> Span {
-        self.node.span
+        self.node.span.span()
     }
 }
 
@@ -452,13 +489,13 @@ impl fmt::Debug for Struct<'_, '_> {
 #[derive(Clone, Copy)]
 pub struct Field<'i, 'a> {
     tree: &'i Interface<'a>,
-    node: &'i ItemNode<'a>,
+    node: &'i ItemNode,
 }
 
 impl<'i, 'a> Field<'i, 'a> {
     /// The field name.
     pub fn name(&self) -> Name<'a> {
-        self.node.name
+        self.tree.name_at(self.node.name)
     }
 
     /// The field type.
@@ -516,7 +553,7 @@ impl<'i, 'a> Enum<'i, 'a> {
 
     /// The number of values.
     pub fn len(&self) -> usize {
-        (self.node.items_end - self.node.items_start) as usize
+        (self.node.items.end - self.node.items.start) as usize
     }
 
     /// Whether the enumeration has no values (the grammar never makes one).
@@ -531,7 +568,7 @@ impl<'i, 'a> Enum<'i, 'a> {
 
     /// From `(` to `)`.
     pub fn span(&self) -> Span {
-        self.node.span
+        self.node.span.span()
     }
 }
 
@@ -548,13 +585,13 @@ impl fmt::Debug for Enum<'_, '_> {
 #[derive(Clone, Copy)]
 pub struct Variant<'i, 'a> {
     tree: &'i Interface<'a>,
-    node: &'i ItemNode<'a>,
+    node: &'i ItemNode,
 }
 
 impl<'i, 'a> Variant<'i, 'a> {
     /// The value as it appears on the wire.
     pub fn name(&self) -> Name<'a> {
-        self.node.name
+        self.tree.name_at(self.node.name)
     }
 
     /// Comments before the value; the last block is its documentation.
@@ -591,13 +628,13 @@ pub struct Type<'i, 'a> {
 }
 
 impl<'i, 'a> Type<'i, 'a> {
-    fn node(&self) -> &'i TypeNode<'a> {
+    fn node(&self) -> &'i TypeNode {
         &self.tree.types[self.index as usize]
     }
 
     /// The whole expression, prefixes included.
     pub fn span(&self) -> Span {
-        self.node().span
+        self.node().span.span()
     }
 
     /// What the type is.
@@ -616,7 +653,7 @@ impl<'i, 'a> Type<'i, 'a> {
             TypeTag::String => TypeKind::String,
             TypeTag::Object => TypeKind::Object,
             TypeTag::Any => TypeKind::Any,
-            TypeTag::Named => TypeKind::Named(node.name),
+            TypeTag::Named => TypeKind::Named(tree.text(node.span)),
             TypeTag::Struct => TypeKind::Struct(Struct::new(tree, tree.list(node.list))),
             TypeTag::Enum => TypeKind::Enum(Enum {
                 tree,
@@ -636,7 +673,7 @@ impl fmt::Debug for Type<'_, '_> {
 }
 
 /// The forms a type expression takes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TypeKind<'i, 'a> {
     /// `bool`
     Bool,
@@ -662,4 +699,53 @@ pub enum TypeKind<'i, 'a> {
     Map(Type<'i, 'a>),
     /// `?T`
     Optional(Type<'i, 'a>),
+}
+
+// Views compare like the tree: by names, types and comments, not by where
+// they stand.
+
+impl PartialEq for Member<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node.tag == other.node.tag
+            && self.name().text == other.name().text
+            && same_comments(self.comments(), other.comments())
+            && same_comment(self.trailing_comment(), other.trailing_comment())
+            && self.kind() == other.kind()
+    }
+}
+
+impl PartialEq for Struct<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields().eq(other.fields()) && same_comments(self.end_comments(), other.end_comments())
+    }
+}
+
+impl PartialEq for Field<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name().text == other.name().text
+            && same_comments(self.comments(), other.comments())
+            && same_comment(self.trailing_comment(), other.trailing_comment())
+            && self.ty() == other.ty()
+    }
+}
+
+impl PartialEq for Enum<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.variants().eq(other.variants())
+            && same_comments(self.end_comments(), other.end_comments())
+    }
+}
+
+impl PartialEq for Variant<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name().text == other.name().text
+            && same_comments(self.comments(), other.comments())
+            && same_comment(self.trailing_comment(), other.trailing_comment())
+    }
+}
+
+impl PartialEq for Type<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind() == other.kind()
+    }
 }

@@ -40,8 +40,10 @@ pub(crate) struct Token {
     pub(crate) kind: TokenKind,
     /// Whether a line break stands between the previous token and this one.
     pub(crate) newline_before: bool,
-    /// For a word, the [`CLASS`] bits of all its bytes, or-ed: enough for
-    /// the validator to accept most names without reading them again.
+    /// For a word, the [`CLASS`] bits of its first byte, and the
+    /// [`class::UNDERSCORE`], [`class::DOT`] and [`class::HYPHEN`] bits of
+    /// the bytes it holds: enough for the validator to accept most names
+    /// without reading them again.
     pub(crate) class: u8,
 }
 
@@ -90,149 +92,207 @@ pub(crate) static CLASS: [u8; 256] = {
     table
 };
 
-/// The tokens of a whole text, and its comments.
-pub(crate) struct Tokens<'a> {
-    /// Ends with a [`TokenKind::Eof`] token.
-    pub(crate) tokens: Vec<Token>,
-    /// Every comment, in source order. The parser takes them in order, as
-    /// leading or trailing comments of the nodes it builds, and the vector
-    /// becomes the tree's comment store.
+/// Tokens per batch. The lexer runs its loop over a batch with its state
+/// in registers; the parser reads the batch as an array. A batch of 16-byte
+/// tokens stays in the L1 cache, where tokens for the whole text (over a
+/// megabyte for a 1 MB interface) cost page faults on every parse.
+const BATCH: usize = 256;
+
+/// Splits interface text into tokens, a batch at a time, and collects its
+/// comments.
+pub(crate) struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    /// Line breaks since the last token or comment, for the comment context.
+    newlines: usize,
+    /// Whether a line break was seen since the last token.
+    newline_before: bool,
+    /// Whether a token was made yet: comments before the first token start
+    /// their own line.
+    started: bool,
+    /// Every comment seen so far, in source order. The parser takes them in
+    /// order, as leading or trailing comments of the nodes it builds, and
+    /// the vector becomes the tree's comment store.
     pub(crate) comments: Vec<Comment<'a>>,
     /// For each comment, whether it starts its own line (else it trails
     /// code).
     pub(crate) own_line: Vec<bool>,
 }
 
-/// Splits `src` into tokens, in one pass. The parser then reads an array
-/// instead of calling back into the lexer for each token, and this loop
-/// keeps its state in registers.
-///
-/// `src` must be shorter than `u32::MAX` bytes.
-pub(crate) fn tokenize(src: &str) -> Tokens<'_> {
-    let bytes = src.as_bytes();
-    let mut out = Tokens {
-        // About one token per eight bytes in documented interfaces.
-        tokens: Vec::with_capacity(bytes.len() / 8 + 16),
-        comments: Vec::new(),
-        own_line: Vec::new(),
-    };
-    let mut pos = 0;
-    // Line breaks since the last token or comment, for the comment context,
-    // and whether any was seen since the last token.
-    let mut newlines = 0usize;
-    let mut newline_before = false;
-    loop {
-        let Some(&byte) = bytes.get(pos) else {
-            out.push(TokenKind::Eof, pos, pos, newline_before, 0);
-            return out;
-        };
-        let start = pos;
-        let (kind, class) = match byte {
-            b' ' | b'\t' => {
-                pos += 1;
-                continue;
-            }
-            b'\n' => {
-                newlines += 1;
-                newline_before = true;
-                pos += 1;
-                continue;
-            }
-            b'\r' => {
-                newlines += 1;
-                newline_before = true;
-                pos += 1;
-                if bytes.get(pos) == Some(&b'\n') {
+impl<'a> Lexer<'a> {
+    /// A lexer for `src`, which must be shorter than `u32::MAX` bytes.
+    pub(crate) fn new(src: &'a str) -> Self {
+        Lexer {
+            src,
+            pos: 0,
+            newlines: 0,
+            newline_before: false,
+            started: false,
+            // About one comment per hundred bytes in documented interfaces.
+            comments: Vec::with_capacity(src.len() / 96),
+            own_line: Vec::with_capacity(src.len() / 96),
+        }
+    }
+
+    /// Replaces the contents of `out` with the next tokens: up to [`BATCH`],
+    /// the last one [`TokenKind::Eof`] when the text ends. After the end,
+    /// every batch is one `Eof`.
+    pub(crate) fn fill(&mut self, out: &mut Vec<Token>) {
+        out.clear();
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let len = bytes.len();
+        let mut pos = self.pos;
+        let mut newlines = self.newlines;
+        let mut newline_before = self.newline_before;
+        loop {
+            let Some(&byte) = bytes.get(pos) else {
+                out.push(Token {
+                    start: len as u32,
+                    end: len as u32,
+                    comments_before: self.comments.len() as u32,
+                    kind: TokenKind::Eof,
+                    newline_before,
+                    class: 0,
+                });
+                break;
+            };
+            let start = pos;
+            // Each arm that makes a token sets `pos` past it.
+            let (kind, class) = match byte {
+                b' ' | b'\t' => {
                     pos += 1;
+                    continue;
                 }
-                continue;
-            }
-            b'#' => {
-                pos = out.comment(src, pos, newlines);
-                newlines = 0;
-                continue;
-            }
-            b'(' => (TokenKind::LParen, 0),
-            b')' => (TokenKind::RParen, 0),
-            b',' => (TokenKind::Comma, 0),
-            b':' => (TokenKind::Colon, 0),
-            b'?' => (TokenKind::Question, 0),
-            b'[' => (TokenKind::LBracket, 0),
-            b']' => (TokenKind::RBracket, 0),
-            b'-' if bytes.get(pos + 1) == Some(&b'>') => {
-                pos += 1;
-                (TokenKind::Arrow, 0)
-            }
-            b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z' => {
-                let mut seen = CLASS[usize::from(byte)];
-                while let Some(&byte) = bytes.get(pos + 1) {
-                    let class = CLASS[usize::from(byte)];
-                    if class == 0 {
-                        break;
+                b'\n' | b'\r' => {
+                    newlines += 1;
+                    newline_before = true;
+                    pos += if byte == b'\r' && bytes.get(pos + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    continue;
+                }
+                b'#' => {
+                    let end = pos + find_line_end(&bytes[pos..]);
+                    let body = &src[pos + 1..end];
+                    self.comments.push(Comment {
+                        text: body.strip_prefix(' ').unwrap_or(body).trim_end(),
+                        span: Span::new(pos, end),
+                        blank_line_before: newlines >= 2,
+                    });
+                    self.own_line.push(newlines > 0 || !self.started);
+                    newlines = 0;
+                    pos = end;
+                    continue;
+                }
+                b'0'..=b'9' | b'A'..=b'Z' | b'_' | b'a'..=b'z' => {
+                    let mut class = CLASS[usize::from(byte)];
+                    pos += 1 + word_len(&bytes[pos + 1..], &mut class);
+                    // A word does not take the `-` of an arrow: `a->` is
+                    // `a`, `->`. Checking once here beats a look-ahead per
+                    // `-`.
+                    if bytes[pos - 1] == b'-' && bytes.get(pos) == Some(&b'>') {
+                        pos -= 1;
                     }
-                    seen |= class;
-                    pos += 1;
+                    (TokenKind::Word, class)
                 }
-                // A word does not take the `-` of an arrow: `a->` is `a`,
-                // `->`. Checking once here beats a look-ahead per `-`.
-                if bytes[pos] == b'-' && bytes.get(pos + 1) == Some(&b'>') {
-                    pos -= 1;
+                b'-' if bytes.get(pos + 1) == Some(&b'>') => {
+                    pos += 2;
+                    (TokenKind::Arrow, 0)
                 }
-                (TokenKind::Word, seen)
-            }
-            0x80.. => {
-                let Some(ch) = src[pos..].chars().next() else {
-                    unreachable!("`pos` is on a char boundary below the length");
-                };
-                if is_line_separator(ch) || is_unicode_space(ch) {
+                0x80.. => {
+                    let Some(ch) = src[pos..].chars().next() else {
+                        unreachable!("`pos` is on a char boundary below the length");
+                    };
+                    pos += ch.len_utf8();
                     if is_line_separator(ch) {
                         newlines += 1;
                         newline_before = true;
+                        continue;
                     }
-                    pos += ch.len_utf8();
-                    continue;
+                    if is_unicode_space(ch) {
+                        continue;
+                    }
+                    (TokenKind::Invalid, 0)
                 }
-                pos += ch.len_utf8() - 1;
-                (TokenKind::Invalid, 0)
+                _ => {
+                    pos += 1;
+                    (PUNCTUATION[usize::from(byte)], 0)
+                }
+            };
+            out.push(Token {
+                start: start as u32,
+                end: pos as u32,
+                comments_before: self.comments.len() as u32,
+                kind,
+                newline_before,
+                class,
+            });
+            self.started = true;
+            newline_before = false;
+            newlines = 0;
+            if out.len() == BATCH {
+                break;
             }
-            _ => (TokenKind::Invalid, 0),
-        };
-        // `pos` is on the token's last byte.
-        pos += 1;
-        out.push(kind, start, pos, newline_before, class);
-        newline_before = false;
-        newlines = 0;
+        }
+        self.pos = pos;
+        self.newlines = newlines;
+        self.newline_before = newline_before;
     }
 }
 
-impl<'a> Tokens<'a> {
-    #[inline]
-    fn push(&mut self, kind: TokenKind, start: usize, end: usize, newline_before: bool, class: u8) {
-        self.tokens.push(Token {
-            start: start as u32,
-            end: end as u32,
-            comments_before: self.comments.len() as u32,
-            kind,
-            newline_before,
-            class,
-        });
+/// All tokens of `src`, and the lexer with its comments.
+#[cfg(test)]
+pub(crate) fn tokenize(src: &str) -> (Vec<Token>, Lexer<'_>) {
+    let mut lexer = Lexer::new(src);
+    let mut tokens = Vec::new();
+    let mut batch = Vec::new();
+    loop {
+        lexer.fill(&mut batch);
+        tokens.extend_from_slice(&batch);
+        if batch
+            .last()
+            .is_some_and(|token| token.kind == TokenKind::Eof)
+        {
+            return (tokens, lexer);
+        }
     }
+}
 
-    /// Reads a comment that starts at `start` up to (not including) the
-    /// line end, and returns where it ends.
-    fn comment(&mut self, src: &'a str, start: usize, newlines: usize) -> usize {
-        let end = start + find_line_end(&src.as_bytes()[start..]);
-        let body = &src[start + 1..end];
-        let text = body.strip_prefix(' ').unwrap_or(body).trim_end();
-        self.comments.push(Comment {
-            text,
-            span: Span::new(start, end),
-            blank_line_before: newlines >= 2,
-        });
-        // Before the first token every comment starts its own line.
-        self.own_line.push(newlines > 0 || self.tokens.is_empty());
-        end
-    }
+/// The token kind of each single-byte token; `Invalid` for the rest.
+static PUNCTUATION: [TokenKind; 256] = {
+    let mut table = [TokenKind::Invalid; 256];
+    table[b'(' as usize] = TokenKind::LParen;
+    table[b')' as usize] = TokenKind::RParen;
+    table[b',' as usize] = TokenKind::Comma;
+    table[b':' as usize] = TokenKind::Colon;
+    table[b'?' as usize] = TokenKind::Question;
+    table[b'[' as usize] = TokenKind::LBracket;
+    table[b']' as usize] = TokenKind::RBracket;
+    table
+};
+
+/// The length of the run of word bytes at the start of `bytes`. Or-s into
+/// `marks` the [`class::UNDERSCORE`], [`class::DOT`] and [`class::HYPHEN`]
+/// bits of the bytes it holds.
+///
+/// (Eight bytes at a time with bit tricks was tried: names are too short
+/// for it to pay.)
+#[inline]
+fn word_len(bytes: &[u8], marks: &mut u8) -> usize {
+    let mut seen = 0;
+    let len = bytes
+        .iter()
+        .position(|&byte| {
+            let class = CLASS[usize::from(byte)];
+            seen |= class;
+            class == 0
+        })
+        .unwrap_or(bytes.len());
+    *marks |= seen & (class::UNDERSCORE | class::DOT | class::HYPHEN);
+    len
 }
 
 /// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
@@ -301,11 +361,7 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        tokenize(src)
-            .tokens
-            .iter()
-            .map(|token| token.kind)
-            .collect()
+        tokenize(src).0.iter().map(|token| token.kind).collect()
     }
 
     #[test]
@@ -321,28 +377,86 @@ mod tests {
             ("a-->", "a-"),
             ("a-", "a-"),
         ] {
-            let token = tokenize(source).tokens[0];
+            let token = tokenize(source).0[0];
             assert_eq!(&source[token.span().range()], word, "{source}");
         }
     }
 
     #[test]
-    fn words_carry_the_classes_of_their_bytes() {
-        let tokens = tokenize("ab_1 Z.z-x").tokens;
+    fn words_carry_the_class_of_their_first_byte_and_their_marks() {
+        let tokens = tokenize("ab_1 Z.z-x 9abcdefghijk_lm").0;
         assert_eq!(
             tokens[0].class,
-            class::WORD | class::LOWER | class::UNDERSCORE | class::DIGIT
+            class::WORD | class::LOWER | class::UNDERSCORE
         );
         assert_eq!(
             tokens[1].class,
-            class::WORD | class::UPPER | class::DOT | class::LOWER | class::HYPHEN
+            class::WORD | class::UPPER | class::DOT | class::HYPHEN
         );
+        assert_eq!(
+            tokens[2].class,
+            class::WORD | class::DIGIT | class::UNDERSCORE
+        );
+    }
+
+    #[test]
+    fn word_scans_agree_with_the_byte_table() {
+        // Every kind of byte as the first after a run of every length, so
+        // that the run ends at every offset of the eight-byte chunks.
+        let marks = class::UNDERSCORE | class::DOT | class::HYPHEN;
+        let alphabet = [
+            "a", "Z", "0", "_", ".", "-", " ", ",", "é", "\u{7f}", "\u{10}", "`", "{", "@", "[",
+            "/", ":", "\u{1}",
+        ];
+        for stop in alphabet {
+            for pad in 0..20 {
+                let text = format!("{}{stop}xyz", "bC1_".repeat(5)[..pad].to_owned());
+                let bytes = text.as_bytes();
+                let mut want_len = 0;
+                let mut want_marks = 0;
+                while let Some(&byte) = bytes.get(want_len) {
+                    let class = CLASS[usize::from(byte)];
+                    if class == 0 {
+                        break;
+                    }
+                    want_marks |= class & marks;
+                    want_len += 1;
+                }
+                let mut got_marks = 0;
+                let got_len = word_len(bytes, &mut got_marks);
+                assert_eq!((got_len, got_marks), (want_len, want_marks), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn batches_join_seamlessly() {
+        // More tokens than a batch holds, comments between them: the same
+        // tokens whatever the batch boundaries.
+        let source: String = (0..3 * BATCH)
+            .map(|i| {
+                if i % 7 == 0 {
+                    format!("w{i} # c{i}\n")
+                } else {
+                    format!("w{i}\n")
+                }
+            })
+            .collect();
+        let (tokens, lexer) = tokenize(&source);
+        assert_eq!(tokens.len(), 3 * BATCH + 1);
+        for (i, token) in tokens[..3 * BATCH].iter().enumerate() {
+            assert_eq!(&source[token.span().range()], format!("w{i}"));
+            assert_eq!(token.newline_before, i > 0);
+            assert_eq!(token.comments_before as usize, i.div_ceil(7));
+        }
+        assert_eq!(lexer.comments.len(), 3 * BATCH / 7 + 1);
+        assert!(lexer.own_line.iter().all(|own_line| !own_line));
     }
 
     #[test]
     fn unicode_spaces_separate_and_line_separators_break_lines() {
         let newline_before: Vec<bool> = tokenize("a\u{00A0}b\u{2028}c")
-            .tokens
+            .0
             .iter()
             .map(|token| token.newline_before)
             .collect();
@@ -351,11 +465,11 @@ mod tests {
 
     #[test]
     fn comments_record_their_context() {
-        let tokens = tokenize("# doc\r\na # trailing\n\n# after blank\nb");
-        let seen: Vec<_> = tokens
+        let (tokens, lexer) = tokenize("# doc\r\na # trailing\n\n# after blank\nb");
+        let seen: Vec<_> = lexer
             .comments
             .iter()
-            .zip(&tokens.own_line)
+            .zip(&lexer.own_line)
             .map(|(c, own_line)| (c.text, *own_line, c.blank_line_before))
             .collect();
         assert_eq!(
@@ -366,7 +480,7 @@ mod tests {
                 ("after blank", true, true)
             ]
         );
-        let before: Vec<u32> = tokens.tokens.iter().map(|t| t.comments_before).collect();
+        let before: Vec<u32> = tokens.iter().map(|t| t.comments_before).collect();
         assert_eq!(before, [1, 3, 3]);
     }
 

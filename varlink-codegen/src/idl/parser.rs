@@ -7,7 +7,7 @@
 //! about it would only confuse.
 
 use super::ast::*;
-use super::lexer::{Token, TokenKind, Tokens, tokenize};
+use super::lexer::{Lexer, Token, TokenKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -36,7 +36,7 @@ pub fn parse_syntax(source: &str) -> Result<Interface<'_>, Diagnostics> {
         .interface()
         .map_err(|diagnostic| Diagnostics::from(*diagnostic))?;
     let mut tree = parser.tree;
-    tree.comment_store = parser.lexed.comments;
+    tree.comment_store = parser.lexer.comments;
     Ok(tree)
 }
 
@@ -58,8 +58,10 @@ fn index(len: usize) -> u32 {
 
 struct Parser<'a> {
     source: &'a str,
-    lexed: Tokens<'a>,
-    /// The index of the lookahead token.
+    lexer: Lexer<'a>,
+    /// The batch of tokens the lookahead comes from.
+    batch: Vec<Token>,
+    /// The index of the lookahead token in `batch`.
     next: usize,
     /// The lookahead token.
     tok: Token,
@@ -73,36 +75,37 @@ struct Parser<'a> {
     /// Items of the lists being parsed. A list's items are moved to
     /// `tree.items` in one piece when it closes, so that each list's items
     /// stay contiguous although a field's type may hold a list of its own.
-    item_stack: Vec<ItemNode<'a>>,
+    item_stack: Vec<ItemNode>,
 }
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
-        let lexed = tokenize(source);
-        let tok = lexed.tokens[0];
+        let mut lexer = Lexer::new(source);
+        let mut batch = Vec::new();
+        lexer.fill(&mut batch);
+        let tok = batch[0];
         // Rough node counts per byte of typical interfaces, so that the
         // vectors seldom grow; an estimate too high costs only address space.
         let bytes = source.len();
         Parser {
             source,
-            lexed,
+            lexer,
+            batch,
             next: 0,
             tok,
             prev_end: 0,
             depth: 0,
             comments_taken: 0,
             tree: Interface {
-                name: Name {
-                    text: "",
-                    span: Span::default(),
-                },
-                comments: CommentRange::default(),
+                source,
+                name: Range32::default(),
+                comments: Range32::default(),
                 trailing: NONE,
-                end_comments: CommentRange::default(),
-                members: Vec::with_capacity(bytes / 256),
-                lists: Vec::with_capacity(bytes / 128),
-                items: Vec::with_capacity(bytes / 48),
-                types: Vec::with_capacity(bytes / 40),
+                end_comments: Range32::default(),
+                members: Vec::with_capacity(bytes / 200),
+                lists: Vec::with_capacity(bytes / 96),
+                items: Vec::with_capacity(bytes / 32),
+                types: Vec::with_capacity(bytes / 24),
                 comment_store: Vec::new(),
             },
             item_stack: Vec::with_capacity(64),
@@ -112,10 +115,14 @@ impl<'a> Parser<'a> {
     fn bump(&mut self) -> Token {
         let tok = self.tok;
         self.prev_end = tok.end as usize;
-        // The last token is `Eof`, which is never consumed.
-        if self.next + 1 < self.lexed.tokens.len() {
+        // `Eof` stays the lookahead.
+        if tok.kind != TokenKind::Eof {
             self.next += 1;
-            self.tok = self.lexed.tokens[self.next];
+            if self.next == self.batch.len() {
+                self.lexer.fill(&mut self.batch);
+                self.next = 0;
+            }
+            self.tok = self.batch[self.next];
         }
         tok
     }
@@ -179,13 +186,15 @@ impl<'a> Parser<'a> {
     }
 
     /// A name, with the class bits of its bytes for the validator.
-    fn name(&mut self, what: &str) -> PResult<(Name<'a>, u8)> {
+    fn name(&mut self, what: &str) -> PResult<(Range32, u8)> {
         let tok = self.expect(TokenKind::Word, what)?;
-        let name = Name {
-            text: self.text(tok),
-            span: tok.span(),
-        };
-        Ok((name, tok.class))
+        Ok((
+            Range32 {
+                start: tok.start,
+                end: tok.end,
+            },
+            tok.class,
+        ))
     }
 
     /// Takes a comment that ends the line of what was just parsed: the
@@ -195,7 +204,7 @@ impl<'a> Parser<'a> {
         if next >= self.tok.comments_before as usize {
             return NONE;
         }
-        match self.lexed.own_line.get(next) {
+        match self.lexer.own_line.get(next) {
             Some(false) => {
                 self.comments_taken += 1;
                 index(next)
@@ -206,19 +215,16 @@ impl<'a> Parser<'a> {
 
     /// Takes every comment seen since the last node as the leading comments
     /// of the next one.
-    fn leading_comments(&mut self) -> CommentRange {
+    fn leading_comments(&mut self) -> Range32 {
         let start = self.comments_taken;
         let end = self.tok.comments_before as usize;
         if start < end {
             // A blank line before the first comment only separates it from
             // the previous node, which the formatter does anyway.
-            self.lexed.comments[start].blank_line_before = false;
+            self.lexer.comments[start].blank_line_before = false;
             self.comments_taken = end;
         }
-        CommentRange {
-            start: index(start),
-            end: index(end),
-        }
+        Range32::new(start, end)
     }
 
     fn interface(&mut self) -> PResult<()> {
@@ -297,7 +303,7 @@ impl<'a> Parser<'a> {
         self.tree.members.push(MemberNode {
             name,
             name_class,
-            span: keyword.span().to(Span::new(self.prev_end, self.prev_end)),
+            span: Range32::new(keyword.start as usize, self.prev_end),
             comments,
             trailing,
             tag,
@@ -315,8 +321,11 @@ impl<'a> Parser<'a> {
         let node = &self.tree.lists[list as usize];
         if node.is_enum {
             return Err(Box::new(
-                Diagnostic::error(format!("{what} must be `name: type` fields"), node.span)
-                    .with_label("this is a list of names without types"),
+                Diagnostic::error(
+                    format!("{what} must be `name: type` fields"),
+                    Span::new(node.span.start as usize, node.span.end as usize),
+                )
+                .with_label("this is a list of names without types"),
             ));
         }
         Ok(list)
@@ -349,12 +358,11 @@ impl<'a> Parser<'a> {
         }
         let end_comments = self.leading_comments();
         let close = self.bump();
-        let items_start = index(self.tree.items.len());
+        let items_start = self.tree.items.len();
         self.tree.items.extend(self.item_stack.drain(mark..));
         self.tree.lists.push(ListNode {
-            span: open.to(close.span()),
-            items_start,
-            items_end: index(self.tree.items.len()),
+            span: Range32::new(open.start, close.end as usize),
+            items: Range32::new(items_start, self.tree.items.len()),
             end_comments,
             is_enum,
             role,
@@ -365,8 +373,8 @@ impl<'a> Parser<'a> {
     fn struct_fields(
         &mut self,
         open: Span,
-        mut comments: CommentRange,
-        (mut name, mut name_class): (Name<'a>, u8),
+        mut comments: Range32,
+        (mut name, mut name_class): (Range32, u8),
     ) -> PResult<()> {
         loop {
             self.expect(TokenKind::Colon, "`:`")
@@ -394,8 +402,8 @@ impl<'a> Parser<'a> {
     fn enum_variants(
         &mut self,
         open: Span,
-        mut comments: CommentRange,
-        (mut name, mut name_class): (Name<'a>, u8),
+        mut comments: Range32,
+        (mut name, mut name_class): (Range32, u8),
     ) -> PResult<()> {
         loop {
             self.item_stack.push(ItemNode {
@@ -457,23 +465,22 @@ impl<'a> Parser<'a> {
         // is the next node.
         let this = self.tree.types.len();
         self.tree.types.push(TypeNode {
-            span: start,
-            tag: TypeTag::Any,
+            span: Range32::default(),
             list: NONE,
-            name: "",
+            tag: TypeTag::Any,
         });
-        let (tag, list, name) = match self.tok.kind {
+        let (tag, list) = match self.tok.kind {
             TokenKind::Question => {
                 self.bump();
                 self.ty()?;
-                (TypeTag::Optional, NONE, "")
+                (TypeTag::Optional, NONE)
             }
             TokenKind::LBracket => {
                 self.bump();
                 if self.tok.kind == TokenKind::RBracket && (self.tok.start as usize) == start.end {
                     self.bump();
                     self.ty()?;
-                    (TypeTag::Array, NONE, "")
+                    (TypeTag::Array, NONE)
                 } else if self.at_word("string") && (self.tok.start as usize) == start.end {
                     self.bump();
                     let close = self.tok;
@@ -483,7 +490,7 @@ impl<'a> Parser<'a> {
                     }
                     self.bump();
                     self.ty()?;
-                    (TypeTag::Map, NONE, "")
+                    (TypeTag::Map, NONE)
                 } else {
                     return Err(note(
                         self.expected("`]` or `string` directly after `[`"),
@@ -499,27 +506,27 @@ impl<'a> Parser<'a> {
                 } else {
                     TypeTag::Struct
                 };
-                (tag, list, "")
+                (tag, list)
             }
             TokenKind::Word => {
                 let tok = self.bump();
-                match self.text(tok) {
-                    "bool" => (TypeTag::Bool, NONE, ""),
-                    "int" => (TypeTag::Int, NONE, ""),
-                    "float" => (TypeTag::Float, NONE, ""),
-                    "string" => (TypeTag::String, NONE, ""),
-                    "object" => (TypeTag::Object, NONE, ""),
-                    "any" => (TypeTag::Any, NONE, ""),
-                    name => (TypeTag::Named, NONE, name),
-                }
+                let tag = match self.text(tok) {
+                    "bool" => TypeTag::Bool,
+                    "int" => TypeTag::Int,
+                    "float" => TypeTag::Float,
+                    "string" => TypeTag::String,
+                    "object" => TypeTag::Object,
+                    "any" => TypeTag::Any,
+                    _ => TypeTag::Named,
+                };
+                (tag, NONE)
             }
             _ => return Err(self.expected("a type")),
         };
         let node = &mut self.tree.types[this];
         node.tag = tag;
         node.list = list;
-        node.name = name;
-        node.span = start.to(Span::new(self.prev_end, self.prev_end));
+        node.span = Range32::new(start.start, self.prev_end);
         Ok(index(this))
     }
 }

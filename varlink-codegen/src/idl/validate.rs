@@ -8,7 +8,7 @@ use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ast::*;
-use super::lexer::{CLASS, class};
+use super::lexer::class;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// A map keyed by names, hashed with [`FxHasher`].
@@ -98,20 +98,18 @@ fn keyword(tag: MemberTag) -> &'static str {
 impl<'i, 'a> Validator<'i, 'a> {
     fn run(&mut self) {
         let tree = self.tree;
-        if let Some(problem) = interface_name_problem(tree.name.text) {
-            self.invalid_name("interface name", tree.name, problem);
+        let interface_name = tree.name();
+        if let Some(problem) = interface_name_problem(interface_name.text) {
+            self.invalid_name("interface name", interface_name, problem);
         }
         for (index, member) in tree.members.iter().enumerate() {
-            if !is_plain_member_name(member.name.text, member.name_class) {
-                if let Some(problem) = member_name_problem(member.name.text) {
-                    self.invalid_name(
-                        &format!("{} name", keyword(member.tag)),
-                        member.name,
-                        problem,
-                    );
+            let name = tree.name_at(member.name);
+            if !is_plain_member_name(member.name_class) {
+                if let Some(problem) = member_name_problem(name.text) {
+                    self.invalid_name(&format!("{} name", keyword(member.tag)), name, problem);
                 }
             }
-            match self.members.entry(member.name.text) {
+            match self.members.entry(name.text) {
                 Entry::Vacant(entry) => {
                     entry.insert(index);
                 }
@@ -126,11 +124,15 @@ impl<'i, 'a> Validator<'i, 'a> {
         }
         for (index, ty) in tree.types.iter().enumerate() {
             match ty.tag {
-                TypeTag::Named => self.reference(ty.name, ty.span),
+                TypeTag::Named => {
+                    let name = tree.name_at(ty.span);
+                    self.reference(name.text, name.span)
+                }
                 // Prefix order: the inner type is the next node.
                 TypeTag::Optional if tree.types[index + 1].tag == TypeTag::Optional => {
+                    let span = tree.name_at(ty.span).span;
                     self.diagnostics.push(
-                        Diagnostic::error("a type cannot be optional twice", ty.span)
+                        Diagnostic::error("a type cannot be optional twice", span)
                             .with_label("`??` is not allowed")
                             .with_help("remove one `?`"),
                     );
@@ -141,17 +143,15 @@ impl<'i, 'a> Validator<'i, 'a> {
     }
 
     #[cold]
-    fn duplicate_member(&mut self, member: &MemberNode<'a>, first: &MemberNode<'a>) {
-        let name = member.name.text;
-        let mut diagnostic = Diagnostic::error(
-            format!("the name `{name}` is defined more than once"),
-            member.name.span,
-        )
-        .with_label(format!("`{name}` redefined here"))
-        .with_related(
-            first.name.span,
-            format!("first defined here as a {}", keyword(first.tag)),
-        );
+    fn duplicate_member(&mut self, member: &MemberNode, first: &MemberNode) {
+        let Name { text: name, span } = self.tree.name_at(member.name);
+        let mut diagnostic =
+            Diagnostic::error(format!("the name `{name}` is defined more than once"), span)
+                .with_label(format!("`{name}` redefined here"))
+                .with_related(
+                    self.tree.name_at(first.name).span,
+                    format!("first defined here as a {}", keyword(first.tag)),
+                );
         if first.tag != member.tag {
             diagnostic = diagnostic.with_note("types, methods and errors share one namespace");
         }
@@ -170,7 +170,8 @@ impl<'i, 'a> Validator<'i, 'a> {
     /// Checks the names of a structure's fields or an enumeration's values:
     /// each must be valid and unique in the list.
     fn list_names(&mut self, list: &ListNode) {
-        let items = &self.tree.items[list.items_start as usize..list.items_end as usize];
+        let tree = self.tree;
+        let items = &tree.items[list.items.start as usize..list.items.end as usize];
         let what = if list.is_enum {
             "enum value"
         } else {
@@ -186,8 +187,8 @@ impl<'i, 'a> Validator<'i, 'a> {
         }
         let mut keys = [0u64; SHORT_LIST];
         for (i, item) in items.iter().enumerate() {
-            let name = item.name;
-            if !is_plain_field_name(name.text, item.name_class) {
+            let name = tree.name_at(item.name);
+            if !is_plain_field_name(item.name_class) {
                 if let Some(problem) = field_name_problem(name.text) {
                     self.invalid_name(&format!("{what} name"), name, problem);
                 }
@@ -200,10 +201,9 @@ impl<'i, 'a> Validator<'i, 'a> {
                 keys[..i]
                     .iter()
                     .zip(items)
-                    .find(|(earlier_key, earlier)| {
-                        **earlier_key == key && earlier.name.text == name.text
-                    })
-                    .map(|(_, earlier)| earlier.name)
+                    .map(|(earlier_key, earlier)| (*earlier_key, tree.name_at(earlier.name)))
+                    .find(|(earlier_key, earlier)| *earlier_key == key && earlier.text == name.text)
+                    .map(|(_, earlier)| earlier)
             } else {
                 let first = seen.get(name.text).copied();
                 if first.is_none() {
@@ -240,7 +240,10 @@ impl<'i, 'a> Validator<'i, 'a> {
                         span,
                     )
                     .with_label("expected a type")
-                    .with_related(member.name.span, format!("`{name}` is declared here")),
+                    .with_related(
+                        self.tree.name_at(member.name).span,
+                        format!("`{name}` is declared here"),
+                    ),
                 )
             }
             None => self.undefined_type(name, span),
@@ -266,7 +269,7 @@ impl<'i, 'a> Validator<'i, 'a> {
             .iter()
             .filter(|member| member.tag == MemberTag::Type)
             .map(|member| {
-                let candidate = member.name.text;
+                let candidate = self.tree.text(member.name);
                 (
                     strsim::levenshtein(&lower, &candidate.to_ascii_lowercase()),
                     candidate,
@@ -295,28 +298,20 @@ fn name_rule(what: &str) -> &'static str {
     }
 }
 
-/// Whether the lexer's class bits of a name show it valid as a type,
+/// Whether the lexer's class bits of a name (see `Token::class`) show it valid as a type,
 /// method or error name without another look at its bytes: an uppercase
 /// letter first, then only letters and digits.
 #[inline]
-fn is_plain_member_name(name: &str, class: u8) -> bool {
-    let first = name
-        .as_bytes()
-        .first()
-        .map_or(0, |&b| CLASS[usize::from(b)]);
-    first & class::UPPER != 0 && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
+fn is_plain_member_name(class: u8) -> bool {
+    class & class::UPPER != 0 && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
 }
 
-/// Whether the lexer's class bits of a name show it valid as a field or
+/// Whether the lexer's class bits of a name (see `Token::class`) show it valid as a field or
 /// enum value name: a letter first, then only letters and digits. Names
 /// with `_` get the full check.
 #[inline]
-fn is_plain_field_name(name: &str, class: u8) -> bool {
-    let first = name
-        .as_bytes()
-        .first()
-        .map_or(0, |&b| CLASS[usize::from(b)]);
-    first & (class::UPPER | class::LOWER) != 0
+fn is_plain_field_name(class: u8) -> bool {
+    class & (class::UPPER | class::LOWER) != 0
         && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
 }
 
@@ -467,27 +462,37 @@ mod tests {
     #[test]
     fn class_shortcuts_never_accept_what_the_rules_refuse() {
         let names = [
-            "a", "A", "ab_c", "a__b", "a_", "_a", "1a", "A1", "Foo", "foo", "Foo_Bar", "a.b",
-            "a-b", "FooBar9", "x1y2", "Z",
+            "a",
+            "A",
+            "ab_c",
+            "a__b",
+            "a_",
+            "_a",
+            "1a",
+            "A1",
+            "Foo",
+            "foo",
+            "Foo_Bar",
+            "a.b",
+            "a-b",
+            "FooBar9",
+            "x1y2",
+            "Z",
+            "abcdefghij_",
+            "Abcdefghijk.l",
         ];
+        let class = |name| super::super::lexer::tokenize(name).0[0].class;
         for name in names {
-            let class = super::super::lexer::tokenize(name).tokens[0].class;
-            if is_plain_field_name(name, class) {
+            if is_plain_field_name(class(name)) {
                 assert_eq!(field_name_problem(name), None, "{name}");
             }
-            if is_plain_member_name(name, class) {
+            if is_plain_member_name(class(name)) {
                 assert_eq!(member_name_problem(name), None, "{name}");
             }
         }
         // And they take the common case.
-        assert!(is_plain_field_name(
-            "fooBar2",
-            super::super::lexer::tokenize("fooBar2").tokens[0].class
-        ));
-        assert!(is_plain_member_name(
-            "FooBar2",
-            super::super::lexer::tokenize("FooBar2").tokens[0].class
-        ));
+        assert!(is_plain_field_name(class("fooBar2")));
+        assert!(is_plain_member_name(class("FooBar2")));
     }
 
     #[test]
