@@ -12,6 +12,28 @@
 //! assert_eq!(varlink_codegen::idl::format(&interface), source);
 //! # Ok::<(), varlink_codegen::Diagnostics>(())
 //! ```
+//!
+//! The tree is stored flat and read through small `Copy` views
+//! ([`ast::Member`], [`ast::Struct`], [`ast::Field`], [`ast::Type`], ...):
+//!
+//! ```
+//! use varlink_codegen::idl::ast::{MemberKind, TypeKind};
+//!
+//! let source = "interface org.example.x\nmethod Get(id: ?int) -> (name: string)\n";
+//! let interface = varlink_codegen::idl::parse(source)?;
+//! let mut optional = Vec::new();
+//! for member in interface.members() {
+//!     if let MemberKind::Method { input, .. } = member.kind() {
+//!         for field in input.fields() {
+//!             if matches!(field.ty().kind(), TypeKind::Optional(_)) {
+//!                 optional.push(format!("{}.{}", member.name().text, field.name().text));
+//!             }
+//!         }
+//!     }
+//! }
+//! assert_eq!(optional, ["Get.id"]);
+//! # Ok::<(), varlink_codegen::Diagnostics>(())
+//! ```
 
 pub mod ast;
 mod format;
