@@ -9,6 +9,7 @@
 mod frame;
 mod message;
 mod params;
+mod strict;
 
 pub use frame::DEFAULT_MAX_MESSAGE_SIZE;
 pub(crate) use frame::FrameBuffer;
