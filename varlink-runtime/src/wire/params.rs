@@ -18,8 +18,18 @@ pub(crate) fn write_parameters<P: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &P,
 ) -> Result<(), Error> {
+    write_member_parameters(out, b",\"parameters\":", value)
+}
+
+/// [`write_parameters`] with the member's text before the value given:
+/// `"parameters":` for the first member of a message.
+pub(crate) fn write_member_parameters<P: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    member: &[u8],
+    value: &P,
+) -> Result<(), Error> {
     let mark = out.len();
-    out.extend_from_slice(b",\"parameters\":");
+    out.extend_from_slice(member);
     let body = out.len();
     if let Err(e) = serde_json::to_writer(&mut *out, value) {
         out.truncate(mark);
