@@ -348,6 +348,7 @@ impl Conn {
             }
         }
         self.take_replies(flags, false);
+        self.sink.lock().release_large();
         if matches!(self.upgrade, UpgradeState::None) {
             self.finish(flags, result)?;
         }

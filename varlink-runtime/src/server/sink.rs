@@ -142,6 +142,14 @@ impl SinkState {
         }
     }
 
+    /// Lets go of a large, empty buffer (a big reply or a stream made it
+    /// large), so that an idle connection holds little memory.
+    pub(crate) fn release_large(&mut self) {
+        if self.buf.is_empty() && self.buf.capacity() > SINK_HIGH_WATER {
+            self.buf = Vec::new();
+        }
+    }
+
     /// Forgets everything of the call that used the sink last.
     pub(crate) fn reset(&mut self) {
         self.buf.clear();
