@@ -12798,27 +12798,27 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                 "GetVersion" => {
                     let _ = call.parse_parameters::<GetVersionParams>()?;
                     let reply = self.implementation.get_version(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Reset" => {
                     let _ = call.parse_parameters::<ResetParams>()?;
                     let reply = self.implementation.reset(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetInfo" => {
                     let _ = call.parse_parameters::<GetInfoParams>()?;
                     let reply = self.implementation.get_info(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainers" => {
                     let _ = call.parse_parameters::<ListContainersParams>()?;
                     let reply = self.implementation.list_containers(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Ps" => {
                     let parameters = call.parse_parameters::<PsParams>()?;
                     let reply = self.implementation.ps(context, parameters.opts).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersByStatus" => {
                     let parameters = call
@@ -12827,7 +12827,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_containers_by_status(context, parameters.status)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Top" => {
                     let parameters = call.parse_parameters::<TopParams>()?;
@@ -12835,7 +12835,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .top(context, parameters.name_or_id, parameters.descriptors)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "HealthCheckRun" => {
                     let parameters = call.parse_parameters::<HealthCheckRunParams>()?;
@@ -12843,7 +12843,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .health_check_run(context, parameters.name_or_id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainer" => {
                     let parameters = call.parse_parameters::<GetContainerParams>()?;
@@ -12851,7 +12851,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_container(context, parameters.id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersByContext" => {
                     let parameters = call
@@ -12865,7 +12865,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.args,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreateContainer" => {
                     let parameters = call.parse_parameters::<CreateContainerParams>()?;
@@ -12873,7 +12873,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .create_container(context, parameters.create)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectContainer" => {
                     let parameters = call.parse_parameters::<InspectContainerParams>()?;
@@ -12881,7 +12881,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .inspect_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerProcesses" => {
                     let parameters = call
@@ -12894,7 +12894,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.opts,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerLogs" => {
                     let parameters = call.parse_parameters::<GetContainerLogsParams>()?;
@@ -12902,7 +12902,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_container_logs(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersLogs" => {
                     let parameters = call.parse_parameters::<GetContainersLogsParams>()?;
@@ -12918,7 +12918,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.timestamps,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerChanges" => {
                     let parameters = call
@@ -12927,7 +12927,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .list_container_changes(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExportContainer" => {
                     let parameters = call.parse_parameters::<ExportContainerParams>()?;
@@ -12935,7 +12935,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .export_container(context, parameters.name, parameters.path)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerStats" => {
                     let parameters = call.parse_parameters::<GetContainerStatsParams>()?;
@@ -12943,7 +12943,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_container_stats(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerStatsWithHistory" => {
                     let parameters = call
@@ -12955,7 +12955,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.previous_stats,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StartContainer" => {
                     let parameters = call.parse_parameters::<StartContainerParams>()?;
@@ -12963,7 +12963,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .start_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopContainer" => {
                     let parameters = call.parse_parameters::<StopContainerParams>()?;
@@ -12971,7 +12971,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .stop_container(context, parameters.name, parameters.timeout)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InitContainer" => {
                     let parameters = call.parse_parameters::<InitContainerParams>()?;
@@ -12979,7 +12979,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .init_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RestartContainer" => {
                     let parameters = call.parse_parameters::<RestartContainerParams>()?;
@@ -12987,7 +12987,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .restart_container(context, parameters.name, parameters.timeout)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "KillContainer" => {
                     let parameters = call.parse_parameters::<KillContainerParams>()?;
@@ -12995,7 +12995,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .kill_container(context, parameters.name, parameters.signal)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PauseContainer" => {
                     let parameters = call.parse_parameters::<PauseContainerParams>()?;
@@ -13003,7 +13003,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .pause_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnpauseContainer" => {
                     let parameters = call.parse_parameters::<UnpauseContainerParams>()?;
@@ -13011,7 +13011,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .unpause_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Attach" => {
                     let parameters = call.parse_parameters::<AttachParams>()?;
@@ -13024,7 +13024,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.start,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "AttachControl" => {
                     let parameters = call.parse_parameters::<AttachControlParams>()?;
@@ -13032,7 +13032,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .attach_control(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetAttachSockets" => {
                     let parameters = call.parse_parameters::<GetAttachSocketsParams>()?;
@@ -13040,7 +13040,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_attach_sockets(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "WaitContainer" => {
                     let parameters = call.parse_parameters::<WaitContainerParams>()?;
@@ -13048,7 +13048,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .wait_container(context, parameters.name, parameters.interval)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveContainer" => {
                     let parameters = call.parse_parameters::<RemoveContainerParams>()?;
@@ -13061,7 +13061,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.remove_volumes,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "EvictContainer" => {
                     let parameters = call.parse_parameters::<EvictContainerParams>()?;
@@ -13073,7 +13073,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.remove_volumes,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "DeleteStoppedContainers" => {
                     let _ = call.parse_parameters::<DeleteStoppedContainersParams>()?;
@@ -13081,12 +13081,12 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .delete_stopped_containers(context)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListImages" => {
                     let _ = call.parse_parameters::<ListImagesParams>()?;
                     let reply = self.implementation.list_images(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListImagesWithFilters" => {
                     let parameters = call
@@ -13095,7 +13095,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .list_images_with_filters(context, parameters.filters)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetImage" => {
                     let parameters = call.parse_parameters::<GetImageParams>()?;
@@ -13103,7 +13103,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_image(context, parameters.id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "BuildImage" => {
                     let parameters = call.parse_parameters::<BuildImageParams>()?;
@@ -13111,7 +13111,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .build_image(context, parameters.build)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectImage" => {
                     let parameters = call.parse_parameters::<InspectImageParams>()?;
@@ -13119,7 +13119,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .inspect_image(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "HistoryImage" => {
                     let parameters = call.parse_parameters::<HistoryImageParams>()?;
@@ -13127,7 +13127,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .history_image(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PushImage" => {
                     let parameters = call.parse_parameters::<PushImageParams>()?;
@@ -13143,7 +13143,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.sign_by,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TagImage" => {
                     let parameters = call.parse_parameters::<TagImageParams>()?;
@@ -13151,7 +13151,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .tag_image(context, parameters.name, parameters.tagged)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UntagImage" => {
                     let parameters = call.parse_parameters::<UntagImageParams>()?;
@@ -13159,7 +13159,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .untag_image(context, parameters.name, parameters.tag)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveImage" => {
                     let parameters = call.parse_parameters::<RemoveImageParams>()?;
@@ -13167,7 +13167,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .remove_image(context, parameters.name, parameters.force)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveImageWithResponse" => {
                     let parameters = call
@@ -13180,7 +13180,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.force,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "SearchImages" => {
                     let parameters = call.parse_parameters::<SearchImagesParams>()?;
@@ -13193,12 +13193,12 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.filter,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "DeleteUnusedImages" => {
                     let _ = call.parse_parameters::<DeleteUnusedImagesParams>()?;
                     let reply = self.implementation.delete_unused_images(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Commit" => {
                     let parameters = call.parse_parameters::<CommitParams>()?;
@@ -13215,7 +13215,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.manifest_type,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImportImage" => {
                     let parameters = call.parse_parameters::<ImportImageParams>()?;
@@ -13230,7 +13230,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.delete,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExportImage" => {
                     let parameters = call.parse_parameters::<ExportImageParams>()?;
@@ -13244,7 +13244,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.tags,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PullImage" => {
                     let parameters = call.parse_parameters::<PullImageParams>()?;
@@ -13252,7 +13252,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .pull_image(context, parameters.name, parameters.creds)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreatePod" => {
                     let parameters = call.parse_parameters::<CreatePodParams>()?;
@@ -13260,12 +13260,12 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .create_pod(context, parameters.create)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListPods" => {
                     let _ = call.parse_parameters::<ListPodsParams>()?;
                     let reply = self.implementation.list_pods(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPod" => {
                     let parameters = call.parse_parameters::<GetPodParams>()?;
@@ -13273,7 +13273,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectPod" => {
                     let parameters = call.parse_parameters::<InspectPodParams>()?;
@@ -13281,7 +13281,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .inspect_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StartPod" => {
                     let parameters = call.parse_parameters::<StartPodParams>()?;
@@ -13289,7 +13289,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .start_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopPod" => {
                     let parameters = call.parse_parameters::<StopPodParams>()?;
@@ -13297,7 +13297,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .stop_pod(context, parameters.name, parameters.timeout)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RestartPod" => {
                     let parameters = call.parse_parameters::<RestartPodParams>()?;
@@ -13305,7 +13305,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .restart_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "KillPod" => {
                     let parameters = call.parse_parameters::<KillPodParams>()?;
@@ -13313,7 +13313,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .kill_pod(context, parameters.name, parameters.signal)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PausePod" => {
                     let parameters = call.parse_parameters::<PausePodParams>()?;
@@ -13321,7 +13321,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .pause_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnpausePod" => {
                     let parameters = call.parse_parameters::<UnpausePodParams>()?;
@@ -13329,7 +13329,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .unpause_pod(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemovePod" => {
                     let parameters = call.parse_parameters::<RemovePodParams>()?;
@@ -13337,7 +13337,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .remove_pod(context, parameters.name, parameters.force)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TopPod" => {
                     let parameters = call.parse_parameters::<TopPodParams>()?;
@@ -13350,7 +13350,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.descriptors,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodStats" => {
                     let parameters = call.parse_parameters::<GetPodStatsParams>()?;
@@ -13358,7 +13358,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_pod_stats(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodsByStatus" => {
                     let parameters = call.parse_parameters::<GetPodsByStatusParams>()?;
@@ -13366,7 +13366,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_pods_by_status(context, parameters.statuses)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImageExists" => {
                     let parameters = call.parse_parameters::<ImageExistsParams>()?;
@@ -13374,7 +13374,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .image_exists(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImageTree" => {
                     let parameters = call.parse_parameters::<ImageTreeParams>()?;
@@ -13382,7 +13382,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .image_tree(context, parameters.name, parameters.what_requires)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerExists" => {
                     let parameters = call.parse_parameters::<ContainerExistsParams>()?;
@@ -13390,7 +13390,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .container_exists(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerCheckpoint" => {
                     let parameters = call
@@ -13405,7 +13405,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.tcp_established,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerRestore" => {
                     let parameters = call.parse_parameters::<ContainerRestoreParams>()?;
@@ -13418,7 +13418,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.tcp_established,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerRunlabel" => {
                     let parameters = call.parse_parameters::<ContainerRunlabelParams>()?;
@@ -13426,7 +13426,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .container_runlabel(context, parameters.runlabel)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExecContainer" => {
                     let parameters = call.parse_parameters::<ExecContainerParams>()?;
@@ -13434,7 +13434,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .exec_container(context, parameters.opts)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerMounts" => {
                     let _ = call.parse_parameters::<ListContainerMountsParams>()?;
@@ -13442,7 +13442,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .list_container_mounts(context)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "MountContainer" => {
                     let parameters = call.parse_parameters::<MountContainerParams>()?;
@@ -13450,7 +13450,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .mount_container(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnmountContainer" => {
                     let parameters = call.parse_parameters::<UnmountContainerParams>()?;
@@ -13458,7 +13458,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .unmount_container(context, parameters.name, parameters.force)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImagesPrune" => {
                     let parameters = call.parse_parameters::<ImagesPruneParams>()?;
@@ -13466,7 +13466,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .images_prune(context, parameters.all, parameters.filter)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GenerateKube" => {
                     let parameters = call.parse_parameters::<GenerateKubeParams>()?;
@@ -13474,7 +13474,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .generate_kube(context, parameters.name, parameters.service)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerConfig" => {
                     let parameters = call.parse_parameters::<ContainerConfigParams>()?;
@@ -13482,7 +13482,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .container_config(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerArtifacts" => {
                     let parameters = call
@@ -13495,7 +13495,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.artifact_name,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerInspectData" => {
                     let parameters = call
@@ -13508,7 +13508,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.size,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerStateData" => {
                     let parameters = call
@@ -13517,7 +13517,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .container_state_data(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PodStateData" => {
                     let parameters = call.parse_parameters::<PodStateDataParams>()?;
@@ -13525,7 +13525,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .pod_state_data(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreateFromCC" => {
                     let parameters = call.parse_parameters::<CreateFromCcParams>()?;
@@ -13533,7 +13533,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .create_from_cc(context, parameters.r#in)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Spec" => {
                     let parameters = call.parse_parameters::<SpecParams>()?;
@@ -13541,7 +13541,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .spec(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "SendFile" => {
                     let parameters = call.parse_parameters::<SendFileParams>()?;
@@ -13549,7 +13549,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .send_file(context, parameters.r#type, parameters.length)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ReceiveFile" => {
                     let parameters = call.parse_parameters::<ReceiveFileParams>()?;
@@ -13557,7 +13557,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .receive_file(context, parameters.path, parameters.delete)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumeCreate" => {
                     let parameters = call.parse_parameters::<VolumeCreateParams>()?;
@@ -13565,7 +13565,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .volume_create(context, parameters.options)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumeRemove" => {
                     let parameters = call.parse_parameters::<VolumeRemoveParams>()?;
@@ -13573,7 +13573,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .volume_remove(context, parameters.options)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetVolumes" => {
                     let parameters = call.parse_parameters::<GetVolumesParams>()?;
@@ -13581,7 +13581,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_volumes(context, parameters.args, parameters.all)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectVolume" => {
                     let parameters = call.parse_parameters::<InspectVolumeParams>()?;
@@ -13589,12 +13589,12 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .inspect_volume(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumesPrune" => {
                     let _ = call.parse_parameters::<VolumesPruneParams>()?;
                     let reply = self.implementation.volumes_prune(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImageSave" => {
                     let parameters = call.parse_parameters::<ImageSaveParams>()?;
@@ -13602,7 +13602,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .image_save(context, parameters.options)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodsByContext" => {
                     let parameters = call.parse_parameters::<GetPodsByContextParams>()?;
@@ -13615,7 +13615,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.args,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "LoadImage" => {
                     let parameters = call.parse_parameters::<LoadImageParams>()?;
@@ -13629,7 +13629,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.delete_file,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetEvents" => {
                     let parameters = call.parse_parameters::<GetEventsParams>()?;
@@ -13642,7 +13642,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                             parameters.until,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Diff" => {
                     let parameters = call.parse_parameters::<DiffParams>()?;
@@ -13650,7 +13650,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .diff(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetLayersMapWithImageInfo" => {
                     let _ = call.parse_parameters::<GetLayersMapWithImageInfoParams>()?;
@@ -13658,7 +13658,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .get_layers_map_with_image_info(context)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "BuildImageHierarchyMap" => {
                     let parameters = call
@@ -13667,7 +13667,7 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                         .implementation
                         .build_image_hierarchy_map(context, parameters.name)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

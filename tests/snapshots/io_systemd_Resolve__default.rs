@@ -810,7 +810,7 @@ impl<T: Resolve> ::varlink_runtime::__private::Interface for ResolveServer<T> {
                             parameters.flags,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ResolveAddress" => {
                     let parameters = call.parse_parameters::<ResolveAddressParams>()?;
@@ -824,7 +824,7 @@ impl<T: Resolve> ::varlink_runtime::__private::Interface for ResolveServer<T> {
                             parameters.flags,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

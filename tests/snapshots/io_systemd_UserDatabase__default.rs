@@ -797,7 +797,7 @@ impl<T: UserDatabase> ::varlink_runtime::__private::Interface for UserDatabaseSe
                             parameters.service,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetGroupRecord" => {
                     let parameters = call.parse_parameters::<GetGroupRecordParams>()?;
@@ -810,7 +810,7 @@ impl<T: UserDatabase> ::varlink_runtime::__private::Interface for UserDatabaseSe
                             parameters.service,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetMemberships" => {
                     let parameters = call.parse_parameters::<GetMembershipsParams>()?;
@@ -823,7 +823,7 @@ impl<T: UserDatabase> ::varlink_runtime::__private::Interface for UserDatabaseSe
                             parameters.service,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -767,12 +767,12 @@ impl<T: Complex> ::varlink_runtime::__private::Interface for ComplexServer<T> {
                             parameters.interface,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Bar" => {
                     let _ = call.parse_parameters::<BarParams>()?;
                     let reply = self.implementation.bar(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -426,7 +426,7 @@ impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
                         .implementation
                         .ping(context, parameters.ping)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TestMore" => {
                     let parameters = call.parse_parameters::<TestMoreParams>()?;
@@ -434,12 +434,12 @@ impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
                         .implementation
                         .test_more(context, parameters.n)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopServing" => {
                     let _ = call.parse_parameters::<StopServingParams>()?;
                     let reply = self.implementation.stop_serving(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -610,7 +610,7 @@ impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
                         .implementation
                         .ping(context, parameters.ping)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TestMore" => {
                     let parameters = call.parse_parameters::<TestMoreParams>()?;
@@ -618,7 +618,7 @@ impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
                         .implementation
                         .test_more(context, parameters.n)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopServing" => {
                     let parameters = call.parse_parameters::<StopServingParams>()?;
@@ -626,7 +626,7 @@ impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
                         .implementation
                         .stop_serving(context, parameters.reason)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -553,12 +553,12 @@ impl<T: Network> ::varlink_runtime::__private::Interface for NetworkServer<T> {
                         .implementation
                         .info(context, parameters.ifindex)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "List" => {
                     let _ = call.parse_parameters::<ListParams>()?;
                     let reply = self.implementation.list(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

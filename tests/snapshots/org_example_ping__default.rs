@@ -472,12 +472,12 @@ impl<T: Ping> ::varlink_runtime::__private::Interface for PingServer<T> {
                         .implementation
                         .ping(context, parameters.ping)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Upgrade" => {
                     let _ = call.parse_parameters::<UpgradeParams>()?;
                     let reply = self.implementation.upgrade(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

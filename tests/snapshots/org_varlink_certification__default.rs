@@ -1856,7 +1856,7 @@ for CertificationServer<T> {
                 "Start" => {
                     let _ = call.parse_parameters::<StartParams>()?;
                     let reply = self.implementation.start(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test01" => {
                     let parameters = call.parse_parameters::<Test01Params>()?;
@@ -1864,7 +1864,7 @@ for CertificationServer<T> {
                         .implementation
                         .test01(context, parameters.client_id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test02" => {
                     let parameters = call.parse_parameters::<Test02Params>()?;
@@ -1872,7 +1872,7 @@ for CertificationServer<T> {
                         .implementation
                         .test02(context, parameters.client_id, parameters.bool)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test03" => {
                     let parameters = call.parse_parameters::<Test03Params>()?;
@@ -1880,7 +1880,7 @@ for CertificationServer<T> {
                         .implementation
                         .test03(context, parameters.client_id, parameters.int)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test04" => {
                     let parameters = call.parse_parameters::<Test04Params>()?;
@@ -1888,7 +1888,7 @@ for CertificationServer<T> {
                         .implementation
                         .test04(context, parameters.client_id, parameters.float)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test05" => {
                     let parameters = call.parse_parameters::<Test05Params>()?;
@@ -1896,7 +1896,7 @@ for CertificationServer<T> {
                         .implementation
                         .test05(context, parameters.client_id, parameters.string)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test06" => {
                     let parameters = call.parse_parameters::<Test06Params>()?;
@@ -1911,7 +1911,7 @@ for CertificationServer<T> {
                             parameters.string,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test07" => {
                     let parameters = call.parse_parameters::<Test07Params>()?;
@@ -1919,7 +1919,7 @@ for CertificationServer<T> {
                         .implementation
                         .test07(context, parameters.client_id, parameters.r#struct)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test08" => {
                     let parameters = call.parse_parameters::<Test08Params>()?;
@@ -1927,7 +1927,7 @@ for CertificationServer<T> {
                         .implementation
                         .test08(context, parameters.client_id, parameters.map)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test09" => {
                     let parameters = call.parse_parameters::<Test09Params>()?;
@@ -1935,7 +1935,7 @@ for CertificationServer<T> {
                         .implementation
                         .test09(context, parameters.client_id, parameters.set)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test10" => {
                     let parameters = call.parse_parameters::<Test10Params>()?;
@@ -1943,7 +1943,7 @@ for CertificationServer<T> {
                         .implementation
                         .test10(context, parameters.client_id, parameters.mytype)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test11" => {
                     let parameters = call.parse_parameters::<Test11Params>()?;
@@ -1955,7 +1955,7 @@ for CertificationServer<T> {
                             parameters.last_more_replies,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "End" => {
                     let parameters = call.parse_parameters::<EndParams>()?;
@@ -1963,7 +1963,7 @@ for CertificationServer<T> {
                         .implementation
                         .end(context, parameters.client_id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -1028,7 +1028,7 @@ for CertificationServer<T> {
                 "Start" => {
                     let _ = call.parse_parameters::<StartParams>()?;
                     let reply = self.implementation.start(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test01" => {
                     let parameters = call.parse_parameters::<Test01Params>()?;
@@ -1036,7 +1036,7 @@ for CertificationServer<T> {
                         .implementation
                         .test01(context, parameters.client_id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test02" => {
                     let parameters = call.parse_parameters::<Test02Params>()?;
@@ -1044,7 +1044,7 @@ for CertificationServer<T> {
                         .implementation
                         .test02(context, parameters.client_id, parameters.bool)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test03" => {
                     let parameters = call.parse_parameters::<Test03Params>()?;
@@ -1052,7 +1052,7 @@ for CertificationServer<T> {
                         .implementation
                         .test03(context, parameters.client_id, parameters.int)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test04" => {
                     let parameters = call.parse_parameters::<Test04Params>()?;
@@ -1060,7 +1060,7 @@ for CertificationServer<T> {
                         .implementation
                         .test04(context, parameters.client_id, parameters.float)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test05" => {
                     let parameters = call.parse_parameters::<Test05Params>()?;
@@ -1068,7 +1068,7 @@ for CertificationServer<T> {
                         .implementation
                         .test05(context, parameters.client_id, parameters.string)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test06" => {
                     let parameters = call.parse_parameters::<Test06Params>()?;
@@ -1083,7 +1083,7 @@ for CertificationServer<T> {
                             parameters.string,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test07" => {
                     let parameters = call.parse_parameters::<Test07Params>()?;
@@ -1091,7 +1091,7 @@ for CertificationServer<T> {
                         .implementation
                         .test07(context, parameters.client_id, parameters.r#struct)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test08" => {
                     let parameters = call.parse_parameters::<Test08Params>()?;
@@ -1099,7 +1099,7 @@ for CertificationServer<T> {
                         .implementation
                         .test08(context, parameters.client_id, parameters.map)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test09" => {
                     let parameters = call.parse_parameters::<Test09Params>()?;
@@ -1107,7 +1107,7 @@ for CertificationServer<T> {
                         .implementation
                         .test09(context, parameters.client_id, parameters.set)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test10" => {
                     let parameters = call.parse_parameters::<Test10Params>()?;
@@ -1115,7 +1115,7 @@ for CertificationServer<T> {
                         .implementation
                         .test10(context, parameters.client_id, parameters.mytype)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test11" => {
                     let parameters = call.parse_parameters::<Test11Params>()?;
@@ -1127,7 +1127,7 @@ for CertificationServer<T> {
                             parameters.last_more_replies,
                         )
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "End" => {
                     let parameters = call.parse_parameters::<EndParams>()?;
@@ -1135,7 +1135,7 @@ for CertificationServer<T> {
                         .implementation
                         .end(context, parameters.client_id)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -507,7 +507,7 @@ impl<T: Resolver> ::varlink_runtime::__private::Interface for ResolverServer<T> 
                 "GetInfo" => {
                     let _ = call.parse_parameters::<GetInfoParams>()?;
                     let reply = self.implementation.get_info(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Resolve" => {
                     let parameters = call.parse_parameters::<ResolveParams>()?;
@@ -515,7 +515,7 @@ impl<T: Resolver> ::varlink_runtime::__private::Interface for ResolverServer<T> 
                         .implementation
                         .resolve(context, parameters.interface)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

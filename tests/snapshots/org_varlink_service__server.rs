@@ -400,7 +400,7 @@ impl<T: Service> ::varlink_runtime::__private::Interface for ServiceServer<T> {
                 "GetInfo" => {
                     let _ = call.parse_parameters::<GetInfoParams>()?;
                     let reply = self.implementation.get_info(context).await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetInterfaceDescription" => {
                     let parameters = call
@@ -409,7 +409,7 @@ impl<T: Service> ::varlink_runtime::__private::Interface for ServiceServer<T> {
                         .implementation
                         .get_interface_description(context, parameters.interface)
                         .await?;
-                    ::varlink_runtime::__private::MethodReply::new(&reply)
+                    ::varlink_runtime::__private::reply(context, &reply)
                 }
                 _ => {
                     ::std::result::Result::Err(

@@ -48,6 +48,16 @@ pub mod __private {
     pub use crate::stream::Upgraded;
     pub use crate::wire::{CallFlags, deserialize_parameters, parse_parameters};
 
+    /// Serializes a handler's reply straight into the connection's reply
+    /// buffer, for the generated server adapter to return. The reply is
+    /// sent if this result is what the call's `dispatch` returns.
+    pub fn reply<T: serde::Serialize + ?Sized>(
+        context: &mut crate::server::CallContext,
+        parameters: &T,
+    ) -> crate::server::MethodResult {
+        context.reply(parameters)
+    }
+
     pub use std::boxed::Box;
     pub use std::future::Future;
     pub use std::pin::Pin;

@@ -165,7 +165,7 @@ fn dispatch_arm(plan: &Plan<'_>, paths: &Paths, method: &Method<'_>) -> TokenStr
         #wire => {
             #parse
             let reply = self.implementation.#fn_name(context, #(#moves),*).await?;
-            #rt::MethodReply::new(&reply)
+            #rt::reply(context, &reply)
         }
     }
 }

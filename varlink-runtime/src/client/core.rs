@@ -122,7 +122,27 @@ impl ClientCore {
             let Some(range) = self.rbuf.next_frame()? else {
                 return Ok(None);
             };
-            let reply = Reply::parse(self.rbuf.get(range))?;
+            let bytes = self.rbuf.get(range);
+            // The common reply goes in one pass; anything else, and the
+            // replies nobody waits for, the careful way below.
+            if let Some(front) = self.pending.front().filter(|p| !p.abandoned) {
+                if let Some((parameters, continues)) = wire::parse_typed_reply::<R>(bytes) {
+                    if continues && !front.more {
+                        return Err(Error::Protocol(
+                            "`continues` in a reply to a call without `more`".into(),
+                        ));
+                    }
+                    if !continues {
+                        self.pending.pop_front();
+                        self.waiting -= 1;
+                    }
+                    return Ok(Some(Ok(Received {
+                        parameters,
+                        continues,
+                    })));
+                }
+            }
+            let reply = Reply::parse(bytes)?;
             let Some(front) = self.pending.front() else {
                 return Err(Error::Protocol("reply without a call".into()));
             };

@@ -25,12 +25,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
 use super::ServiceInner;
-use super::context::{CallContext, Outgoing, PeerCredentials};
+use super::context::{CallContext, PeerCredentials};
 use super::method::{ErrorKind, MethodCall, MethodResult};
+use super::sink::ReplySink;
 use crate::error::ServiceError;
 use crate::service_interface;
 use crate::stream::{RawStream, Upgraded};
@@ -43,8 +44,6 @@ const MAX_QUEUED_CALLS: usize = 64;
 /// output (reading calls, starting queued ones, `continues` replies) until
 /// the client reads.
 const OUT_HIGH_WATER: usize = 256 * 1024;
-/// `continues` replies a handler may send ahead of the writer.
-const CONTINUES_QUEUE: usize = 16;
 /// Rounds of work per poll before yielding to other tasks.
 const MAX_ROUNDS: usize = 64;
 
@@ -52,9 +51,6 @@ type HandlerFuture = Pin<Box<dyn Future<Output = MethodResult> + Send>>;
 
 struct Running {
     fut: HandlerFuture,
-    /// Replies sent before the final one; only `more` and `upgrade` calls
-    /// have this channel.
-    rx: Option<mpsc::Receiver<Outgoing>>,
     flags: CallFlags,
 }
 
@@ -77,6 +73,9 @@ struct Conn {
     rbuf: FrameBuffer,
     queue: VecDeque<MethodCall>,
     out: Vec<u8>,
+    /// What the running handler wrote: `continues` replies, an upgrade's
+    /// confirmation, its final reply.
+    sink: Arc<ReplySink>,
     running: Option<Running>,
     peer: Option<PeerCredentials>,
     /// No more reading: end of stream, shutdown, or leaving varlink.
@@ -110,6 +109,7 @@ pub(crate) async fn run(
         rbuf: FrameBuffer::new(max),
         queue: VecDeque::new(),
         out: Vec::new(),
+        sink: Arc::default(),
         running: None,
         peer,
         read_closed: false,
@@ -138,6 +138,9 @@ pub(crate) async fn run(
 
 impl Conn {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Close> {
+        // Once per wake-up rather than per round: the stop signal is rare,
+        // and polling it costs more than a round of an idle connection.
+        self.check_stop(cx);
         for _ in 0..MAX_ROUNDS {
             match self.round(cx) {
                 Ok(true) => {}
@@ -150,30 +153,39 @@ impl Conn {
         Poll::Pending
     }
 
+    /// Starts shutting down once the server asks to stop.
+    fn check_stop(&mut self, cx: &mut Context<'_>) {
+        if self.stopping || self.stop.as_mut().poll(cx).is_pending() {
+            return;
+        }
+        self.stopping = true;
+        self.read_closed = true;
+        self.queue.clear();
+        // A stream or an upgraded connection may never end by itself;
+        // a plain call is let finish.
+        if self.running.as_ref().is_some_and(|r| r.flags.more)
+            || matches!(self.upgrade, UpgradeState::Done)
+        {
+            self.abort_running();
+        }
+    }
+
+    /// Drops the running handler and whatever it wrote but was not taken.
+    fn abort_running(&mut self) {
+        self.running = None;
+        self.sink.lock().reset();
+    }
+
     /// One round of work; `Ok(true)` when anything moved.
     fn round(&mut self, cx: &mut Context<'_>) -> Result<bool, Close> {
         let mut progress = false;
-        if !self.stopping && self.stop.as_mut().poll(cx).is_ready() {
-            self.stopping = true;
-            self.read_closed = true;
-            self.queue.clear();
-            // A stream or an upgraded connection may never end by itself;
-            // a plain call is let finish.
-            if self.running.as_ref().is_some_and(|r| r.flags.more)
-                || matches!(self.upgrade, UpgradeState::Done)
-            {
-                self.running = None;
-            }
-            progress = true;
-        }
         if let UpgradeState::Done = self.upgrade {
             // The handler owns the stream now; the connection ends with it.
             let Some(run) = &mut self.running else {
                 return Err(Close::Normal("upgraded connection finished"));
             };
-            if let Some(rx) = &mut run.rx {
-                while let Poll::Ready(Some(_)) = rx.poll_recv(cx) {}
-            }
+            // Nothing more goes out in varlink.
+            self.sink.lock().reset();
             return match poll_guarded(&mut run.fut, cx)? {
                 Poll::Ready(_) => Err(Close::Normal("upgraded connection finished")),
                 Poll::Pending => Ok(progress),
@@ -271,38 +283,76 @@ impl Conn {
                 self.start(call)?;
                 continue;
             };
-            while let Some(rx) = run.rx.as_mut().filter(|_| self.out.len() < OUT_HIGH_WATER) {
-                match rx.poll_recv(cx) {
-                    Poll::Ready(Some(msg)) => {
-                        progress = true;
-                        accept_outgoing(msg, run.flags, &mut self.out, &mut self.upgrade);
-                        if !matches!(self.upgrade, UpgradeState::None) {
-                            self.read_closed = true;
-                            break;
-                        }
-                    }
-                    Poll::Ready(None) | Poll::Pending => break,
-                }
-            }
+            let flags = run.flags;
             match poll_guarded(&mut run.fut, cx)? {
-                Poll::Pending => break,
+                Poll::Pending => {
+                    // Replies the handler wrote so far; with room left, let
+                    // it write more at once, so that a stream goes out in
+                    // large writes.
+                    let taken = self.take_replies(flags, true);
+                    progress |= taken;
+                    if !taken
+                        || self.out.len() >= OUT_HIGH_WATER
+                        || !matches!(self.upgrade, UpgradeState::None)
+                    {
+                        break;
+                    }
+                }
                 Poll::Ready(result) => {
                     progress = true;
-                    let flags = run.flags;
-                    // Replies sent just before returning come first.
-                    if let Some(rx) = &mut run.rx {
-                        while let Ok(msg) = rx.try_recv() {
-                            accept_outgoing(msg, flags, &mut self.out, &mut self.upgrade);
-                        }
-                    }
                     self.running = None;
-                    if matches!(self.upgrade, UpgradeState::None) {
-                        self.finish(flags, result)?;
-                    }
+                    self.complete(flags, result)?;
                 }
             }
         }
         Ok(progress)
+    }
+
+    /// Moves what the running handler wrote into the output: with
+    /// `running`, the replies before its final one. Returns whether
+    /// anything moved.
+    fn take_replies(&mut self, flags: CallFlags, running: bool) -> bool {
+        if running && self.out.len() >= OUT_HIGH_WATER {
+            // The client is slow to read: the handler waits once its own
+            // buffer is full too.
+            return false;
+        }
+        let mut sink = self.sink.lock();
+        let before = self.out.len();
+        if flags.oneway {
+            // The context refuses `continues` without `more`, so only a
+            // final reply can be here; oneway stays silent regardless.
+            sink.reset();
+            return false;
+        }
+        sink.take_into(&mut self.out, running);
+        if let Some(tx) = sink.upgrade.take() {
+            // The confirmation is the last message: after it, the stream
+            // belongs to the handler.
+            sink.reset();
+            self.upgrade = UpgradeState::Flushing(tx);
+            self.read_closed = true;
+            return true;
+        }
+        self.out.len() != before
+    }
+
+    /// Answers a call whose handler returned.
+    fn complete(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
+        {
+            let mut sink = self.sink.lock();
+            // The return value decides: a reply written to the buffer is
+            // sent only if the handler returned it.
+            if !matches!(&result, Ok(reply) if reply.written) || sink.upgrade.is_some() {
+                sink.discard_final();
+            }
+        }
+        self.take_replies(flags, false);
+        self.sink.lock().release_large();
+        if matches!(self.upgrade, UpgradeState::None) {
+            self.finish(flags, result)?;
+        }
+        Ok(())
     }
 
     /// Starts the handler of a call, or answers it at once.
@@ -327,18 +377,11 @@ impl Conn {
                 return self.finish(flags, Err(e.into()));
             }
         };
-        let (tx, rx) = if flags.more || flags.upgrade {
-            let (tx, rx) = mpsc::channel(CONTINUES_QUEUE);
-            (Some(tx), Some(rx))
-        } else {
-            (None, None)
-        };
-        let mut ctx = CallContext::new(flags, self.peer, tx);
+        let mut ctx = CallContext::new(flags, self.peer, self.sink.clone());
         let span = tracing::debug_span!("varlink_call", method = %call.method());
         let fut = async move { iface.dispatch(&call, &mut ctx).await }.instrument(span);
         self.running = Some(Running {
             fut: Box::pin(fut),
-            rx,
             flags,
         });
         Ok(())
@@ -348,7 +391,7 @@ impl Conn {
     fn finish(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
         match result {
             Ok(reply) => {
-                if !flags.oneway {
+                if !flags.oneway && !reply.written {
                     Reply::new(reply.parameters.as_deref(), false).encode(&mut self.out);
                 }
                 if flags.upgrade {
@@ -397,7 +440,7 @@ impl Conn {
                 self.eof = true;
                 if self.running.as_ref().is_some_and(|r| r.flags.more) {
                     // The client is gone: end the stream and free what it held.
-                    self.running = None;
+                    self.abort_running();
                 }
                 Ok(true)
             }
@@ -442,19 +485,6 @@ impl Conn {
             return Ok(true);
         }
         Ok(false)
-    }
-}
-
-fn accept_outgoing(msg: Outgoing, flags: CallFlags, out: &mut Vec<u8>, upgrade: &mut UpgradeState) {
-    match msg {
-        // The context refuses `continues` without `more`, so a oneway call
-        // cannot get here; the check keeps oneway silent regardless.
-        Outgoing::Continues(m) if !flags.oneway => out.extend_from_slice(&m),
-        Outgoing::Continues(_) => {}
-        Outgoing::Upgrade(m, tx) => {
-            out.extend_from_slice(&m);
-            *upgrade = UpgradeState::Flushing(tx);
-        }
     }
 }
 

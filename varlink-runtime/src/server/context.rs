@@ -1,11 +1,16 @@
 //! The per-call context a handler gets next to the call.
 
-use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use std::future::poll_fn;
+use std::sync::Arc;
 
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use super::method::{MethodError, MethodReply, MethodResult};
+use super::sink::ReplySink;
 use crate::error::Error;
 use crate::stream::Upgraded;
-use crate::wire::{CallFlags, Reply};
+use crate::wire::CallFlags;
 
 /// Credentials of the peer process, from `SO_PEERCRED` at `connect()` time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,24 +23,14 @@ pub struct PeerCredentials {
     pub pid: Option<i32>,
 }
 
-/// What a running handler asks the connection to write.
-pub(crate) enum Outgoing {
-    /// An encoded reply with `continues`.
-    Continues(Vec<u8>),
-    /// The encoded reply confirming an upgrade, and where to hand the stream.
-    Upgrade(Vec<u8>, oneshot::Sender<Upgraded>),
-}
-
 /// The context of one call: its flags, the peer, and the ways to send
 /// replies before the final one.
 #[derive(Debug)]
 pub struct CallContext {
     flags: CallFlags,
     peer: Option<PeerCredentials>,
-    /// Only calls with `more` or `upgrade` can send anything before their
-    /// final reply; plain calls, the common case, get no channel and pay
-    /// for none.
-    tx: Option<mpsc::Sender<Outgoing>>,
+    /// The connection's reply buffer, which replies are serialized into.
+    sink: Arc<ReplySink>,
     upgraded: bool,
 }
 
@@ -43,12 +38,12 @@ impl CallContext {
     pub(crate) fn new(
         flags: CallFlags,
         peer: Option<PeerCredentials>,
-        tx: Option<mpsc::Sender<Outgoing>>,
+        sink: Arc<ReplySink>,
     ) -> Self {
         Self {
             flags,
             peer,
-            tx,
+            sink,
             upgraded: false,
         }
     }
@@ -94,11 +89,8 @@ impl CallContext {
         if !self.flags.more {
             return Err(Error::Usage("`continues` replies need a call with `more`"));
         }
-        let msg = encode_reply(parameters, true)?;
-        self.sender()?
-            .send(Outgoing::Continues(msg))
-            .await
-            .map_err(|_| Error::ConnectionClosed)
+        poll_fn(|cx| self.sink.poll_room(cx)).await;
+        self.sink.write(parameters, true)
     }
 
     /// Confirms an `upgrade` call with a reply carrying `parameters`, and
@@ -119,32 +111,22 @@ impl CallContext {
         if std::mem::replace(&mut self.upgraded, true) {
             return Err(Error::Usage("the connection is already upgraded"));
         }
-        let msg = encode_reply(parameters, false)?;
+        poll_fn(|cx| self.sink.poll_room(cx)).await;
         let (tx, rx) = oneshot::channel();
-        self.sender()?
-            .send(Outgoing::Upgrade(msg, tx))
-            .await
-            .map_err(|_| Error::ConnectionClosed)?;
+        self.sink.write_upgrade(parameters, tx)?;
         rx.await.map_err(|_| Error::ConnectionClosed)
     }
-}
 
-impl CallContext {
-    fn sender(&self) -> Result<&mpsc::Sender<Outgoing>, Error> {
-        self.tx.as_ref().ok_or(Error::Usage(
-            "this call cannot send replies before its last",
-        ))
+    /// Serializes the final reply straight into the connection's reply
+    /// buffer, for generated code (`__private::reply`): the reply is sent
+    /// if the handler returns the [`MethodReply`] this gives back, and
+    /// dropped if it returns anything else.
+    pub(crate) fn reply<T: Serialize + ?Sized>(&mut self, parameters: &T) -> MethodResult {
+        match self.sink.write_final(parameters) {
+            Ok(()) => Ok(MethodReply::written()),
+            Err(e) => Err(MethodError::internal(format!(
+                "cannot serialize reply: {e}"
+            ))),
+        }
     }
-}
-
-fn encode_reply<T: Serialize + ?Sized>(parameters: &T, continues: bool) -> Result<Vec<u8>, Error> {
-    let raw = serde_json::value::to_raw_value(parameters).map_err(Error::Serialize)?;
-    let raw = match raw.get() {
-        "null" => None,
-        s if s.starts_with('{') => Some(raw),
-        _ => return Err(Error::Usage("parameters must serialize to a JSON object")),
-    };
-    let mut out = Vec::new();
-    Reply::new(raw.as_deref(), continues).encode(&mut out);
-    Ok(out)
 }

@@ -84,6 +84,9 @@ impl MethodCall {
 #[derive(Debug, Default)]
 pub struct MethodReply {
     pub(crate) parameters: Option<Box<RawValue>>,
+    /// The reply was serialized into the connection's reply buffer already
+    /// (by generated code); `parameters` is unused.
+    pub(crate) written: bool,
 }
 
 impl MethodReply {
@@ -96,13 +99,23 @@ impl MethodReply {
     pub fn new<T: Serialize + ?Sized>(parameters: &T) -> Result<Self, MethodError> {
         Ok(Self {
             parameters: to_raw(parameters)?,
+            written: false,
         })
+    }
+
+    /// A reply that is in the connection's reply buffer already.
+    pub(crate) fn written() -> Self {
+        Self {
+            parameters: None,
+            written: true,
+        }
     }
 
     /// A reply with parameters that already are a JSON object.
     pub fn from_raw(parameters: Box<RawValue>) -> Self {
         Self {
             parameters: Some(parameters),
+            written: false,
         }
     }
 }

@@ -10,6 +10,7 @@ mod connection;
 mod context;
 mod listener;
 mod method;
+mod sink;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::strict::Strict;
 use crate::error::{Error, ServiceError};
 
 /// Appends `,"parameters":<json>` to `out`, or nothing when `value`
@@ -17,8 +18,18 @@ pub(crate) fn write_parameters<P: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &P,
 ) -> Result<(), Error> {
+    write_member_parameters(out, b",\"parameters\":", value)
+}
+
+/// [`write_parameters`] with the member's text before the value given:
+/// `"parameters":` for the first member of a message.
+pub(crate) fn write_member_parameters<P: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    member: &[u8],
+    value: &P,
+) -> Result<(), Error> {
     let mark = out.len();
-    out.extend_from_slice(b",\"parameters\":");
+    out.extend_from_slice(member);
     let body = out.len();
     if let Err(e) = serde_json::to_writer(&mut *out, value) {
         out.truncate(mark);
@@ -61,15 +72,27 @@ pub fn deserialize_parameters<T: DeserializeOwned>(
 /// strictness lives in this function rather than in the type.
 pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T, ServiceError> {
     let text = raw.map_or("{}", RawValue::get);
+    // The common case, valid parameters, goes through the allocation-free
+    // strict wrapper; a failure of any kind is parsed again to name the
+    // offending field.
+    let mut de = serde_json::Deserializer::from_str(text);
+    match T::deserialize(Strict(&mut de)).and_then(|value| de.end().map(|()| value)) {
+        Ok(value) => Ok(value),
+        Err(_) => explain_invalid::<T>(text),
+    }
+}
+
+/// The slow path of [`parse_parameters`]: parses `text` noting unknown
+/// fields with their path, and names the first unknown field, or the field
+/// that fails to deserialize into `T`.
+fn explain_invalid<T: DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut unknown: Option<String> = None;
     let mut note_unknown = |path: serde_ignored::Path<'_>| {
         unknown.get_or_insert_with(|| ignored_path(&path));
     };
-    let strict = serde_ignored::Deserializer::new(&mut de, &mut note_unknown);
-    // The common case, valid parameters, goes without path tracking; only
-    // a failure is parsed again to name the offending field.
-    let value = match T::deserialize(strict) {
+    let tracked = serde_ignored::Deserializer::new(&mut de, &mut note_unknown);
+    let value = match T::deserialize(tracked) {
         Ok(value) => value,
         Err(_) => return Err(invalid_parameter_of::<T>(text)),
     };

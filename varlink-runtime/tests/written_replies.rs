@@ -1,0 +1,262 @@
+//! Replies that handlers serialize straight into the connection's reply
+//! buffer (`__private::reply`, what generated servers call, and
+//! `reply_continues`): order, oneway, an error returned after a reply was
+//! written, and serializers that fail half-way.
+
+mod common;
+
+use common::{abstract_address, serve, within};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+use varlink_runtime::server::DispatchFuture;
+use varlink_runtime::{Address, CallContext, Interface, MethodCall, MethodError, Service};
+
+const IDL: &str = "\
+interface org.example.written
+method Echo(value: string) -> (value: string)
+method Big(size: int) -> (data: string)
+method Count(n: int) -> (i: int)
+method Regret() -> ()
+method BreakAfter(n: int) -> (i: int)
+";
+
+/// Serializes a member, then fails: the half-written reply must vanish.
+struct FailsHalfWay;
+
+impl Serialize for FailsHalfWay {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("partial", &"x".repeat(1000))?;
+        Err(serde::ser::Error::custom("fails on purpose"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Text {
+    value: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Size {
+    size: usize,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct N {
+    n: i64,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+struct Written;
+
+impl Interface for Written {
+    fn name(&self) -> &str {
+        "org.example.written"
+    }
+    fn description(&self) -> &str {
+        IDL
+    }
+    fn dispatch<'a>(
+        &'a self,
+        call: &'a MethodCall,
+        ctx: &'a mut CallContext,
+    ) -> DispatchFuture<'a> {
+        use varlink_runtime::__private::reply;
+        let internal = |e: varlink_runtime::Error| MethodError::internal(e.to_string());
+        Box::pin(async move {
+            match call.member() {
+                "Echo" => {
+                    let Text { value } = call.parse_parameters()?;
+                    reply(ctx, &json!({ "value": value }))
+                }
+                "Big" => {
+                    let Size { size } = call.parse_parameters()?;
+                    reply(ctx, &json!({ "data": "b".repeat(size) }))
+                }
+                "Count" => {
+                    let N { n } = call.parse_parameters()?;
+                    for i in 0..n - 1 {
+                        ctx.reply_continues(&json!({ "i": i }))
+                            .await
+                            .map_err(internal)?;
+                    }
+                    reply(ctx, &json!({ "i": n - 1 }))
+                }
+                "Regret" => {
+                    let Empty {} = call.parse_parameters()?;
+                    reply(ctx, &json!({ "written": true }))?;
+                    Err(MethodError::without_parameters(
+                        "org.example.written.Regretted",
+                    ))
+                }
+                "BreakAfter" => {
+                    let N { n } = call.parse_parameters()?;
+                    for i in 0..n {
+                        ctx.reply_continues(&json!({ "i": i }))
+                            .await
+                            .map_err(internal)?;
+                    }
+                    // A failing `continues` reply is an error the handler
+                    // sees; nothing of it is sent.
+                    assert!(ctx.reply_continues(&FailsHalfWay).await.is_err());
+                    reply(ctx, &FailsHalfWay)
+                }
+                _ => Err(MethodError::method_not_found(call)),
+            }
+        })
+    }
+}
+
+async fn start() -> common::Running {
+    let mut service = Service::new("t", "written", "1", "https://example.invalid");
+    service.add_interface(Written);
+    serve(&service, &abstract_address()).await
+}
+
+async fn connect(address: &Address) -> UnixStream {
+    let Address::UnixAbstract { name } = address else {
+        panic!("tests use abstract sockets")
+    };
+    use std::os::linux::net::SocketAddrExt;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let s = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
+    s.set_nonblocking(true).unwrap();
+    UnixStream::from_std(s).unwrap()
+}
+
+fn frame(calls: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for call in calls {
+        out.extend(serde_json::to_vec(call).unwrap());
+        out.push(0);
+    }
+    out
+}
+
+/// Reads `count` messages, or every message until the server closes the
+/// connection (`count` = `None`); fails on a partial message at the end.
+async fn read_messages(
+    s: &mut (impl tokio::io::AsyncRead + Unpin),
+    count: Option<usize>,
+) -> Vec<Value> {
+    let mut buf = Vec::new();
+    let mut messages = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        while let Some(pos) = buf.iter().position(|&b| b == 0) {
+            let msg: Vec<u8> = buf.drain(..=pos).collect();
+            messages.push(serde_json::from_slice(&msg[..pos]).expect("a whole JSON message"));
+            if Some(messages.len()) == count {
+                return messages;
+            }
+        }
+        match within(s.read(&mut chunk)).await {
+            Ok(0) => {
+                assert!(
+                    buf.is_empty(),
+                    "partial message before close: {:?}",
+                    String::from_utf8_lossy(&buf[..buf.len().min(200)])
+                );
+                assert!(count.is_none(), "closed after {} messages", messages.len());
+                return messages;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && count.is_none() => {
+                assert!(buf.is_empty(), "partial message before reset");
+                return messages;
+            }
+            Err(e) => panic!("read failed: {e}"),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn pipelined_written_replies_keep_call_order() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let mut calls = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        // Large replies (beyond the connection's buffers), small ones, and
+        // streams in between.
+        let size = [10, 300_000, 70_000][i % 3];
+        calls.push(json!({"method": "org.example.written.Big", "parameters": {"size": size}}));
+        expected.push(json!({"parameters": {"data": "b".repeat(size)}}));
+        calls.push(
+            json!({"method": "org.example.written.Echo", "parameters": {"value": i.to_string()}}),
+        );
+        expected.push(json!({"parameters": {"value": i.to_string()}}));
+        calls.push(
+            json!({"method": "org.example.written.Count", "parameters": {"n": 3}, "more": true}),
+        );
+        expected.push(json!({"parameters": {"i": 0}, "continues": true}));
+        expected.push(json!({"parameters": {"i": 1}, "continues": true}));
+        expected.push(json!({"parameters": {"i": 2}}));
+    }
+    let bytes = frame(&calls);
+    // Written and read at once: the replies outgrow the socket buffers.
+    let (mut reader, mut writer) = s.split();
+    let write = async { within(writer.write_all(&bytes)).await.unwrap() };
+    let read = read_messages(&mut reader, Some(expected.len()));
+    let ((), messages) = tokio::join!(write, read);
+    assert!(messages == expected, "replies out of order or altered");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oneway_calls_stay_silent_and_errors_replace_written_replies() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let calls = [
+        json!({"method": "org.example.written.Echo", "parameters": {"value": "quiet"}, "oneway": true}),
+        json!({"method": "org.example.written.Big", "parameters": {"size": 100000}, "oneway": true}),
+        json!({"method": "org.example.written.Regret"}),
+        json!({"method": "org.example.written.Echo", "parameters": {"value": "after"}}),
+    ];
+    within(s.write_all(&frame(&calls))).await.unwrap();
+    let messages = read_messages(&mut s, Some(2)).await;
+    assert_eq!(
+        messages,
+        [
+            json!({"error": "org.example.written.Regretted"}),
+            json!({"parameters": {"value": "after"}}),
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_reply_failing_half_way_never_reaches_the_wire() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let calls = [
+        json!({"method": "org.example.written.Echo", "parameters": {"value": "before"}}),
+        json!({"method": "org.example.written.BreakAfter", "parameters": {"n": 2}, "more": true}),
+        json!({"method": "org.example.written.Echo", "parameters": {"value": "never"}}),
+    ];
+    within(s.write_all(&frame(&calls))).await.unwrap();
+    // The failing final reply is an internal error: the connection closes.
+    // What arrives before that is whole messages, in order, and never any
+    // of the failing ones.
+    let messages = read_messages(&mut s, None).await;
+    let expected = [
+        json!({"parameters": {"value": "before"}}),
+        json!({"parameters": {"i": 0}, "continues": true}),
+        json!({"parameters": {"i": 1}, "continues": true}),
+    ];
+    assert!(
+        expected.starts_with(&messages),
+        "unexpected replies: {messages:?}"
+    );
+    // The server goes on serving other connections.
+    let mut other = connect(&server.address).await;
+    within(other.write_all(&frame(&calls[..1]))).await.unwrap();
+    assert_eq!(read_messages(&mut other, Some(1)).await, expected[..1]);
+    server.stop().await;
+}
