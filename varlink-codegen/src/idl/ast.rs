@@ -264,6 +264,12 @@ impl<'a> Interface<'a> {
         self.members().find(|member| member.name().text == name)
     }
 
+    /// The bytes of a range of the source: for comparisons, which need no
+    /// char boundary checks.
+    pub(super) fn bytes(&self, range: Range32) -> &'a [u8] {
+        &self.source.as_bytes()[range.range()]
+    }
+
     pub(super) fn text(&self, range: Range32) -> &'a str {
         &self.source[range.range()]
     }

@@ -12,7 +12,7 @@ use super::lexer::class;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// A map keyed by names, hashed with [`FxHasher`].
-type NameMap<'a, V> = HashMap<&'a str, V, BuildHasherDefault<FxHasher>>;
+type NameMap<'a, V> = HashMap<&'a [u8], V, BuildHasherDefault<FxHasher>>;
 
 /// Lists up to this long are checked for duplicate names by comparing each
 /// name with the ones before it: for the few fields of a typical structure
@@ -103,13 +103,13 @@ impl<'i, 'a> Validator<'i, 'a> {
             self.invalid_name("interface name", interface_name, problem);
         }
         for (index, member) in tree.members.iter().enumerate() {
-            let name = tree.name_at(member.name);
             if !is_plain_member_name(member.name_class) {
+                let name = tree.name_at(member.name);
                 if let Some(problem) = member_name_problem(name.text) {
                     self.invalid_name(&format!("{} name", keyword(member.tag)), name, problem);
                 }
             }
-            match self.members.entry(name.text) {
+            match self.members.entry(tree.bytes(member.name)) {
                 Entry::Vacant(entry) => {
                     entry.insert(index);
                 }
@@ -124,10 +124,7 @@ impl<'i, 'a> Validator<'i, 'a> {
         }
         for (index, ty) in tree.types.iter().enumerate() {
             match ty.tag {
-                TypeTag::Named => {
-                    let name = tree.name_at(ty.span);
-                    self.reference(name.text, name.span)
-                }
+                TypeTag::Named => self.reference(ty.span),
                 // Prefix order: the inner type is the next node.
                 TypeTag::Optional if tree.types[index + 1].tag == TypeTag::Optional => {
                     let span = tree.name_at(ty.span).span;
@@ -187,8 +184,10 @@ impl<'i, 'a> Validator<'i, 'a> {
         }
         let mut keys = [0u64; SHORT_LIST];
         for (i, item) in items.iter().enumerate() {
-            let name = tree.name_at(item.name);
-            if !is_valid_field_name(name.text.as_bytes(), item.name_class) {
+            // Bytes, not `&str`: slicing a `str` checks char boundaries.
+            let bytes = tree.bytes(item.name);
+            if !is_valid_field_name(bytes, item.name_class) {
+                let name = tree.name_at(item.name);
                 if let Some(problem) = field_name_problem(name.text) {
                     self.invalid_name(&format!("{what} name"), name, problem);
                 }
@@ -196,23 +195,20 @@ impl<'i, 'a> Validator<'i, 'a> {
             let first = if items.len() <= SHORT_LIST {
                 // Compare keys first: most pairs differ there, and a key
                 // costs two loads where a string comparison is a call.
-                let key = name_key(name.text.as_bytes());
+                let key = name_key(bytes);
                 keys[i] = key;
-                keys[..i]
-                    .iter()
-                    .zip(items)
-                    .map(|(earlier_key, earlier)| (*earlier_key, tree.name_at(earlier.name)))
-                    .find(|(earlier_key, earlier)| *earlier_key == key && earlier.text == name.text)
-                    .map(|(_, earlier)| earlier)
+                (0..i)
+                    .find(|&j| keys[j] == key && tree.bytes(items[j].name) == bytes)
+                    .map(|j| tree.name_at(items[j].name))
             } else {
-                let first = seen.get(name.text).copied();
+                let first = seen.get(bytes).copied();
                 if first.is_none() {
-                    seen.insert(name.text, name);
+                    seen.insert(bytes, tree.name_at(item.name));
                 }
                 first
             };
             if let Some(first) = first {
-                self.duplicate_list_item(what, name, first);
+                self.duplicate_list_item(what, tree.name_at(item.name), first);
             }
         }
     }
@@ -229,10 +225,12 @@ impl<'i, 'a> Validator<'i, 'a> {
         );
     }
 
-    fn reference(&mut self, name: &str, span: Span) {
-        match self.members.get(name) {
+    /// Checks that the type name at `range` refers to a declared type.
+    fn reference(&mut self, range: Range32) {
+        match self.members.get(self.tree.bytes(range)) {
             Some(&index) if self.tree.members[index].tag == MemberTag::Type => {}
             Some(&index) => {
+                let Name { text: name, span } = self.tree.name_at(range);
                 let member = &self.tree.members[index];
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -246,7 +244,10 @@ impl<'i, 'a> Validator<'i, 'a> {
                     ),
                 )
             }
-            None => self.undefined_type(name, span),
+            None => {
+                let Name { text: name, span } = self.tree.name_at(range);
+                self.undefined_type(name, span)
+            }
         }
     }
 
