@@ -21,6 +21,8 @@ method Big(size: int) -> (data: string)
 method Count(n: int) -> (i: int)
 method Regret() -> ()
 method BreakAfter(n: int) -> (i: int)
+method Twice() -> (x: int)
+method LateUpgrade(size: int) -> (late: bool)
 ";
 
 /// Serializes a member, then fails: the half-written reply must vanish.
@@ -106,6 +108,28 @@ impl Interface for Written {
                     // sees; nothing of it is sent.
                     assert!(ctx.reply_continues(&FailsHalfWay).await.is_err());
                     reply(ctx, &FailsHalfWay)
+                }
+                "Twice" => {
+                    // A second final reply that fails to serialize must
+                    // not take away the first, which the handler returns.
+                    let Empty {} = call.parse_parameters()?;
+                    let first = reply(ctx, &json!({ "x": 1 }));
+                    assert!(reply(ctx, &FailsHalfWay).is_err());
+                    first
+                }
+                "LateUpgrade" => {
+                    // Gives up waiting for the upgraded stream (the client
+                    // does not read the large confirmation) and returns a
+                    // reply anyway: it must not follow the confirmation.
+                    let Size { size } = call.parse_parameters()?;
+                    let confirmation = json!({ "late": false, "pad": "u".repeat(size) });
+                    let waited = tokio::time::timeout(
+                        std::time::Duration::from_millis(50),
+                        ctx.upgrade_connection(&confirmation),
+                    )
+                    .await;
+                    assert!(waited.is_err(), "the client reads nothing yet");
+                    reply(ctx, &json!({ "late": true }))
                 }
                 _ => Err(MethodError::method_not_found(call)),
             }
@@ -258,5 +282,63 @@ async fn a_reply_failing_half_way_never_reaches_the_wire() {
     let mut other = connect(&server.address).await;
     within(other.write_all(&frame(&calls[..1]))).await.unwrap();
     assert_eq!(read_messages(&mut other, Some(1)).await, expected[..1]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_second_reply_leaves_the_first_in_place() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let calls = [
+        json!({"method": "org.example.written.Twice"}),
+        json!({"method": "org.example.written.Echo", "parameters": {"value": "next"}}),
+    ];
+    within(s.write_all(&frame(&calls))).await.unwrap();
+    assert_eq!(
+        read_messages(&mut s, Some(2)).await,
+        [
+            json!({"parameters": {"x": 1}}),
+            json!({"parameters": {"value": "next"}}),
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_follows_an_upgrade_confirmation() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let size = 2_000_000;
+    let call = json!({"method": "org.example.written.LateUpgrade", "parameters": {"size": size}, "upgrade": true});
+    within(s.write_all(&frame(&[call]))).await.unwrap();
+    // Read only once the handler has given up and returned.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut received = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n =
+            match tokio::time::timeout(std::time::Duration::from_millis(500), s.read(&mut chunk))
+                .await
+            {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => panic!("read failed: {e}"),
+                Err(_) => break,
+            };
+        if n == 0 {
+            break;
+        }
+        received.extend_from_slice(&chunk[..n]);
+    }
+    let end = received
+        .iter()
+        .position(|&b| b == 0)
+        .expect("the confirmation arrives whole");
+    let confirmation: Value = serde_json::from_slice(&received[..end]).unwrap();
+    assert_eq!(confirmation["parameters"]["late"], json!(false));
+    assert_eq!(
+        &received[end + 1..],
+        b"",
+        "bytes after the upgrade confirmation"
+    );
     server.stop().await;
 }

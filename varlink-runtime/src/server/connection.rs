@@ -342,8 +342,11 @@ impl Conn {
         {
             let mut sink = self.sink.lock();
             // The return value decides: a reply written to the buffer is
-            // sent only if the handler returned it.
-            if !matches!(&result, Ok(reply) if reply.written) || sink.upgrade.is_some() {
+            // sent only if the handler returned it. After an upgrade
+            // confirmation (still in the sink, or already taken) the
+            // connection is no longer varlink: no final reply follows it.
+            let upgrading = sink.upgrade.is_some() || !matches!(self.upgrade, UpgradeState::None);
+            if !matches!(&result, Ok(reply) if reply.written) || upgrading {
                 sink.discard_final();
             }
         }

@@ -80,8 +80,9 @@ impl CallContext {
     /// [`Error::Usage`]).
     ///
     /// Waits while the client is slow to read, so a stream cannot fill the
-    /// server's memory. Fails with [`Error::ConnectionClosed`] when the
-    /// client went away.
+    /// server's memory. When the client goes away, the connection drops
+    /// the handler's future: the handler just stops. Fails when
+    /// `parameters` cannot be serialized (nothing of that reply is sent).
     pub async fn reply_continues<T: Serialize + ?Sized>(
         &mut self,
         parameters: &T,

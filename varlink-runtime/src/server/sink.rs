@@ -50,8 +50,9 @@ pub(crate) struct SinkState {
 
 impl ReplySink {
     pub(crate) fn lock(&self) -> MutexGuard<'_, SinkState> {
-        // A panicking handler poisons nothing that matters: the buffer only
-        // ever holds whole messages.
+        // A panicking handler poisons nothing that matters: the connection
+        // closes at once, so a message a panicking serializer left half
+        // written is never sent.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -97,11 +98,22 @@ impl ReplySink {
         Ok(())
     }
 
-    /// Writes the final reply, replacing one written before.
+    /// Writes the final reply, replacing one written before. A reply that
+    /// fails to serialize replaces nothing: the handler may still return
+    /// the one it wrote before, and that one must then be there.
     pub(crate) fn write_final<T: Serialize + ?Sized>(&self, parameters: &T) -> Result<(), Error> {
         let mut state = self.lock();
-        let at = state.discard_final();
+        let new_at = state.buf.len();
         write_reply(&mut state.buf, parameters, false)?;
+        // The final reply is always the last message, so the earlier one
+        // is what stands between its start and the new one.
+        let at = match state.final_at {
+            Some(old_at) => {
+                state.buf.drain(old_at..new_at);
+                old_at
+            }
+            None => new_at,
+        };
         state.final_at = Some(at);
         Ok(())
     }
