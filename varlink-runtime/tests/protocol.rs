@@ -363,6 +363,21 @@ async fn panicking_handler_closes_only_its_connection() {
         fresh.call(json!({"method": "org.example.test.Echo"})).await,
         json!({})
     );
+    // Pipelined: the calls before the panicking one are answered, the one
+    // after it is not (its reply would be taken for the panicked call's).
+    let mut pipelined = Raw::connect(&server.address).await;
+    let echo = json!({"method": "org.example.test.Echo"});
+    pipelined
+        .send(&frame(&[
+            echo.clone(),
+            echo.clone(),
+            json!({"method": "org.example.test.Panic"}),
+            echo.clone(),
+        ]))
+        .await;
+    assert_eq!(pipelined.recv().await, Some(json!({})));
+    assert_eq!(pipelined.recv().await, Some(json!({})));
+    assert_eq!(pipelined.recv().await, None);
     server.stop().await;
 }
 

@@ -342,3 +342,24 @@ async fn nothing_follows_an_upgrade_confirmation() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_internal_error_still_delivers_the_replies_before_it() {
+    let server = start().await;
+    let mut s = connect(&server.address).await;
+    let mut calls: Vec<Value> = (0..20)
+        .map(|i| json!({"method": "org.example.written.Echo", "parameters": {"value": i.to_string()}}))
+        .collect();
+    // Fails internally (its final reply cannot be serialized)...
+    calls.push(
+        json!({"method": "org.example.written.BreakAfter", "parameters": {"n": 0}, "more": true}),
+    );
+    // ...so this one, queued behind it, is never answered.
+    calls.push(json!({"method": "org.example.written.Echo", "parameters": {"value": "never"}}));
+    within(s.write_all(&frame(&calls))).await.unwrap();
+    let expected: Vec<Value> = (0..20)
+        .map(|i| json!({"parameters": {"value": i.to_string()}}))
+        .collect();
+    assert_eq!(read_messages(&mut s, None).await, expected);
+    server.stop().await;
+}

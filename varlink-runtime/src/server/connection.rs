@@ -186,7 +186,7 @@ impl Conn {
             };
             // Nothing more goes out in varlink.
             self.sink.lock().reset();
-            return match poll_guarded(&mut run.fut, cx)? {
+            return match poll_guarded(&mut run.fut, cx).map_err(Close::Error)? {
                 Poll::Ready(_) => Err(Close::Normal("upgraded connection finished")),
                 Poll::Pending => Ok(progress),
             };
@@ -284,7 +284,20 @@ impl Conn {
                 continue;
             };
             let flags = run.flags;
-            match poll_guarded(&mut run.fut, cx)? {
+            let polled = match poll_guarded(&mut run.fut, cx) {
+                Ok(polled) => polled,
+                Err(why) if matches!(self.upgrade, UpgradeState::None) => {
+                    // What the handler wrote may end half-way through a
+                    // message: drop it all, but deliver the replies to
+                    // the calls before this one.
+                    self.running = None;
+                    self.sink.lock().reset();
+                    self.stop_answering(why);
+                    return Ok(true);
+                }
+                Err(why) => return Err(Close::Error(why)),
+            };
+            match polled {
                 Poll::Pending => {
                     // Replies the handler wrote so far; with room left, let
                     // it write more at once, so that a stream goes out in
@@ -390,6 +403,17 @@ impl Conn {
         Ok(())
     }
 
+    /// After a call that gets no reply (its handler failed internally or
+    /// panicked): no later call may be answered either, since the client
+    /// would take that reply for this call's. The replies to the calls
+    /// before it are in `out` and still go out; then the connection
+    /// closes with `why`.
+    fn stop_answering(&mut self, why: String) {
+        self.poisoned = Some(why);
+        self.read_closed = true;
+        self.queue.clear();
+    }
+
     /// Writes the final reply of a call.
     fn finish(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
         match result {
@@ -412,7 +436,7 @@ impl Conn {
                     self.barrier = false;
                 }
                 ErrorKind::Internal(m) => {
-                    return Err(Close::Error(format!("method failed internally: {m}")));
+                    self.stop_answering(format!("method failed internally: {m}"));
                 }
             },
         }
@@ -491,17 +515,18 @@ impl Conn {
     }
 }
 
-/// Polls a handler, turning a panic into closing this connection only.
+/// Polls a handler, turning a panic into an error message: the panic ends
+/// this connection only.
 fn poll_guarded(
     fut: &mut HandlerFuture,
     cx: &mut Context<'_>,
-) -> Result<Poll<MethodResult>, Close> {
+) -> Result<Poll<MethodResult>, String> {
     catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).map_err(|panic| {
         let msg = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Close::Error(format!("method handler panicked: {msg}"))
+        format!("method handler panicked: {msg}")
     })
 }

@@ -4,7 +4,8 @@
 //! Each connection runs as one tokio task. Calls on a connection are handled
 //! one after the other, in order, while later calls are already being read
 //! (pipelining); replies that are ready together are written together. A
-//! handler that panics closes its own connection and nothing else.
+//! handler that panics or fails internally closes its own connection and
+//! nothing else, once the replies to the calls before it are written.
 
 mod connection;
 mod context;
