@@ -102,14 +102,17 @@ fn explain_invalid<T: DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
     de.end().map_err(|_| ServiceError::InvalidParameter {
         parameter: String::new(),
     })?;
-    Ok(value)
+    // The lenient parse took what the strict one refused (a structure
+    // written as an array): name where.
+    drop(value);
+    Err(invalid_parameter_of::<T>(text))
 }
 
-/// Parses `text` again, tracking the path, to name the field that makes
-/// it fail to deserialize into `T`.
+/// Parses `text` again, strictly and tracking the path, to name the field
+/// that makes it fail to deserialize into `T`.
 fn invalid_parameter_of<T: DeserializeOwned>(text: &str) -> ServiceError {
     let mut de = serde_json::Deserializer::from_str(text);
-    let parameter = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let parameter = match serde_path_to_error::deserialize::<_, T>(Strict(&mut de)) {
         Err(e) => {
             let path = e.path().to_string();
             offending_field(&path, &e.into_inner().to_string())
@@ -203,6 +206,9 @@ mod tests {
             field(r#"{"name":"x","list":[{"speed":1},{"sped":2}]}"#),
             "list[1].sped"
         );
+        // serde would take a structure as an array of its field values.
+        assert_eq!(field(r#"{"name":"x","config":[3]}"#), "config");
+        assert_eq!(field(r#"{"name":"x","list":[{"speed":1},[2]]}"#), "list[1]");
     }
 
     #[test]

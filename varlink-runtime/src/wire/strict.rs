@@ -62,9 +62,20 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         deserialize_tuple(len: usize);
         deserialize_tuple_struct(name: &'static str, len: usize);
         deserialize_map();
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier();
+    }
+
+    /// A structure: in varlink always a JSON object. serde's derived code
+    /// also takes an array of the field values, which a server must not.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0
+            .deserialize_struct(name, fields, ObjectOnly(Wrap(visitor)))
     }
 
     /// The value of a field the target type does not know.
@@ -149,6 +160,45 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
         self.0.visit_enum(Wrap(data))
+    }
+}
+
+/// A visitor of a structure that refuses arrays and passes everything else
+/// on.
+struct ObjectOnly<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectOnly<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<V::Value, A::Error> {
+        Err(de::Error::invalid_type(de::Unexpected::Seq, &self))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(map)
+    }
+    // What serde_json hands a struct visitor besides arrays and objects is
+    // a type error in the inner visitor too; let it say so.
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
+        self.0.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
+        self.0.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
+        self.0.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        self.0.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.0.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
     }
 }
 
@@ -272,5 +322,21 @@ mod tests {
         assert!(strict(nested).is_err());
         let in_map = r#"{"list":[],"map":{"k":{"id":1,"tags":[],"x":1}},"kind":"plain","any":1}"#;
         assert!(strict(in_map).is_err());
+    }
+
+    #[test]
+    fn structures_are_objects_only() {
+        // serde's derived code would read `[1, []]` as `Inner { id: 1, tags: [] }`.
+        let base = r#""map":{},"kind":"plain","any":[1,2]"#;
+        assert!(strict(&format!(r#"{{"list":[{{"id":1,"tags":[]}}],{base}}}"#)).is_ok());
+        for as_array in [
+            format!(r#"{{"list":[[1,[]]],{base}}}"#),
+            format!(r#"{{"inner":[1,[]],"list":[],{base}}}"#),
+            r#"{"list":[],"map":{"k":[3,["x"]]},"kind":"plain","any":1}"#.to_owned(),
+        ] {
+            assert!(strict(&as_array).is_err(), "{as_array}");
+        }
+        let mut de = serde_json::Deserializer::from_str("[[1,[]],[],{},\"plain\",null]");
+        assert!(Outer::deserialize(Strict(&mut de)).is_err(), "top level");
     }
 }
