@@ -61,6 +61,11 @@ impl Raw {
         within(self.s.write_all(bytes)).await.unwrap();
     }
 
+    /// Sends bytes, failing once the server has closed the connection.
+    async fn try_send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        within(self.s.write_all(bytes)).await
+    }
+
     /// Sends bytes the server may refuse to read to the end: it may close
     /// the connection while they are being written.
     async fn send_until_closed(&mut self, bytes: &[u8]) {
@@ -712,6 +717,32 @@ async fn message_that_never_ends_is_closed_by_the_idle_timeout() {
     assert_eq!(fresh.call(add(1, 1)).await, sum(2));
     assert_eq!(fresh.call(add(2, 2)).await, sum(4));
     drop(fresh);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_trickling_in_byte_by_byte_is_closed_by_the_idle_timeout() {
+    let (mut service, _) = service();
+    service.set_idle_timeout(Some(Duration::from_millis(200)));
+    let server = serve(&service, &abstract_address()).await;
+    let mut raw = Raw::connect(&server.address).await;
+    raw.send(&frame(&[add(1, 1)])).await;
+    assert_eq!(raw.recv().await, Some(sum(2)));
+    // A byte every 20 ms, never a whole message (a "slowloris"): bytes that
+    // complete nothing are no activity, so the timeout still strikes and
+    // the sending fails (else `within` fails the test).
+    let trickle = async {
+        for byte in br#"{"method":"org.example.typed.Add","parameters":{"a":1,"#
+            .iter()
+            .cycle()
+        {
+            if raw.try_send(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    within(trickle).await;
     server.stop().await;
 }
 

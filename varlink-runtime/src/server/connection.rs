@@ -193,7 +193,10 @@ impl Conn {
         }
         progress |= self.parse()?;
         progress |= self.drive_handlers(cx)?;
-        progress |= self.read(cx)?;
+        // Bytes read count as activity only once they make a whole message
+        // (`parse`, next round): a client trickling a message in byte by
+        // byte would otherwise hold the connection until the size limit.
+        let read = self.read(cx)?;
         progress |= self.write(cx)?;
         if let Some((timeout, timer)) = &mut self.idle {
             if progress {
@@ -222,7 +225,7 @@ impl Conn {
                 "end of calls"
             }));
         }
-        Ok(progress)
+        Ok(progress || read)
     }
 
     /// Parses buffered messages into the call queue.
