@@ -747,6 +747,33 @@ async fn a_message_trickling_in_byte_by_byte_is_closed_by_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_reading_is_closed_by_the_idle_timeout() {
+    let (mut service, _) = service();
+    service.set_idle_timeout(Some(Duration::from_millis(200)));
+    let server = serve(&service, &abstract_address()).await;
+    let mut raw = Raw::connect(&server.address).await;
+    // A reply far larger than the socket buffers, and the client does not
+    // read: the server waits on it, which counts as idle.
+    raw.send(&frame(&[
+        json!({"method": "org.example.typed.Big", "parameters": {"bytes": 8 << 20}}),
+    ]))
+    .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Closed meanwhile: what was sent before ends early, then end of file
+    // (else `within` fails the test).
+    let mut received = 0;
+    let mut chunk = vec![0u8; 65536];
+    loop {
+        match within(raw.s.read(&mut chunk)).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received += n,
+        }
+    }
+    assert!(received < 8 << 20, "the whole reply arrived");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn raw_nul_inside_a_string_splits_the_message_and_closes() {
     let f = Fixture::start().await;
     f.closes_on(b"{\"method\":\"org.example.typed.Text\",\"parameters\":{\"text\":\"a\0b\"}}\0")

@@ -202,10 +202,14 @@ impl Conn {
             if progress {
                 timer.as_mut().reset(tokio::time::Instant::now() + *timeout);
             }
-            let idle = self.queue.is_empty()
-                && self.running.is_none()
-                && self.out.is_empty()
-                && matches!(self.upgrade, UpgradeState::None);
+            // Idle: nothing to do, or replies waiting for a client that
+            // does not read them (else it could hold a connection and its
+            // buffers for ever).
+            let waiting_on_client = !self.out.is_empty();
+            let idle = waiting_on_client
+                || (self.queue.is_empty()
+                    && self.running.is_none()
+                    && matches!(self.upgrade, UpgradeState::None));
             if idle && timer.as_mut().poll(cx).is_ready() {
                 return Err(Close::Normal("idle timeout"));
             }

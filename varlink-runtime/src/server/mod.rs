@@ -157,12 +157,13 @@ impl Service {
         self
     }
 
-    /// Closes connections that have no call in progress, nothing to write
-    /// and receive no whole message for `timeout` (default: none, so that
-    /// clients may keep a connection open between calls; the per-user limit
-    /// bounds what idle connections can cost). Bytes that do not complete a
-    /// message do not count: a message must arrive within the timeout, and
-    /// a client trickling one in byte by byte is closed.
+    /// Closes connections on which nothing happens for `timeout`: no call
+    /// in progress and no whole message received, or replies waiting for a
+    /// client that reads none of them (default: none, so that clients may
+    /// keep a connection open between calls; the per-user limit bounds what
+    /// idle connections can cost). Bytes that do not complete a message do
+    /// not count: a message must arrive within the timeout, and a client
+    /// trickling one in byte by byte is closed.
     pub fn set_idle_timeout(&mut self, timeout: Option<std::time::Duration>) -> &mut Self {
         Arc::make_mut(&mut self.inner).idle_timeout = timeout;
         self
