@@ -101,10 +101,16 @@ fn expand_inner(input: TokenStream, manifest_dir: &Path) -> syn::Result<TokenStr
     let (text, literal, path) = match &source {
         Source::Path(literal) => {
             let path = manifest_dir.join(literal.value());
+            // The path as written, not the absolute one: the caret already
+            // points at it, and the message stays the same wherever the
+            // crate is built.
             let text = std::fs::read_to_string(&path).map_err(|error| {
                 syn::Error::new(
                     literal.span(),
-                    format!("cannot read {}: {error}", path.display()),
+                    format!(
+                        "cannot read `{}` (relative paths start at the directory of the crate's Cargo.toml): {error}",
+                        literal.value()
+                    ),
                 )
             })?;
             (text, literal, Some(path))
