@@ -6,74 +6,9 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use common::*;
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixStream;
+use serde_json::json;
+use tokio::io::AsyncReadExt;
 use varlink_runtime::Address;
-
-struct Raw {
-    s: UnixStream,
-    buf: Vec<u8>,
-}
-
-impl Raw {
-    async fn connect(address: &Address) -> Self {
-        let Address::UnixAbstract { name } = address else {
-            panic!("raw tests use abstract sockets")
-        };
-        use std::os::linux::net::SocketAddrExt;
-        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
-        let s = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
-        s.set_nonblocking(true).unwrap();
-        Self {
-            s: UnixStream::from_std(s).unwrap(),
-            buf: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        within(self.s.write_all(bytes)).await.unwrap();
-    }
-
-    /// The next message, or `None` when the server closed the connection.
-    async fn recv(&mut self) -> Option<Value> {
-        loop {
-            if let Some(pos) = self.buf.iter().position(|&b| b == 0) {
-                let msg: Vec<u8> = self.buf.drain(..=pos).collect();
-                return Some(serde_json::from_slice(&msg[..pos]).unwrap());
-            }
-            let mut chunk = [0u8; 65536];
-            match within(self.s.read(&mut chunk)).await {
-                // A server that closes with our bytes unread resets.
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
-                Err(e) => panic!("read failed: {e}"),
-                Ok(0) => {
-                    assert!(self.buf.is_empty(), "partial message before close");
-                    return None;
-                }
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    async fn call(&mut self, msg: Value) -> Value {
-        let mut bytes = serde_json::to_vec(&msg).unwrap();
-        bytes.push(0);
-        self.send(&bytes).await;
-        self.recv()
-            .await
-            .expect("connection closed instead of a reply")
-    }
-}
-
-fn frame(msgs: &[Value]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for m in msgs {
-        out.extend(serde_json::to_vec(m).unwrap());
-        out.push(0);
-    }
-    out
-}
 
 async fn start() -> (Running, std::sync::Arc<Observed>) {
     let (service, observed) = test_service();

@@ -5,14 +5,13 @@
 
 mod common;
 
-use common::{abstract_address, serve, within};
+use common::{abstract_address, connect_abstract, frame, serve, within};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixStream;
 use varlink_runtime::server::DispatchFuture;
-use varlink_runtime::{Address, CallContext, Interface, MethodCall, MethodError, Service};
+use varlink_runtime::{CallContext, Interface, MethodCall, MethodError, Service};
 
 const IDL: &str = "\
 interface org.example.written
@@ -143,26 +142,6 @@ async fn start() -> common::Running {
     serve(&service, &abstract_address()).await
 }
 
-async fn connect(address: &Address) -> UnixStream {
-    let Address::UnixAbstract { name } = address else {
-        panic!("tests use abstract sockets")
-    };
-    use std::os::linux::net::SocketAddrExt;
-    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
-    let s = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
-    s.set_nonblocking(true).unwrap();
-    UnixStream::from_std(s).unwrap()
-}
-
-fn frame(calls: &[Value]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for call in calls {
-        out.extend(serde_json::to_vec(call).unwrap());
-        out.push(0);
-    }
-    out
-}
-
 /// Reads `count` messages, or every message until the server closes the
 /// connection (`count` = `None`); fails on a partial message at the end.
 async fn read_messages(
@@ -203,7 +182,7 @@ async fn read_messages(
 #[tokio::test]
 async fn pipelined_written_replies_keep_call_order() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let mut calls = Vec::new();
     let mut expected = Vec::new();
     for i in 0..30 {
@@ -236,7 +215,7 @@ async fn pipelined_written_replies_keep_call_order() {
 #[tokio::test]
 async fn oneway_calls_stay_silent_and_errors_replace_written_replies() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let calls = [
         json!({"method": "org.example.written.Echo", "parameters": {"value": "quiet"}, "oneway": true}),
         json!({"method": "org.example.written.Big", "parameters": {"size": 100000}, "oneway": true}),
@@ -258,7 +237,7 @@ async fn oneway_calls_stay_silent_and_errors_replace_written_replies() {
 #[tokio::test]
 async fn a_reply_failing_half_way_never_reaches_the_wire() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let calls = [
         json!({"method": "org.example.written.Echo", "parameters": {"value": "before"}}),
         json!({"method": "org.example.written.BreakAfter", "parameters": {"n": 2}, "more": true}),
@@ -279,7 +258,7 @@ async fn a_reply_failing_half_way_never_reaches_the_wire() {
         "unexpected replies: {messages:?}"
     );
     // The server goes on serving other connections.
-    let mut other = connect(&server.address).await;
+    let mut other = connect_abstract(&server.address);
     within(other.write_all(&frame(&calls[..1]))).await.unwrap();
     assert_eq!(read_messages(&mut other, Some(1)).await, expected[..1]);
     server.stop().await;
@@ -288,7 +267,7 @@ async fn a_reply_failing_half_way_never_reaches_the_wire() {
 #[tokio::test]
 async fn a_failed_second_reply_leaves_the_first_in_place() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let calls = [
         json!({"method": "org.example.written.Twice"}),
         json!({"method": "org.example.written.Echo", "parameters": {"value": "next"}}),
@@ -307,7 +286,7 @@ async fn a_failed_second_reply_leaves_the_first_in_place() {
 #[tokio::test]
 async fn nothing_follows_an_upgrade_confirmation() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let size = 2_000_000;
     let call = json!({"method": "org.example.written.LateUpgrade", "parameters": {"size": size}, "upgrade": true});
     within(s.write_all(&frame(&[call]))).await.unwrap();
@@ -346,7 +325,7 @@ async fn nothing_follows_an_upgrade_confirmation() {
 #[tokio::test]
 async fn an_internal_error_still_delivers_the_replies_before_it() {
     let server = start().await;
-    let mut s = connect(&server.address).await;
+    let mut s = connect_abstract(&server.address);
     let mut calls: Vec<Value> = (0..20)
         .map(|i| json!({"method": "org.example.written.Echo", "parameters": {"value": i.to_string()}}))
         .collect();

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
 use varlink_runtime::server::{DispatchFuture, Listener};
 use varlink_runtime::{
     Address, CallContext, Interface, MethodCall, MethodError, MethodReply, Service,
@@ -361,4 +363,87 @@ pub fn python() -> &'static Path {
         assert!(ok(&py), "the Python venv at {} does not import varlink 31.0.0", venv.display());
         py
     })
+}
+
+/// Connects to a server on an abstract socket (the tests' addresses).
+pub fn connect_abstract(address: &Address) -> UnixStream {
+    let Address::UnixAbstract { name } = address else {
+        panic!("raw tests use abstract sockets")
+    };
+    use std::os::linux::net::SocketAddrExt;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let s = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
+    s.set_nonblocking(true).unwrap();
+    UnixStream::from_std(s).unwrap()
+}
+
+/// A client that writes exact bytes and reads exact messages.
+pub struct Raw {
+    pub s: UnixStream,
+    pub buf: Vec<u8>,
+}
+
+impl Raw {
+    pub async fn connect(address: &Address) -> Self {
+        Self {
+            s: connect_abstract(address),
+            buf: Vec::new(),
+        }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) {
+        within(self.s.write_all(bytes)).await.unwrap();
+    }
+
+    /// Sends bytes, failing once the server has closed the connection.
+    pub async fn try_send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        within(self.s.write_all(bytes)).await
+    }
+
+    /// Sends bytes the server may refuse to read to the end: it may close
+    /// the connection while they are being written.
+    pub async fn send_until_closed(&mut self, bytes: &[u8]) {
+        let _ = within(self.s.write_all(bytes)).await;
+    }
+
+    /// The next message, or `None` when the server closed the connection.
+    pub async fn recv(&mut self) -> Option<Value> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&b| b == 0) {
+                let msg: Vec<u8> = self.buf.drain(..=pos).collect();
+                return Some(serde_json::from_slice(&msg[..pos]).unwrap());
+            }
+            // On the heap: a 64 KiB array would live in every future that
+            // awaits this one, and those nest deep enough in a test's
+            // `block_on` to overflow the stack of a debug build.
+            let mut chunk = vec![0u8; 65536];
+            match within(self.s.read(&mut chunk)).await {
+                // A server that closes with our bytes unread resets.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) => panic!("read failed: {e}"),
+                Ok(0) => {
+                    assert!(self.buf.is_empty(), "partial message before close");
+                    return None;
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    pub async fn call(&mut self, msg: Value) -> Value {
+        self.send(&frame(&[msg])).await;
+        self.recv()
+            .await
+            .expect("connection closed instead of a reply")
+    }
+}
+
+/// Messages as a client sends them: JSON, each ended by a NUL.
+pub fn frame(msgs: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in msgs {
+        out.extend(serde_json::to_vec(m).unwrap());
+        out.push(0);
+    }
+    out
 }
