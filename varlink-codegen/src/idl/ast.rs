@@ -122,6 +122,17 @@ pub(super) enum MemberTag {
     Error,
 }
 
+impl MemberTag {
+    /// The keyword that introduces this kind of member.
+    pub(super) fn keyword(self) -> &'static str {
+        match self {
+            MemberTag::Type => "type",
+            MemberTag::Method => "method",
+            MemberTag::Error => "error",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct MemberNode {
     pub(super) name: Range32,
@@ -371,11 +382,7 @@ impl<'i, 'a> Member<'i, 'a> {
 
     /// The keyword that introduces this kind of member.
     pub fn keyword(&self) -> &'static str {
-        match self.node.tag {
-            MemberTag::Type => "type",
-            MemberTag::Method => "method",
-            MemberTag::Error => "error",
-        }
+        self.node.tag.keyword()
     }
 
     /// What is declared.

@@ -87,14 +87,6 @@ struct Validator<'i, 'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn keyword(tag: MemberTag) -> &'static str {
-    match tag {
-        MemberTag::Type => "type",
-        MemberTag::Method => "method",
-        MemberTag::Error => "error",
-    }
-}
-
 impl<'i, 'a> Validator<'i, 'a> {
     fn run(&mut self) {
         let tree = self.tree;
@@ -106,7 +98,7 @@ impl<'i, 'a> Validator<'i, 'a> {
             if !is_plain_member_name(member.name_class) {
                 let name = tree.name_at(member.name);
                 if let Some(problem) = member_name_problem(name.text) {
-                    self.invalid_name(&format!("{} name", keyword(member.tag)), name, problem);
+                    self.invalid_name(&format!("{} name", member.tag.keyword()), name, problem);
                 }
             }
             match self.members.entry(tree.bytes(member.name)) {
@@ -147,7 +139,7 @@ impl<'i, 'a> Validator<'i, 'a> {
                 .with_label(format!("`{name}` redefined here"))
                 .with_related(
                     self.tree.name_at(first.name).span,
-                    format!("first defined here as a {}", keyword(first.tag)),
+                    format!("first defined here as a {}", first.tag.keyword()),
                 );
         if first.tag != member.tag {
             diagnostic = diagnostic.with_note("types, methods and errors share one namespace");
@@ -234,7 +226,7 @@ impl<'i, 'a> Validator<'i, 'a> {
                 let member = &self.tree.members[index];
                 self.diagnostics.push(
                     Diagnostic::error(
-                        format!("`{name}` is {}, not a type", article(keyword(member.tag))),
+                        format!("`{name}` is {}, not a type", article(member.tag.keyword())),
                         span,
                     )
                     .with_label("expected a type")
