@@ -340,22 +340,12 @@ impl<'a> Parser<'a> {
         } else {
             let comments = self.leading_comments();
             let first = self.name("a field name or `)`")?;
-            if self.tok.kind == TokenKind::Colon {
-                self.struct_fields(open, comments, first)?;
-                false
-            } else {
-                self.enum_variants(open, comments, first)?;
-                true
-            }
+            let is_enum = self.tok.kind != TokenKind::Colon;
+            self.list_items(open, comments, first, is_enum)?;
+            is_enum
         };
-        // The lookahead is `)`: a comment trailing the last item, the
-        // comments before `)`, then the list's items in one piece.
-        if self.item_stack.len() > mark {
-            let trailing = self.trailing_comment();
-            if let Some(last) = self.item_stack.last_mut() {
-                last.trailing = trailing;
-            }
-        }
+        // The lookahead is `)`: the comments before it, then the list's
+        // items in one piece.
         let end_comments = self.leading_comments();
         let close = self.bump();
         let items_start = self.tree.items.len();
@@ -370,16 +360,23 @@ impl<'a> Parser<'a> {
         Ok(index(self.tree.lists.len() - 1))
     }
 
-    fn struct_fields(
+    /// The items of a list from its first name on: fields (`name: type`)
+    /// or enumeration values. Returns with `)` as the lookahead.
+    fn list_items(
         &mut self,
         open: Span,
         mut comments: Range32,
         (mut name, mut name_class): (Range32, u8),
+        is_enum: bool,
     ) -> PResult<()> {
         loop {
-            self.expect(TokenKind::Colon, "`:`")
-                .map_err(|d| note(d, MIXED_LIST))?;
-            let ty = self.ty()?;
+            let ty = if is_enum {
+                NONE
+            } else {
+                self.expect(TokenKind::Colon, "`:`")
+                    .map_err(|d| note(d, MIXED_LIST))?;
+                self.ty()?
+            };
             self.item_stack.push(ItemNode {
                 name,
                 name_class,
@@ -387,41 +384,22 @@ impl<'a> Parser<'a> {
                 comments,
                 trailing: NONE,
             });
-            if !self.list_continues(open)? {
+            let more = self.list_continues(open)?;
+            // A comment after the `,`, or before the `)`, on the item's
+            // line trails it.
+            let trailing = self.trailing_comment();
+            if let Some(item) = self.item_stack.last_mut() {
+                item.trailing = trailing;
+            }
+            if !more {
                 return Ok(());
             }
-            let trailing = self.trailing_comment();
-            if let Some(previous) = self.item_stack.last_mut() {
-                previous.trailing = trailing;
-            }
             comments = self.leading_comments();
-            (name, name_class) = self.name("a field name")?;
-        }
-    }
-
-    fn enum_variants(
-        &mut self,
-        open: Span,
-        mut comments: Range32,
-        (mut name, mut name_class): (Range32, u8),
-    ) -> PResult<()> {
-        loop {
-            self.item_stack.push(ItemNode {
-                name,
-                name_class,
-                ty: NONE,
-                comments,
-                trailing: NONE,
-            });
-            if !self.list_continues(open)? {
-                return Ok(());
-            }
-            let trailing = self.trailing_comment();
-            if let Some(previous) = self.item_stack.last_mut() {
-                previous.trailing = trailing;
-            }
-            comments = self.leading_comments();
-            (name, name_class) = self.name("an enum value")?;
+            (name, name_class) = self.name(if is_enum {
+                "an enum value"
+            } else {
+                "a field name"
+            })?;
         }
     }
 
