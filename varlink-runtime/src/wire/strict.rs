@@ -163,8 +163,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 }
 
-/// A visitor of a structure that refuses arrays and passes everything else
-/// on.
+/// A visitor of a structure that refuses arrays and passes objects on.
 struct ObjectOnly<V>(V);
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectOnly<V> {
@@ -180,26 +179,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectOnly<V> {
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.0.visit_map(map)
     }
-    // What serde_json hands a struct visitor besides arrays and objects is
-    // a type error in the inner visitor too; let it say so.
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
-        self.0.visit_bool(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
-        self.0.visit_i64(v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
-        self.0.visit_u64(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
-        self.0.visit_f64(v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        self.0.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        self.0.visit_unit()
-    }
+    // serde_json hands a struct visitor nothing else: any other value is a
+    // type error it reports itself, with `expecting` above.
 }
 
 impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Wrap<A> {
