@@ -64,7 +64,8 @@ pub fn deserialize_parameters<T: DeserializeOwned>(
 ///
 /// A mismatch becomes `org.varlink.service.InvalidParameter` naming the
 /// offending field as a dotted path (`config.speed`, `list[2].name`): the
-/// unknown field for unknown fields, the missing field for missing ones.
+/// unknown field for unknown fields, the missing field for missing ones,
+/// the repeated field for a field given twice.
 ///
 /// Unknown fields are refused at every depth (UAPI.20 "Unknown Fields"),
 /// also inside types that clients decode leniently: the same generated
@@ -144,11 +145,11 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
     }
 }
 
-/// Names the field of a serde error: serde reports unknown and missing
-/// fields with the name in backticks; the path names the enclosing object
+/// Names the field of a serde error: serde reports unknown, missing and
+/// duplicate fields with the name in backticks; the path names the enclosing object
 /// for a missing field and the field itself for an unknown one.
 fn offending_field(path: &str, message: &str) -> String {
-    let named = ["unknown field `", "missing field `"]
+    let named = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|p| message.strip_prefix(p))
         .and_then(|rest| rest.split('`').next());
@@ -209,6 +210,12 @@ mod tests {
         // serde would take a structure as an array of its field values.
         assert_eq!(field(r#"{"name":"x","config":[3]}"#), "config");
         assert_eq!(field(r#"{"name":"x","list":[{"speed":1},[2]]}"#), "list[1]");
+        // A field given twice is named, not left blank.
+        assert_eq!(field(r#"{"name":"x","name":"y"}"#), "name");
+        assert_eq!(
+            field(r#"{"name":"x","config":{"speed":1,"speed":2}}"#),
+            "config.speed"
+        );
     }
 
     #[test]
