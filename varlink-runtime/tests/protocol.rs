@@ -47,6 +47,39 @@ async fn pipelined_replies_come_in_call_order() {
 }
 
 #[tokio::test]
+async fn each_call_reads_only_its_own_parameters() {
+    // The server reuses parameter buffers from call to call: large and
+    // small parameters, absent ones, one after the other and pipelined.
+    let (server, _) = start().await;
+    let mut raw = Raw::connect(&server.address).await;
+    let large = "x".repeat(20_000);
+    for value in [large.as_str(), "small", "", large.as_str(), "tiny"] {
+        assert_eq!(
+            raw.call(json!({"method": "org.example.test.Echo", "parameters": {"value": value}}))
+                .await,
+            json!({"parameters": {"value": value}})
+        );
+        assert_eq!(
+            raw.call(json!({"method": "org.example.test.Echo"})).await,
+            json!({})
+        );
+    }
+    let values: Vec<String> = (0..40).map(|i| "y".repeat((i * 997) % 5000)).collect();
+    let calls: Vec<_> = values
+        .iter()
+        .map(|value| json!({"method": "org.example.test.Echo", "parameters": {"value": value}}))
+        .collect();
+    raw.send(&frame(&calls)).await;
+    for value in &values {
+        assert_eq!(
+            raw.recv().await.unwrap(),
+            json!({"parameters": {"value": value}})
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn oneway_calls_never_reply() {
     let (server, observed) = start().await;
     let mut raw = Raw::connect(&server.address).await;

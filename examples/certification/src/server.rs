@@ -120,8 +120,8 @@ impl Interface for CertificationInterface {
 fn request_of(call: &MethodCall) -> Value {
     let mut request = Map::new();
     request.insert("method".into(), call.method().into());
-    if let Some(raw) = call.parameters() {
-        let parameters: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    if let Some(text) = call.parameters() {
+        let parameters: Value = serde_json::from_str(text).unwrap_or(Value::Null);
         if parameters.as_object().is_some_and(|p| !p.is_empty()) {
             request.insert("parameters".into(), parameters);
         }

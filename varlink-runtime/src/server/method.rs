@@ -14,7 +14,10 @@ use crate::wire::{self, CallFlags};
 #[derive(Debug)]
 pub struct MethodCall {
     method: String,
-    parameters: Option<Box<RawValue>>,
+    /// The parameters' JSON text, checked when the message was read. Text
+    /// rather than a `Box<RawValue>`, so that the server can reuse the
+    /// buffer for a later call.
+    parameters: Option<String>,
     flags: CallFlags,
     flags_present: CallFlags,
 }
@@ -22,12 +25,23 @@ pub struct MethodCall {
 impl MethodCall {
     /// Builds a call; the server does this for every message it reads.
     pub fn new(method: String, parameters: Option<Box<RawValue>>, flags: CallFlags) -> Self {
+        let parameters = parameters.map(|raw| Box::<str>::from(raw).into_string());
+        Self::from_text(method, parameters, flags)
+    }
+
+    /// [`Self::new`] with parameters that are known to be valid JSON.
+    pub(crate) fn from_text(method: String, parameters: Option<String>, flags: CallFlags) -> Self {
         Self {
             method,
             parameters,
             flags,
             flags_present: flags,
         }
+    }
+
+    /// Gives back the buffer of the parameters' text.
+    pub(crate) fn into_parameters(self) -> Option<String> {
+        self.parameters
     }
 
     /// Records which flag members the message carried, whatever their
@@ -62,8 +76,9 @@ impl MethodCall {
             .map_or(&*self.method, |(_, m)| m)
     }
 
-    /// The raw input parameters: `None` when absent or `null`.
-    pub fn parameters(&self) -> Option<&RawValue> {
+    /// The input parameters as JSON text (an object, as the client wrote
+    /// it): `None` when absent or `null`.
+    pub fn parameters(&self) -> Option<&str> {
         self.parameters.as_deref()
     }
 
@@ -76,7 +91,7 @@ impl MethodCall {
     /// `org.varlink.service.InvalidParameter` naming the field. Absent,
     /// `null` and `{}` parameters are the same.
     pub fn parse_parameters<T: DeserializeOwned>(&self) -> Result<T, MethodError> {
-        wire::parse_parameters(self.parameters()).map_err(MethodError::from)
+        wire::parse_parameters_text(self.parameters()).map_err(MethodError::from)
     }
 }
 

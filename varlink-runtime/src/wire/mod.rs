@@ -16,6 +16,7 @@ pub use frame::DEFAULT_MAX_MESSAGE_SIZE;
 pub(crate) use frame::FrameBuffer;
 pub(crate) use message::write_json_str;
 pub use message::{Call, CallFlags, Reply};
+pub(crate) use params::parse_parameters_text;
 pub use params::{deserialize_parameters, parse_parameters};
 pub(crate) use params::{write_member_parameters, write_parameters};
 pub(crate) use typed_reply::parse_typed_reply;

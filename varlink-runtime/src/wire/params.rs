@@ -72,7 +72,14 @@ pub fn deserialize_parameters<T: DeserializeOwned>(
 /// type may be a parameter here and part of a reply elsewhere, so the
 /// strictness lives in this function rather than in the type.
 pub fn parse_parameters<T: DeserializeOwned>(raw: Option<&RawValue>) -> Result<T, ServiceError> {
-    let text = raw.map_or("{}", RawValue::get);
+    parse_parameters_text(raw.map(RawValue::get))
+}
+
+/// [`parse_parameters`] on the JSON text of the parameters.
+pub(crate) fn parse_parameters_text<T: DeserializeOwned>(
+    text: Option<&str>,
+) -> Result<T, ServiceError> {
+    let text = text.unwrap_or("{}");
     // The common case, valid parameters, goes through the allocation-free
     // strict wrapper; a failure of any kind is parsed again to name the
     // offending field.
