@@ -14,6 +14,8 @@ use crate::wire::{self, CallFlags};
 #[derive(Debug)]
 pub struct MethodCall {
     method: String,
+    /// Where the member name starts in `method`, after the last `.`.
+    member_start: usize,
     /// The parameters' JSON text, checked when the message was read. Text
     /// rather than a `Box<RawValue>`, so that the server can reuse the
     /// buffer for a later call.
@@ -32,6 +34,7 @@ impl MethodCall {
     /// [`Self::new`] with parameters that are known to be valid JSON.
     pub(crate) fn from_text(method: String, parameters: Option<String>, flags: CallFlags) -> Self {
         Self {
+            member_start: method.rfind('.').map_or(0, |dot| dot + 1),
             method,
             parameters,
             flags,
@@ -66,14 +69,12 @@ impl MethodCall {
 
     /// The interface part of the name: `org.example.ftl`.
     pub fn interface(&self) -> &str {
-        self.method.rsplit_once('.').map_or("", |(i, _)| i)
+        &self.method[..self.member_start.saturating_sub(1)]
     }
 
     /// The method name without the interface: `Jump`.
     pub fn member(&self) -> &str {
-        self.method
-            .rsplit_once('.')
-            .map_or(&*self.method, |(_, m)| m)
+        &self.method[self.member_start..]
     }
 
     /// The input parameters as JSON text (an object, as the client wrote
@@ -269,3 +270,22 @@ impl fmt::Display for MethodError {
 }
 
 impl std::error::Error for MethodError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_split_at_the_last_dot() {
+        for (method, interface, member) in [
+            ("org.example.ftl.Jump", "org.example.ftl", "Jump"),
+            ("Jump", "", "Jump"),
+            ("a.", "a", ""),
+            (".x", "", "x"),
+            ("", "", ""),
+        ] {
+            let call = MethodCall::new(method.to_owned(), None, CallFlags::NONE);
+            assert_eq!((call.interface(), call.member()), (interface, member));
+        }
+    }
+}

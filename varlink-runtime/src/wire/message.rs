@@ -91,8 +91,12 @@ pub struct Reply<'a> {
 impl<'a> Call<'a> {
     /// Parses one call message (without its NUL terminator).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        // One UTF-8 check for the whole message: from `&str`, serde_json
+        // borrows each string without checking it again.
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| Error::Protocol(format!("bad call: {e}")))?;
         let call: Self =
-            serde_json::from_slice(bytes).map_err(|e| Error::Protocol(format!("bad call: {e}")))?;
+            serde_json::from_str(text).map_err(|e| Error::Protocol(format!("bad call: {e}")))?;
         if call.flags.count() > 1 {
             return Err(Error::Protocol(
                 "bad call: more than one of oneway, more and upgrade set".into(),
