@@ -146,7 +146,9 @@ impl<'a> Call<'a> {
 impl<'a> Reply<'a> {
     /// Parses one reply message (without its NUL terminator).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        serde_json::from_slice(bytes).map_err(|e| Error::Protocol(format!("bad reply: {e}")))
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| Error::Protocol(format!("bad reply: {e}")))?;
+        serde_json::from_str(text).map_err(|e| Error::Protocol(format!("bad reply: {e}")))
     }
 
     /// A successful reply.

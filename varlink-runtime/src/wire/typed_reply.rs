@@ -22,7 +22,9 @@ use super::deserialize_parameters;
 /// the parameters and the `continues` flag, or `None` to take the careful
 /// path.
 pub(crate) fn parse_typed_reply<R: DeserializeOwned>(bytes: &[u8]) -> Option<(R, bool)> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // One UTF-8 check for the whole message: from `&str`, serde_json
+    // copies strings without checking each again.
+    let mut de = serde_json::Deserializer::from_str(std::str::from_utf8(bytes).ok()?);
     let TypedReply {
         parameters,
         continues,
@@ -177,6 +179,19 @@ mod tests {
         }
         let parameters = deserialize_parameters(reply.parameters).ok()?;
         Some((parameters, reply.continues))
+    }
+
+    #[test]
+    fn invalid_utf8_fails_on_both_paths() {
+        // Inside a string, in a member name, and in skipped extension data.
+        for bytes in [
+            &b"{\"parameters\":{\"a\":1,\"b\":\"\xff\"}}"[..],
+            b"{\"parameters\":{\"a\":1},\"\xc0\xaf\":1}",
+            b"{\"parameters\":{\"a\":1},\"org.x.y\":\"\xed\xa0\x80\"}",
+        ] {
+            assert_eq!(parse_typed_reply::<Out>(bytes), None);
+            assert!(Reply::parse(bytes).is_err());
+        }
     }
 
     #[test]
