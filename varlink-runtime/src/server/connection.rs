@@ -16,6 +16,7 @@
 //! call until it is answered, because the following bytes may belong to the
 //! upgraded protocol.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -46,7 +47,8 @@ const MAX_QUEUED_CALLS: usize = 64;
 const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Rounds of work per poll before yielding to other tasks.
 const MAX_ROUNDS: usize = 64;
-/// The largest parameter buffer kept for the next call. Without one, a call
+/// The largest buffer kept for the next call's parameters (or method
+/// name). Without one, a call
 /// with parameters of a kilobyte or more makes a large allocation, and
 /// glibc's `malloc` first merges every small block freed since the last
 /// call (`malloc_consolidate`), so that decoding then misses its fast paths:
@@ -98,9 +100,10 @@ struct Conn {
     /// A malformed or oversized message was read: the calls before it are
     /// still answered, then the connection closes with this reason.
     poisoned: Option<String>,
-    /// A buffer for the next call's parameters: the largest one a finished
-    /// call gave back, up to [`SPARE_MAX`] bytes.
-    spare: String,
+    /// Buffers for the next call's method name and parameters: the largest
+    /// ones finished calls gave back, up to [`SPARE_MAX`] bytes.
+    spare_method: String,
+    spare_parameters: String,
     /// With an idle timeout: its length and the timer, pushed back on every
     /// bit of progress.
     idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
@@ -135,7 +138,8 @@ pub(crate) async fn run(
         }),
         stopping: false,
         poisoned: None,
-        spare: String::new(),
+        spare_method: String::new(),
+        spare_parameters: String::new(),
         idle: None,
     };
     conn.idle = conn
@@ -268,10 +272,14 @@ impl Conn {
             // The parameters are copied out of the read buffer so that the
             // buffer can take the next read while the call waits or runs;
             // a copy is cheaper than parsing them again later.
+            let method = match call.method {
+                Cow::Borrowed(method) => copy_into_spare(&mut self.spare_method, method),
+                Cow::Owned(method) => method,
+            };
             let parameters = call
                 .parameters
-                .map(|raw| copy_parameters(&mut self.spare, raw.get()));
-            let call = MethodCall::from_text(call.method.into_owned(), parameters, call.flags)
+                .map(|raw| copy_into_spare(&mut self.spare_parameters, raw.get()));
+            let call = MethodCall::from_text(method, parameters, call.flags)
                 .with_flags_present(call.flags_present);
             self.barrier = call.flags().upgrade;
             self.queue.push_back(call);
@@ -393,10 +401,10 @@ impl Conn {
     /// Keeps the parameter buffer of a finished call for the next one,
     /// unless it is too large or the spare is larger.
     fn recycle(&mut self, call: MethodCall) {
-        if let Some(buffer) = call.into_parameters() {
-            if buffer.capacity() <= SPARE_MAX && buffer.capacity() > self.spare.capacity() {
-                self.spare = buffer;
-            }
+        let (method, parameters) = call.into_buffers();
+        keep_larger(&mut self.spare_method, method);
+        if let Some(parameters) = parameters {
+            keep_larger(&mut self.spare_parameters, parameters);
         }
     }
 
@@ -428,12 +436,14 @@ impl Conn {
         let fut = async move {
             let result = iface.dispatch(&call, &mut ctx).await;
             (result, call)
-        }
-        .instrument(span);
-        self.running = Some(Running {
-            fut: Box::pin(fut),
-            flags,
-        });
+        };
+        // Entering a span nobody records costs on every poll.
+        let fut: HandlerFuture = if span.is_disabled() {
+            Box::pin(fut)
+        } else {
+            Box::pin(fut.instrument(span))
+        };
+        self.running = Some(Running { fut, flags });
         Ok(())
     }
 
@@ -549,8 +559,15 @@ impl Conn {
     }
 }
 
-/// A copy of a call's parameters, in the spare buffer if there is one.
-fn copy_parameters(spare: &mut String, text: &str) -> String {
+/// Keeps `buffer` as the spare if it is larger, up to [`SPARE_MAX`].
+fn keep_larger(spare: &mut String, buffer: String) {
+    if buffer.capacity() <= SPARE_MAX && buffer.capacity() > spare.capacity() {
+        *spare = buffer;
+    }
+}
+
+/// A copy of `text`, in the spare buffer if there is one.
+fn copy_into_spare(spare: &mut String, text: &str) -> String {
     let mut buffer = std::mem::take(spare);
     buffer.clear();
     buffer.push_str(text);

@@ -42,9 +42,9 @@ impl MethodCall {
         }
     }
 
-    /// Gives back the buffer of the parameters' text.
-    pub(crate) fn into_parameters(self) -> Option<String> {
-        self.parameters
+    /// Gives back the buffers of the method name and the parameters' text.
+    pub(crate) fn into_buffers(self) -> (String, Option<String>) {
+        (self.method, self.parameters)
     }
 
     /// Records which flag members the message carried, whatever their
