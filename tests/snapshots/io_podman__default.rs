@@ -4884,398 +4884,475 @@ impl PodmanClient {
     /// GetVersion returns version and build information of the podman service
     ///
     /// Calls `io.podman.GetVersion`.
-    pub async fn get_version(
-        &mut self,
-    ) -> ::std::result::Result<GetVersionReply, Error> {
-        let parameters = __GetVersionCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetVersion", &parameters).await?,
+    pub fn get_version<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetVersionReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetVersion",
+            __GetVersionCall {},
         )
     }
     /// Calls `io.podman.GetVersion` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_version_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetVersionReply, Error>,
-        Error,
-    > {
-        let parameters = __GetVersionCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetVersion", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_version_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetVersionReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetVersion",
+            __GetVersionCall {},
         )
     }
     /// Calls `io.podman.GetVersion` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_version_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __GetVersionCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetVersion", &parameters).await?,
+    pub fn get_version_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetVersion",
+            __GetVersionCall {},
         )
     }
     /// Calls `io.podman.GetVersion` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_version_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetVersionReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetVersionCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetVersion", &parameters).await?,
+    pub fn get_version_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetVersionReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetVersion",
+            __GetVersionCall {},
         )
     }
     /// Reset resets Podman back to its initial state.
     /// Removes all Pods, Containers, Images and Volumes
     ///
     /// Calls `io.podman.Reset`.
-    pub async fn reset(&mut self) -> ::std::result::Result<ResetReply, Error> {
-        let parameters = __ResetCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Reset", &parameters).await?,
+    pub fn reset<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResetReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Reset",
+            __ResetCall {},
         )
     }
     /// Calls `io.podman.Reset` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn reset_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ResetReply, Error>,
-        Error,
-    > {
-        let parameters = __ResetCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Reset", &parameters).await?.err_into(),
+    pub fn reset_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ResetReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Reset",
+            __ResetCall {},
         )
     }
     /// Calls `io.podman.Reset` with `oneway`: the service sends no reply, not even an error.
-    pub async fn reset_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __ResetCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Reset", &parameters).await?,
+    pub fn reset_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Reset",
+            __ResetCall {},
         )
     }
     /// Calls `io.podman.Reset` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn reset_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ResetReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ResetCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Reset", &parameters).await?,
+    pub fn reset_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ResetReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Reset",
+            __ResetCall {},
         )
     }
     /// GetInfo returns a \[PodmanInfo\](#PodmanInfo) struct that describes podman and its host such as storage stats,
     /// build information of Podman, and system-wide registries.
     ///
     /// Calls `io.podman.GetInfo`.
-    pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetInfo", &parameters).await?,
+    pub fn get_info<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetInfoReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `io.podman.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_info_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.GetInfo", &parameters).await?.err_into(),
+    pub fn get_info_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `io.podman.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetInfo", &parameters).await?,
+    pub fn get_info_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `io.podman.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_info_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetInfo", &parameters).await?,
+    pub fn get_info_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// ListContainers returns information about all containers.
     /// See also \[GetContainer\](#GetContainer).
     ///
     /// Calls `io.podman.ListContainers`.
-    pub async fn list_containers(
-        &mut self,
-    ) -> ::std::result::Result<ListContainersReply, Error> {
-        let parameters = __ListContainersCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListContainers", &parameters).await?,
+    pub fn list_containers<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListContainersReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListContainers",
+            __ListContainersCall {},
         )
     }
     /// Calls `io.podman.ListContainers` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_containers_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListContainersReply, Error>,
-        Error,
-    > {
-        let parameters = __ListContainersCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListContainers", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_containers_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ListContainersReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListContainers",
+            __ListContainersCall {},
         )
     }
     /// Calls `io.podman.ListContainers` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_containers_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __ListContainersCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ListContainers", &parameters).await?,
+    pub fn list_containers_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListContainers",
+            __ListContainersCall {},
         )
     }
     /// Calls `io.podman.ListContainers` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_containers_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ListContainersReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListContainersCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ListContainers", &parameters).await?,
+    pub fn list_containers_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListContainersReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListContainers",
+            __ListContainersCall {},
         )
     }
     /// Calls `io.podman.Ps`.
-    pub async fn ps(&mut self, opts: &PsOpts) -> ::std::result::Result<PsReply, Error> {
-        let parameters = __PsCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Ps", &parameters).await?,
+    pub fn ps<'c>(
+        &'c mut self,
+        opts: &'c PsOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Ps",
+            __PsCall { opts },
         )
     }
     /// Calls `io.podman.Ps` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn ps_more(
-        &mut self,
-        opts: &PsOpts,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PsReply, Error>,
-        Error,
-    > {
-        let parameters = __PsCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Ps", &parameters).await?.err_into(),
+    pub fn ps_more<'c>(
+        &'c mut self,
+        opts: &'c PsOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Ps",
+            __PsCall { opts },
         )
     }
     /// Calls `io.podman.Ps` with `oneway`: the service sends no reply, not even an error.
-    pub async fn ps_oneway(
-        &mut self,
-        opts: &PsOpts,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PsCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Ps", &parameters).await?,
+    pub fn ps_oneway<'c>(
+        &'c mut self,
+        opts: &'c PsOpts,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Ps",
+            __PsCall { opts },
         )
     }
     /// Calls `io.podman.Ps` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn ps_upgrade(
-        &mut self,
-        opts: &PsOpts,
-    ) -> ::std::result::Result<
-        (PsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PsCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Ps", &parameters).await?,
+    pub fn ps_upgrade<'c>(
+        &'c mut self,
+        opts: &'c PsOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Ps",
+            __PsCall { opts },
         )
     }
     /// Calls `io.podman.GetContainersByStatus`.
-    pub async fn get_containers_by_status(
-        &mut self,
-        status: &[::std::string::String],
-    ) -> ::std::result::Result<GetContainersByStatusReply, Error> {
-        let parameters = __GetContainersByStatusCall {
-            status,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainersByStatus", &parameters).await?,
+    pub fn get_containers_by_status<'c>(
+        &'c mut self,
+        status: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainersByStatusReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainersByStatus",
+            __GetContainersByStatusCall {
+                status,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByStatus` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_containers_by_status_more(
-        &mut self,
-        status: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetContainersByStatusReply, Error>,
-        Error,
-    > {
-        let parameters = __GetContainersByStatusCall {
-            status,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainersByStatus", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_containers_by_status_more<'c>(
+        &'c mut self,
+        status: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                GetContainersByStatusReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainersByStatus",
+            __GetContainersByStatusCall {
+                status,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByStatus` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_containers_by_status_oneway(
-        &mut self,
-        status: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainersByStatusCall {
-            status,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetContainersByStatus", &parameters)
-                .await?,
+    pub fn get_containers_by_status_oneway<'c>(
+        &'c mut self,
+        status: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainersByStatus",
+            __GetContainersByStatusCall {
+                status,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByStatus` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_containers_by_status_upgrade(
-        &mut self,
-        status: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (GetContainersByStatusReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainersByStatusCall {
-            status,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainersByStatus", &parameters)
-                .await?,
+    pub fn get_containers_by_status_upgrade<'c>(
+        &'c mut self,
+        status: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainersByStatusReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainersByStatus",
+            __GetContainersByStatusCall {
+                status,
+            },
         )
     }
     /// Calls `io.podman.Top`.
-    pub async fn top(
-        &mut self,
-        name_or_id: &str,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<TopReply, Error> {
-        let parameters = __TopCall {
-            name_or_id,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Top", &parameters).await?,
+    pub fn top<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<TopReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Top",
+            __TopCall {
+                name_or_id,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.Top` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn top_more(
-        &mut self,
-        name_or_id: &str,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, TopReply, Error>,
-        Error,
-    > {
-        let parameters = __TopCall {
-            name_or_id,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Top", &parameters).await?.err_into(),
+    pub fn top_more<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, TopReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Top",
+            __TopCall {
+                name_or_id,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.Top` with `oneway`: the service sends no reply, not even an error.
-    pub async fn top_oneway(
-        &mut self,
-        name_or_id: &str,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __TopCall {
-            name_or_id,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Top", &parameters).await?,
+    pub fn top_oneway<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Top",
+            __TopCall {
+                name_or_id,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.Top` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn top_upgrade(
-        &mut self,
-        name_or_id: &str,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (TopReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __TopCall {
-            name_or_id,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Top", &parameters).await?,
+    pub fn top_upgrade<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (TopReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Top",
+            __TopCall {
+                name_or_id,
+                descriptors,
+            },
         )
     }
     /// HealthCheckRun executes defined container's healthcheck command
     /// and returns the container's health status.
     ///
     /// Calls `io.podman.HealthCheckRun`.
-    pub async fn health_check_run(
-        &mut self,
-        name_or_id: &str,
-    ) -> ::std::result::Result<HealthCheckRunReply, Error> {
-        let parameters = __HealthCheckRunCall { name_or_id };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.HealthCheckRun", &parameters).await?,
+    pub fn health_check_run<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<HealthCheckRunReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.HealthCheckRun",
+            __HealthCheckRunCall { name_or_id },
         )
     }
     /// Calls `io.podman.HealthCheckRun` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn health_check_run_more(
-        &mut self,
-        name_or_id: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, HealthCheckRunReply, Error>,
-        Error,
-    > {
-        let parameters = __HealthCheckRunCall { name_or_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.HealthCheckRun", &parameters)
-                .await?
-                .err_into(),
+    pub fn health_check_run_more<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, HealthCheckRunReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.HealthCheckRun",
+            __HealthCheckRunCall { name_or_id },
         )
     }
     /// Calls `io.podman.HealthCheckRun` with `oneway`: the service sends no reply, not even an error.
-    pub async fn health_check_run_oneway(
-        &mut self,
-        name_or_id: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __HealthCheckRunCall { name_or_id };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.HealthCheckRun", &parameters).await?,
+    pub fn health_check_run_oneway<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.HealthCheckRun",
+            __HealthCheckRunCall { name_or_id },
         )
     }
     /// Calls `io.podman.HealthCheckRun` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn health_check_run_upgrade(
-        &mut self,
-        name_or_id: &str,
-    ) -> ::std::result::Result<
-        (HealthCheckRunReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __HealthCheckRunCall { name_or_id };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.HealthCheckRun", &parameters).await?,
+    pub fn health_check_run_upgrade<'c>(
+        &'c mut self,
+        name_or_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (HealthCheckRunReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.HealthCheckRun",
+            __HealthCheckRunCall { name_or_id },
         )
     }
     /// GetContainer returns information about a single container.  If a container
@@ -5284,53 +5361,59 @@ impl PodmanClient {
     /// \[InspectContainer\](#InspectContainer).
     ///
     /// Calls `io.podman.GetContainer`.
-    pub async fn get_container(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<GetContainerReply, Error> {
-        let parameters = __GetContainerCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainer", &parameters).await?,
+    pub fn get_container<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainer",
+            __GetContainerCall { id },
         )
     }
     /// Calls `io.podman.GetContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_container_more(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __GetContainerCall { id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_container_more<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainer",
+            __GetContainerCall { id },
         )
     }
     /// Calls `io.podman.GetContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_container_oneway(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainerCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetContainer", &parameters).await?,
+    pub fn get_container_oneway<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainer",
+            __GetContainerCall { id },
         )
     }
     /// Calls `io.podman.GetContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_container_upgrade(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<
-        (GetContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainerCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetContainer", &parameters).await?,
+    pub fn get_container_upgrade<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainer",
+            __GetContainerCall { id },
         )
     }
     /// GetContainersByContext allows you to get a list of container ids depending on all, latest, or a list of
@@ -5338,139 +5421,145 @@ impl PodmanClient {
     /// user environment, results might differ from what you expect.
     ///
     /// Calls `io.podman.GetContainersByContext`.
-    pub async fn get_containers_by_context(
-        &mut self,
+    pub fn get_containers_by_context<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<GetContainersByContextReply, Error> {
-        let parameters = __GetContainersByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainersByContext", &parameters).await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainersByContextReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainersByContext",
+            __GetContainersByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByContext` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_containers_by_context_more(
-        &mut self,
+    pub fn get_containers_by_context_more<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            GetContainersByContextReply,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                GetContainersByContextReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __GetContainersByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainersByContext", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainersByContext",
+            __GetContainersByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByContext` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_containers_by_context_oneway(
-        &mut self,
+    pub fn get_containers_by_context_oneway<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainersByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetContainersByContext", &parameters)
-                .await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainersByContext",
+            __GetContainersByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetContainersByContext` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_containers_by_context_upgrade(
-        &mut self,
+    pub fn get_containers_by_context_upgrade<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (GetContainersByContextReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainersByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainersByContext", &parameters)
-                .await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainersByContextReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainersByContext",
+            __GetContainersByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// CreateContainer creates a new container from an image.  It uses a \[Create\](#Create) type for input.
     ///
     /// Calls `io.podman.CreateContainer`.
-    pub async fn create_container(
-        &mut self,
-        create: &Create,
-    ) -> ::std::result::Result<CreateContainerReply, Error> {
-        let parameters = __CreateContainerCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.CreateContainer", &parameters).await?,
+    pub fn create_container<'c>(
+        &'c mut self,
+        create: &'c Create,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CreateContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.CreateContainer",
+            __CreateContainerCall { create },
         )
     }
     /// Calls `io.podman.CreateContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn create_container_more(
-        &mut self,
-        create: &Create,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, CreateContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __CreateContainerCall { create };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.CreateContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn create_container_more<'c>(
+        &'c mut self,
+        create: &'c Create,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, CreateContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.CreateContainer",
+            __CreateContainerCall { create },
         )
     }
     /// Calls `io.podman.CreateContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn create_container_oneway(
-        &mut self,
-        create: &Create,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __CreateContainerCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.CreateContainer", &parameters).await?,
+    pub fn create_container_oneway<'c>(
+        &'c mut self,
+        create: &'c Create,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.CreateContainer",
+            __CreateContainerCall { create },
         )
     }
     /// Calls `io.podman.CreateContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn create_container_upgrade(
-        &mut self,
-        create: &Create,
-    ) -> ::std::result::Result<
-        (CreateContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __CreateContainerCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.CreateContainer", &parameters).await?,
+    pub fn create_container_upgrade<'c>(
+        &'c mut self,
+        create: &'c Create,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (CreateContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.CreateContainer",
+            __CreateContainerCall { create },
         )
     }
     /// InspectContainer data takes a name or ID of a container returns the inspection
@@ -5478,56 +5567,59 @@ impl PodmanClient {
     /// error will be returned if the container cannot be found. See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.InspectContainer`.
-    pub async fn inspect_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<InspectContainerReply, Error> {
-        let parameters = __InspectContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.InspectContainer", &parameters).await?,
+    pub fn inspect_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InspectContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.InspectContainer",
+            __InspectContainerCall { name },
         )
     }
     /// Calls `io.podman.InspectContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn inspect_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InspectContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __InspectContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.InspectContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn inspect_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InspectContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.InspectContainer",
+            __InspectContainerCall { name },
         )
     }
     /// Calls `io.podman.InspectContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn inspect_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InspectContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.InspectContainer", &parameters).await?,
+    pub fn inspect_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.InspectContainer",
+            __InspectContainerCall { name },
         )
     }
     /// Calls `io.podman.InspectContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn inspect_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (InspectContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InspectContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.InspectContainer", &parameters)
-                .await?,
+    pub fn inspect_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InspectContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.InspectContainer",
+            __InspectContainerCall { name },
         )
     }
     /// ListContainerProcesses takes a name or ID of a container and returns the processes
@@ -5548,79 +5640,79 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListContainerProcesses`.
-    pub async fn list_container_processes(
-        &mut self,
-        name: &str,
-        opts: &[::std::string::String],
-    ) -> ::std::result::Result<ListContainerProcessesReply, Error> {
-        let parameters = __ListContainerProcessesCall {
-            name,
-            opts,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListContainerProcesses", &parameters).await?,
+    pub fn list_container_processes<'c>(
+        &'c mut self,
+        name: &'c str,
+        opts: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListContainerProcessesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListContainerProcesses",
+            __ListContainerProcessesCall {
+                name,
+                opts,
+            },
         )
     }
     /// Calls `io.podman.ListContainerProcesses` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_container_processes_more(
-        &mut self,
-        name: &str,
-        opts: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            ListContainerProcessesReply,
+    pub fn list_container_processes_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        opts: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ListContainerProcessesReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __ListContainerProcessesCall {
-            name,
-            opts,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListContainerProcesses", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListContainerProcesses",
+            __ListContainerProcessesCall {
+                name,
+                opts,
+            },
         )
     }
     /// Calls `io.podman.ListContainerProcesses` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_container_processes_oneway(
-        &mut self,
-        name: &str,
-        opts: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ListContainerProcessesCall {
-            name,
-            opts,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ListContainerProcesses", &parameters)
-                .await?,
+    pub fn list_container_processes_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        opts: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListContainerProcesses",
+            __ListContainerProcessesCall {
+                name,
+                opts,
+            },
         )
     }
     /// Calls `io.podman.ListContainerProcesses` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_container_processes_upgrade(
-        &mut self,
-        name: &str,
-        opts: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (ListContainerProcessesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListContainerProcessesCall {
-            name,
-            opts,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ListContainerProcesses", &parameters)
-                .await?,
+    pub fn list_container_processes_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        opts: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListContainerProcessesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListContainerProcesses",
+            __ListContainerProcessesCall {
+                name,
+                opts,
+            },
         )
     }
     /// GetContainerLogs takes a name or ID of a container and returns the logs of that container.
@@ -5629,219 +5721,226 @@ impl PodmanClient {
     /// capability of varlink if the client invokes it.
     ///
     /// Calls `io.podman.GetContainerLogs`.
-    pub async fn get_container_logs(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<GetContainerLogsReply, Error> {
-        let parameters = __GetContainerLogsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainerLogs", &parameters).await?,
+    pub fn get_container_logs<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainerLogsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainerLogs",
+            __GetContainerLogsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerLogs` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_container_logs_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetContainerLogsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetContainerLogsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainerLogs", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_container_logs_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetContainerLogsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainerLogs",
+            __GetContainerLogsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerLogs` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_container_logs_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainerLogsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetContainerLogs", &parameters).await?,
+    pub fn get_container_logs_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainerLogs",
+            __GetContainerLogsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerLogs` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_container_logs_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (GetContainerLogsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainerLogsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainerLogs", &parameters)
-                .await?,
+    pub fn get_container_logs_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainerLogsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainerLogs",
+            __GetContainerLogsCall { name },
         )
     }
     /// Calls `io.podman.GetContainersLogs`.
-    pub async fn get_containers_logs(
-        &mut self,
-        names: &[::std::string::String],
+    pub fn get_containers_logs<'c>(
+        &'c mut self,
+        names: &'c [::std::string::String],
         follow: bool,
         latest: bool,
-        since: &str,
+        since: &'c str,
         tail: i64,
         timestamps: bool,
-    ) -> ::std::result::Result<GetContainersLogsReply, Error> {
-        let parameters = __GetContainersLogsCall {
-            names,
-            follow,
-            latest,
-            since,
-            tail,
-            timestamps,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainersLogs", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainersLogsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainersLogs",
+            __GetContainersLogsCall {
+                names,
+                follow,
+                latest,
+                since,
+                tail,
+                timestamps,
+            },
         )
     }
     /// Calls `io.podman.GetContainersLogs` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_containers_logs_more(
-        &mut self,
-        names: &[::std::string::String],
+    pub fn get_containers_logs_more<'c>(
+        &'c mut self,
+        names: &'c [::std::string::String],
         follow: bool,
         latest: bool,
-        since: &str,
+        since: &'c str,
         tail: i64,
         timestamps: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetContainersLogsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetContainersLogsCall {
-            names,
-            follow,
-            latest,
-            since,
-            tail,
-            timestamps,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainersLogs", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetContainersLogsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainersLogs",
+            __GetContainersLogsCall {
+                names,
+                follow,
+                latest,
+                since,
+                tail,
+                timestamps,
+            },
         )
     }
     /// Calls `io.podman.GetContainersLogs` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_containers_logs_oneway(
-        &mut self,
-        names: &[::std::string::String],
+    pub fn get_containers_logs_oneway<'c>(
+        &'c mut self,
+        names: &'c [::std::string::String],
         follow: bool,
         latest: bool,
-        since: &str,
+        since: &'c str,
         tail: i64,
         timestamps: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainersLogsCall {
-            names,
-            follow,
-            latest,
-            since,
-            tail,
-            timestamps,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetContainersLogs", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainersLogs",
+            __GetContainersLogsCall {
+                names,
+                follow,
+                latest,
+                since,
+                tail,
+                timestamps,
+            },
         )
     }
     /// Calls `io.podman.GetContainersLogs` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_containers_logs_upgrade(
-        &mut self,
-        names: &[::std::string::String],
+    pub fn get_containers_logs_upgrade<'c>(
+        &'c mut self,
+        names: &'c [::std::string::String],
         follow: bool,
         latest: bool,
-        since: &str,
+        since: &'c str,
         tail: i64,
         timestamps: bool,
-    ) -> ::std::result::Result<
-        (GetContainersLogsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainersLogsCall {
-            names,
-            follow,
-            latest,
-            since,
-            tail,
-            timestamps,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainersLogs", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainersLogsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainersLogs",
+            __GetContainersLogsCall {
+                names,
+                follow,
+                latest,
+                since,
+                tail,
+                timestamps,
+            },
         )
     }
     /// ListContainerChanges takes a name or ID of a container and returns changes between the container and
     /// its base image. It returns a struct of changed, deleted, and added path names.
     ///
     /// Calls `io.podman.ListContainerChanges`.
-    pub async fn list_container_changes(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<ListContainerChangesReply, Error> {
-        let parameters = __ListContainerChangesCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListContainerChanges", &parameters).await?,
+    pub fn list_container_changes<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListContainerChangesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListContainerChanges",
+            __ListContainerChangesCall { name },
         )
     }
     /// Calls `io.podman.ListContainerChanges` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_container_changes_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListContainerChangesReply, Error>,
-        Error,
-    > {
-        let parameters = __ListContainerChangesCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListContainerChanges", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_container_changes_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ListContainerChangesReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListContainerChanges",
+            __ListContainerChangesCall { name },
         )
     }
     /// Calls `io.podman.ListContainerChanges` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_container_changes_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ListContainerChangesCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ListContainerChanges", &parameters)
-                .await?,
+    pub fn list_container_changes_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListContainerChanges",
+            __ListContainerChangesCall { name },
         )
     }
     /// Calls `io.podman.ListContainerChanges` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_container_changes_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (ListContainerChangesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListContainerChangesCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ListContainerChanges", &parameters)
-                .await?,
+    pub fn list_container_changes_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListContainerChangesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListContainerChanges",
+            __ListContainerChangesCall { name },
         )
     }
     /// ExportContainer creates an image from a container.  It takes the name or ID of a container and a
@@ -5857,69 +5956,75 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ExportContainer`.
-    pub async fn export_container(
-        &mut self,
-        name: &str,
-        path: &str,
-    ) -> ::std::result::Result<ExportContainerReply, Error> {
-        let parameters = __ExportContainerCall {
-            name,
-            path,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ExportContainer", &parameters).await?,
+    pub fn export_container<'c>(
+        &'c mut self,
+        name: &'c str,
+        path: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ExportContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ExportContainer",
+            __ExportContainerCall {
+                name,
+                path,
+            },
         )
     }
     /// Calls `io.podman.ExportContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn export_container_more(
-        &mut self,
-        name: &str,
-        path: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ExportContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __ExportContainerCall {
-            name,
-            path,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ExportContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn export_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        path: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ExportContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ExportContainer",
+            __ExportContainerCall {
+                name,
+                path,
+            },
         )
     }
     /// Calls `io.podman.ExportContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn export_container_oneway(
-        &mut self,
-        name: &str,
-        path: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ExportContainerCall {
-            name,
-            path,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ExportContainer", &parameters).await?,
+    pub fn export_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        path: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ExportContainer",
+            __ExportContainerCall {
+                name,
+                path,
+            },
         )
     }
     /// Calls `io.podman.ExportContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn export_container_upgrade(
-        &mut self,
-        name: &str,
-        path: &str,
-    ) -> ::std::result::Result<
-        (ExportContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ExportContainerCall {
-            name,
-            path,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ExportContainer", &parameters).await?,
+    pub fn export_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        path: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ExportContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ExportContainer",
+            __ExportContainerCall {
+                name,
+                path,
+            },
         )
     }
     /// GetContainerStats takes the name or ID of a container and returns a single ContainerStats structure which
@@ -5949,133 +6054,130 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetContainerStats`.
-    pub async fn get_container_stats(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<GetContainerStatsReply, Error> {
-        let parameters = __GetContainerStatsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetContainerStats", &parameters).await?,
+    pub fn get_container_stats<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainerStatsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainerStats",
+            __GetContainerStatsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerStats` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_container_stats_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetContainerStatsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetContainerStatsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainerStats", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_container_stats_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetContainerStatsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainerStats",
+            __GetContainerStatsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerStats` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_container_stats_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainerStatsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetContainerStats", &parameters)
-                .await?,
+    pub fn get_container_stats_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainerStats",
+            __GetContainerStatsCall { name },
         )
     }
     /// Calls `io.podman.GetContainerStats` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_container_stats_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (GetContainerStatsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainerStatsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainerStats", &parameters)
-                .await?,
+    pub fn get_container_stats_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainerStatsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainerStats",
+            __GetContainerStatsCall { name },
         )
     }
     /// GetContainerStatsWithHistory takes a previous set of container statistics and uses libpod functions
     /// to calculate the containers statistics based on current and previous measurements.
     ///
     /// Calls `io.podman.GetContainerStatsWithHistory`.
-    pub async fn get_container_stats_with_history(
-        &mut self,
-        previous_stats: &ContainerStats,
-    ) -> ::std::result::Result<GetContainerStatsWithHistoryReply, Error> {
-        let parameters = __GetContainerStatsWithHistoryCall {
-            previous_stats,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.podman.GetContainerStatsWithHistory", &parameters)
-                .await?,
+    pub fn get_container_stats_with_history<'c>(
+        &'c mut self,
+        previous_stats: &'c ContainerStats,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetContainerStatsWithHistoryReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetContainerStatsWithHistory",
+            __GetContainerStatsWithHistoryCall {
+                previous_stats,
+            },
         )
     }
     /// Calls `io.podman.GetContainerStatsWithHistory` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_container_stats_with_history_more(
-        &mut self,
-        previous_stats: &ContainerStats,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            GetContainerStatsWithHistoryReply,
+    pub fn get_container_stats_with_history_more<'c>(
+        &'c mut self,
+        previous_stats: &'c ContainerStats,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                GetContainerStatsWithHistoryReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __GetContainerStatsWithHistoryCall {
-            previous_stats,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetContainerStatsWithHistory", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetContainerStatsWithHistory",
+            __GetContainerStatsWithHistoryCall {
+                previous_stats,
+            },
         )
     }
     /// Calls `io.podman.GetContainerStatsWithHistory` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_container_stats_with_history_oneway(
-        &mut self,
-        previous_stats: &ContainerStats,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetContainerStatsWithHistoryCall {
-            previous_stats,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetContainerStatsWithHistory", &parameters)
-                .await?,
+    pub fn get_container_stats_with_history_oneway<'c>(
+        &'c mut self,
+        previous_stats: &'c ContainerStats,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetContainerStatsWithHistory",
+            __GetContainerStatsWithHistoryCall {
+                previous_stats,
+            },
         )
     }
     /// Calls `io.podman.GetContainerStatsWithHistory` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_container_stats_with_history_upgrade(
-        &mut self,
-        previous_stats: &ContainerStats,
-    ) -> ::std::result::Result<
-        (GetContainerStatsWithHistoryReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetContainerStatsWithHistoryCall {
-            previous_stats,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetContainerStatsWithHistory", &parameters)
-                .await?,
+    pub fn get_container_stats_with_history_upgrade<'c>(
+        &'c mut self,
+        previous_stats: &'c ContainerStats,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetContainerStatsWithHistoryReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetContainerStatsWithHistory",
+            __GetContainerStatsWithHistoryCall {
+                previous_stats,
+            },
         )
     }
     /// StartContainer starts a created or stopped container. It takes the name or ID of container.  It returns
@@ -6083,53 +6185,59 @@ impl PodmanClient {
     /// error will be returned.  See also \[CreateContainer\](#CreateContainer).
     ///
     /// Calls `io.podman.StartContainer`.
-    pub async fn start_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<StartContainerReply, Error> {
-        let parameters = __StartContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.StartContainer", &parameters).await?,
+    pub fn start_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StartContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.StartContainer",
+            __StartContainerCall { name },
         )
     }
     /// Calls `io.podman.StartContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn start_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StartContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __StartContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.StartContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn start_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StartContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.StartContainer",
+            __StartContainerCall { name },
         )
     }
     /// Calls `io.podman.StartContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn start_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __StartContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.StartContainer", &parameters).await?,
+    pub fn start_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.StartContainer",
+            __StartContainerCall { name },
         )
     }
     /// Calls `io.podman.StartContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn start_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (StartContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StartContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.StartContainer", &parameters).await?,
+    pub fn start_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StartContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.StartContainer",
+            __StartContainerCall { name },
         )
     }
     /// StopContainer stops a container given a timeout.  It takes the name or ID of a container as well as a
@@ -6145,69 +6253,75 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StopContainer`.
-    pub async fn stop_container(
-        &mut self,
-        name: &str,
+    pub fn stop_container<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<StopContainerReply, Error> {
-        let parameters = __StopContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.StopContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StopContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.StopContainer",
+            __StopContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.StopContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn stop_container_more(
-        &mut self,
-        name: &str,
+    pub fn stop_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StopContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __StopContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.StopContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StopContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.StopContainer",
+            __StopContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.StopContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn stop_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn stop_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __StopContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.StopContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.StopContainer",
+            __StopContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.StopContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn stop_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn stop_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        (StopContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StopContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.StopContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StopContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.StopContainer",
+            __StopContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// InitContainer initializes the given container. It accepts a container name or
@@ -6218,53 +6332,59 @@ impl PodmanClient {
     /// prior to starting it.
     ///
     /// Calls `io.podman.InitContainer`.
-    pub async fn init_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<InitContainerReply, Error> {
-        let parameters = __InitContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.InitContainer", &parameters).await?,
+    pub fn init_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InitContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.InitContainer",
+            __InitContainerCall { name },
         )
     }
     /// Calls `io.podman.InitContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn init_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InitContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __InitContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.InitContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn init_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InitContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.InitContainer",
+            __InitContainerCall { name },
         )
     }
     /// Calls `io.podman.InitContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn init_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InitContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.InitContainer", &parameters).await?,
+    pub fn init_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.InitContainer",
+            __InitContainerCall { name },
         )
     }
     /// Calls `io.podman.InitContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn init_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (InitContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InitContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.InitContainer", &parameters).await?,
+    pub fn init_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InitContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.InitContainer",
+            __InitContainerCall { name },
         )
     }
     /// RestartContainer will restart a running container given a container name or ID and timeout value. The timeout
@@ -6273,72 +6393,75 @@ impl PodmanClient {
     /// container will be returned.
     ///
     /// Calls `io.podman.RestartContainer`.
-    pub async fn restart_container(
-        &mut self,
-        name: &str,
+    pub fn restart_container<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<RestartContainerReply, Error> {
-        let parameters = __RestartContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RestartContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RestartContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RestartContainer",
+            __RestartContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.RestartContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn restart_container_more(
-        &mut self,
-        name: &str,
+    pub fn restart_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, RestartContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __RestartContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RestartContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, RestartContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RestartContainer",
+            __RestartContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.RestartContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn restart_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn restart_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RestartContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.RestartContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RestartContainer",
+            __RestartContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// Calls `io.podman.RestartContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn restart_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn restart_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        (RestartContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RestartContainerCall {
-            name,
-            timeout,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.RestartContainer", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RestartContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RestartContainer",
+            __RestartContainerCall {
+                name,
+                timeout,
+            },
         )
     }
     /// KillContainer takes the name or ID of a container as well as a signal to be applied to the container.  Once the
@@ -6346,69 +6469,75 @@ impl PodmanClient {
     /// \[ContainerNotFound\](#ContainerNotFound) error is returned. See also \[StopContainer\](StopContainer).
     ///
     /// Calls `io.podman.KillContainer`.
-    pub async fn kill_container(
-        &mut self,
-        name: &str,
+    pub fn kill_container<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<KillContainerReply, Error> {
-        let parameters = __KillContainerCall {
-            name,
-            signal,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.KillContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<KillContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.KillContainer",
+            __KillContainerCall {
+                name,
+                signal,
+            },
         )
     }
     /// Calls `io.podman.KillContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn kill_container_more(
-        &mut self,
-        name: &str,
+    pub fn kill_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, KillContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __KillContainerCall {
-            name,
-            signal,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.KillContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, KillContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.KillContainer",
+            __KillContainerCall {
+                name,
+                signal,
+            },
         )
     }
     /// Calls `io.podman.KillContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn kill_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn kill_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __KillContainerCall {
-            name,
-            signal,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.KillContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.KillContainer",
+            __KillContainerCall {
+                name,
+                signal,
+            },
         )
     }
     /// Calls `io.podman.KillContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn kill_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn kill_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<
-        (KillContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __KillContainerCall {
-            name,
-            signal,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.KillContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (KillContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.KillContainer",
+            __KillContainerCall {
+                name,
+                signal,
+            },
         )
     }
     /// PauseContainer takes the name or ID of container and pauses it.  If the container cannot be found,
@@ -6416,53 +6545,59 @@ impl PodmanClient {
     /// See also \[UnpauseContainer\](#UnpauseContainer).
     ///
     /// Calls `io.podman.PauseContainer`.
-    pub async fn pause_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<PauseContainerReply, Error> {
-        let parameters = __PauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.PauseContainer", &parameters).await?,
+    pub fn pause_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PauseContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.PauseContainer",
+            __PauseContainerCall { name },
         )
     }
     /// Calls `io.podman.PauseContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn pause_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PauseContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __PauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.PauseContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn pause_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PauseContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.PauseContainer",
+            __PauseContainerCall { name },
         )
     }
     /// Calls `io.podman.PauseContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn pause_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.PauseContainer", &parameters).await?,
+    pub fn pause_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.PauseContainer",
+            __PauseContainerCall { name },
         )
     }
     /// Calls `io.podman.PauseContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn pause_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (PauseContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.PauseContainer", &parameters).await?,
+    pub fn pause_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PauseContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.PauseContainer",
+            __PauseContainerCall { name },
         )
     }
     /// UnpauseContainer takes the name or ID of container and unpauses a paused container.  If the container cannot be
@@ -6470,179 +6605,198 @@ impl PodmanClient {
     /// See also \[PauseContainer\](#PauseContainer).
     ///
     /// Calls `io.podman.UnpauseContainer`.
-    pub async fn unpause_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<UnpauseContainerReply, Error> {
-        let parameters = __UnpauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.UnpauseContainer", &parameters).await?,
+    pub fn unpause_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UnpauseContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.UnpauseContainer",
+            __UnpauseContainerCall { name },
         )
     }
     /// Calls `io.podman.UnpauseContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn unpause_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, UnpauseContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __UnpauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.UnpauseContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn unpause_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, UnpauseContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.UnpauseContainer",
+            __UnpauseContainerCall { name },
         )
     }
     /// Calls `io.podman.UnpauseContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn unpause_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __UnpauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.UnpauseContainer", &parameters).await?,
+    pub fn unpause_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.UnpauseContainer",
+            __UnpauseContainerCall { name },
         )
     }
     /// Calls `io.podman.UnpauseContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn unpause_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (UnpauseContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __UnpauseContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.UnpauseContainer", &parameters)
-                .await?,
+    pub fn unpause_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (UnpauseContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.UnpauseContainer",
+            __UnpauseContainerCall { name },
         )
     }
     /// Attach takes the name or ID of a container and sets up the ability to remotely attach to its console. The start
     /// bool is whether you wish to start the container in question first.
     ///
     /// Calls `io.podman.Attach`.
-    pub async fn attach(
-        &mut self,
-        name: &str,
-        detach_keys: &str,
+    pub fn attach<'c>(
+        &'c mut self,
+        name: &'c str,
+        detach_keys: &'c str,
         start: bool,
-    ) -> ::std::result::Result<AttachReply, Error> {
-        let parameters = __AttachCall {
-            name,
-            detach_keys,
-            start,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Attach", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<AttachReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Attach",
+            __AttachCall {
+                name,
+                detach_keys,
+                start,
+            },
         )
     }
     /// Calls `io.podman.Attach` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn attach_more(
-        &mut self,
-        name: &str,
-        detach_keys: &str,
+    pub fn attach_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        detach_keys: &'c str,
         start: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, AttachReply, Error>,
-        Error,
-    > {
-        let parameters = __AttachCall {
-            name,
-            detach_keys,
-            start,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Attach", &parameters).await?.err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, AttachReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Attach",
+            __AttachCall {
+                name,
+                detach_keys,
+                start,
+            },
         )
     }
     /// Calls `io.podman.Attach` with `oneway`: the service sends no reply, not even an error.
-    pub async fn attach_oneway(
-        &mut self,
-        name: &str,
-        detach_keys: &str,
+    pub fn attach_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        detach_keys: &'c str,
         start: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __AttachCall {
-            name,
-            detach_keys,
-            start,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Attach", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Attach",
+            __AttachCall {
+                name,
+                detach_keys,
+                start,
+            },
         )
     }
     /// Calls `io.podman.Attach` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn attach_upgrade(
-        &mut self,
-        name: &str,
-        detach_keys: &str,
+    pub fn attach_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        detach_keys: &'c str,
         start: bool,
-    ) -> ::std::result::Result<
-        (AttachReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __AttachCall {
-            name,
-            detach_keys,
-            start,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Attach", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (AttachReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Attach",
+            __AttachCall {
+                name,
+                detach_keys,
+                start,
+            },
         )
     }
     /// Calls `io.podman.AttachControl`.
-    pub async fn attach_control(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<AttachControlReply, Error> {
-        let parameters = __AttachControlCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.AttachControl", &parameters).await?,
+    pub fn attach_control<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<AttachControlReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.AttachControl",
+            __AttachControlCall { name },
         )
     }
     /// Calls `io.podman.AttachControl` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn attach_control_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, AttachControlReply, Error>,
-        Error,
-    > {
-        let parameters = __AttachControlCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.AttachControl", &parameters)
-                .await?
-                .err_into(),
+    pub fn attach_control_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, AttachControlReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.AttachControl",
+            __AttachControlCall { name },
         )
     }
     /// Calls `io.podman.AttachControl` with `oneway`: the service sends no reply, not even an error.
-    pub async fn attach_control_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __AttachControlCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.AttachControl", &parameters).await?,
+    pub fn attach_control_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.AttachControl",
+            __AttachControlCall { name },
         )
     }
     /// Calls `io.podman.AttachControl` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn attach_control_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (AttachControlReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __AttachControlCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.AttachControl", &parameters).await?,
+    pub fn attach_control_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (AttachControlReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.AttachControl",
+            __AttachControlCall { name },
         )
     }
     /// GetAttachSockets takes the name or ID of an existing container.  It returns file paths for two sockets needed
@@ -6662,56 +6816,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetAttachSockets`.
-    pub async fn get_attach_sockets(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<GetAttachSocketsReply, Error> {
-        let parameters = __GetAttachSocketsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetAttachSockets", &parameters).await?,
+    pub fn get_attach_sockets<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetAttachSocketsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetAttachSockets",
+            __GetAttachSocketsCall { name },
         )
     }
     /// Calls `io.podman.GetAttachSockets` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_attach_sockets_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetAttachSocketsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetAttachSocketsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetAttachSockets", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_attach_sockets_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetAttachSocketsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetAttachSockets",
+            __GetAttachSocketsCall { name },
         )
     }
     /// Calls `io.podman.GetAttachSockets` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_attach_sockets_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetAttachSocketsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetAttachSockets", &parameters).await?,
+    pub fn get_attach_sockets_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetAttachSockets",
+            __GetAttachSocketsCall { name },
         )
     }
     /// Calls `io.podman.GetAttachSockets` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_attach_sockets_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (GetAttachSocketsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetAttachSocketsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetAttachSockets", &parameters)
-                .await?,
+    pub fn get_attach_sockets_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetAttachSocketsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetAttachSockets",
+            __GetAttachSocketsCall { name },
         )
     }
     /// WaitContainer takes the name or ID of a container and waits the given interval in milliseconds until the container
@@ -6719,69 +6876,75 @@ impl PodmanClient {
     /// or name, a \[ContainerNotFound\](#ContainerNotFound) error is returned.
     ///
     /// Calls `io.podman.WaitContainer`.
-    pub async fn wait_container(
-        &mut self,
-        name: &str,
+    pub fn wait_container<'c>(
+        &'c mut self,
+        name: &'c str,
         interval: i64,
-    ) -> ::std::result::Result<WaitContainerReply, Error> {
-        let parameters = __WaitContainerCall {
-            name,
-            interval,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.WaitContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<WaitContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.WaitContainer",
+            __WaitContainerCall {
+                name,
+                interval,
+            },
         )
     }
     /// Calls `io.podman.WaitContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn wait_container_more(
-        &mut self,
-        name: &str,
+    pub fn wait_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         interval: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, WaitContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __WaitContainerCall {
-            name,
-            interval,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.WaitContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, WaitContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.WaitContainer",
+            __WaitContainerCall {
+                name,
+                interval,
+            },
         )
     }
     /// Calls `io.podman.WaitContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn wait_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn wait_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         interval: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __WaitContainerCall {
-            name,
-            interval,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.WaitContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.WaitContainer",
+            __WaitContainerCall {
+                name,
+                interval,
+            },
         )
     }
     /// Calls `io.podman.WaitContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn wait_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn wait_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         interval: i64,
-    ) -> ::std::result::Result<
-        (WaitContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __WaitContainerCall {
-            name,
-            interval,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.WaitContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (WaitContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.WaitContainer",
+            __WaitContainerCall {
+                name,
+                interval,
+            },
         )
     }
     /// RemoveContainer requires the name or ID of a container as well as a boolean that
@@ -6799,77 +6962,83 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemoveContainer`.
-    pub async fn remove_container(
-        &mut self,
-        name: &str,
+    pub fn remove_container<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
         remove_volumes: bool,
-    ) -> ::std::result::Result<RemoveContainerReply, Error> {
-        let parameters = __RemoveContainerCall {
-            name,
-            force,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RemoveContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RemoveContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RemoveContainer",
+            __RemoveContainerCall {
+                name,
+                force,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.RemoveContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn remove_container_more(
-        &mut self,
-        name: &str,
+    pub fn remove_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
         remove_volumes: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, RemoveContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __RemoveContainerCall {
-            name,
-            force,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RemoveContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, RemoveContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RemoveContainer",
+            __RemoveContainerCall {
+                name,
+                force,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.RemoveContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn remove_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn remove_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
         remove_volumes: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RemoveContainerCall {
-            name,
-            force,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.RemoveContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RemoveContainer",
+            __RemoveContainerCall {
+                name,
+                force,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.RemoveContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn remove_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn remove_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
         remove_volumes: bool,
-    ) -> ::std::result::Result<
-        (RemoveContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RemoveContainerCall {
-            name,
-            force,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.RemoveContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RemoveContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RemoveContainer",
+            __RemoveContainerCall {
+                name,
+                force,
+                remove_volumes,
+            },
         )
     }
     /// EvictContainer requires the name or ID of a container as well as a boolean that
@@ -6886,69 +7055,75 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.EvictContainer`.
-    pub async fn evict_container(
-        &mut self,
-        name: &str,
+    pub fn evict_container<'c>(
+        &'c mut self,
+        name: &'c str,
         remove_volumes: bool,
-    ) -> ::std::result::Result<EvictContainerReply, Error> {
-        let parameters = __EvictContainerCall {
-            name,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.EvictContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<EvictContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.EvictContainer",
+            __EvictContainerCall {
+                name,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.EvictContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn evict_container_more(
-        &mut self,
-        name: &str,
+    pub fn evict_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         remove_volumes: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, EvictContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __EvictContainerCall {
-            name,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.EvictContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, EvictContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.EvictContainer",
+            __EvictContainerCall {
+                name,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.EvictContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn evict_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn evict_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         remove_volumes: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __EvictContainerCall {
-            name,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.EvictContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.EvictContainer",
+            __EvictContainerCall {
+                name,
+                remove_volumes,
+            },
         )
     }
     /// Calls `io.podman.EvictContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn evict_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn evict_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         remove_volumes: bool,
-    ) -> ::std::result::Result<
-        (EvictContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __EvictContainerCall {
-            name,
-            remove_volumes,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.EvictContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (EvictContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.EvictContainer",
+            __EvictContainerCall {
+                name,
+                remove_volumes,
+            },
         )
     }
     /// DeleteStoppedContainers will delete all containers that are not running. It will return a list the deleted
@@ -6967,106 +7142,114 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.DeleteStoppedContainers`.
-    pub async fn delete_stopped_containers(
-        &mut self,
-    ) -> ::std::result::Result<DeleteStoppedContainersReply, Error> {
-        let parameters = __DeleteStoppedContainersCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.DeleteStoppedContainers", &parameters).await?,
+    pub fn delete_stopped_containers<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<DeleteStoppedContainersReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.DeleteStoppedContainers",
+            __DeleteStoppedContainersCall {},
         )
     }
     /// Calls `io.podman.DeleteStoppedContainers` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn delete_stopped_containers_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            DeleteStoppedContainersReply,
+    pub fn delete_stopped_containers_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                DeleteStoppedContainersReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __DeleteStoppedContainersCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.DeleteStoppedContainers", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.DeleteStoppedContainers",
+            __DeleteStoppedContainersCall {},
         )
     }
     /// Calls `io.podman.DeleteStoppedContainers` with `oneway`: the service sends no reply, not even an error.
-    pub async fn delete_stopped_containers_oneway(
-        &mut self,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __DeleteStoppedContainersCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.DeleteStoppedContainers", &parameters)
-                .await?,
+    pub fn delete_stopped_containers_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.DeleteStoppedContainers",
+            __DeleteStoppedContainersCall {},
         )
     }
     /// Calls `io.podman.DeleteStoppedContainers` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn delete_stopped_containers_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (DeleteStoppedContainersReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __DeleteStoppedContainersCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.DeleteStoppedContainers", &parameters)
-                .await?,
+    pub fn delete_stopped_containers_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (DeleteStoppedContainersReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.DeleteStoppedContainers",
+            __DeleteStoppedContainersCall {},
         )
     }
     /// ListImages returns information about the images that are currently in storage.
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.ListImages`.
-    pub async fn list_images(
-        &mut self,
-    ) -> ::std::result::Result<ListImagesReply, Error> {
-        let parameters = __ListImagesCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListImages", &parameters).await?,
+    pub fn list_images<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListImagesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListImages",
+            __ListImagesCall {},
         )
     }
     /// Calls `io.podman.ListImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_images_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListImagesReply, Error>,
-        Error,
-    > {
-        let parameters = __ListImagesCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListImages", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_images_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ListImagesReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListImages",
+            __ListImagesCall {},
         )
     }
     /// Calls `io.podman.ListImages` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_images_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __ListImagesCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ListImages", &parameters).await?,
+    pub fn list_images_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListImages",
+            __ListImagesCall {},
         )
     }
     /// Calls `io.podman.ListImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_images_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ListImagesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListImagesCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ListImages", &parameters).await?,
+    pub fn list_images_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListImagesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListImages",
+            __ListImagesCall {},
         )
     }
     /// ListImagesWithFilters returns information about the images that are currently in storage
@@ -7074,120 +7257,130 @@ impl PodmanClient {
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.ListImagesWithFilters`.
-    pub async fn list_images_with_filters(
-        &mut self,
-        filters: &[::std::string::String],
-    ) -> ::std::result::Result<ListImagesWithFiltersReply, Error> {
-        let parameters = __ListImagesWithFiltersCall {
-            filters,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListImagesWithFilters", &parameters).await?,
+    pub fn list_images_with_filters<'c>(
+        &'c mut self,
+        filters: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListImagesWithFiltersReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListImagesWithFilters",
+            __ListImagesWithFiltersCall {
+                filters,
+            },
         )
     }
     /// Calls `io.podman.ListImagesWithFilters` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_images_with_filters_more(
-        &mut self,
-        filters: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListImagesWithFiltersReply, Error>,
-        Error,
-    > {
-        let parameters = __ListImagesWithFiltersCall {
-            filters,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListImagesWithFilters", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_images_with_filters_more<'c>(
+        &'c mut self,
+        filters: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ListImagesWithFiltersReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListImagesWithFilters",
+            __ListImagesWithFiltersCall {
+                filters,
+            },
         )
     }
     /// Calls `io.podman.ListImagesWithFilters` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_images_with_filters_oneway(
-        &mut self,
-        filters: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ListImagesWithFiltersCall {
-            filters,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ListImagesWithFilters", &parameters)
-                .await?,
+    pub fn list_images_with_filters_oneway<'c>(
+        &'c mut self,
+        filters: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListImagesWithFilters",
+            __ListImagesWithFiltersCall {
+                filters,
+            },
         )
     }
     /// Calls `io.podman.ListImagesWithFilters` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_images_with_filters_upgrade(
-        &mut self,
-        filters: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (ListImagesWithFiltersReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListImagesWithFiltersCall {
-            filters,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ListImagesWithFilters", &parameters)
-                .await?,
+    pub fn list_images_with_filters_upgrade<'c>(
+        &'c mut self,
+        filters: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListImagesWithFiltersReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListImagesWithFilters",
+            __ListImagesWithFiltersCall {
+                filters,
+            },
         )
     }
     /// GetImage returns information about a single image in storage.
     /// If the image caGetImage returns be found, \[ImageNotFound\](#ImageNotFound) will be returned.
     ///
     /// Calls `io.podman.GetImage`.
-    pub async fn get_image(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<GetImageReply, Error> {
-        let parameters = __GetImageCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetImage", &parameters).await?,
+    pub fn get_image<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetImage",
+            __GetImageCall { id },
         )
     }
     /// Calls `io.podman.GetImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_image_more(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetImageReply, Error>,
-        Error,
-    > {
-        let parameters = __GetImageCall { id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_image_more<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetImage",
+            __GetImageCall { id },
         )
     }
     /// Calls `io.podman.GetImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_image_oneway(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetImageCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetImage", &parameters).await?,
+    pub fn get_image_oneway<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetImage",
+            __GetImageCall { id },
         )
     }
     /// Calls `io.podman.GetImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_image_upgrade(
-        &mut self,
-        id: &str,
-    ) -> ::std::result::Result<
-        (GetImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetImageCall { id };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetImage", &parameters).await?,
+    pub fn get_image_upgrade<'c>(
+        &'c mut self,
+        id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetImage",
+            __GetImageCall { id },
         )
     }
     /// BuildImage takes a \[BuildInfo\](#BuildInfo) structure and builds an image.  At a minimum, you must provide the
@@ -7230,53 +7423,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.BuildImage`.
-    pub async fn build_image(
-        &mut self,
-        build: &BuildInfo,
-    ) -> ::std::result::Result<BuildImageReply, Error> {
-        let parameters = __BuildImageCall { build };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.BuildImage", &parameters).await?,
+    pub fn build_image<'c>(
+        &'c mut self,
+        build: &'c BuildInfo,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<BuildImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.BuildImage",
+            __BuildImageCall { build },
         )
     }
     /// Calls `io.podman.BuildImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn build_image_more(
-        &mut self,
-        build: &BuildInfo,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, BuildImageReply, Error>,
-        Error,
-    > {
-        let parameters = __BuildImageCall { build };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.BuildImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn build_image_more<'c>(
+        &'c mut self,
+        build: &'c BuildInfo,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, BuildImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.BuildImage",
+            __BuildImageCall { build },
         )
     }
     /// Calls `io.podman.BuildImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn build_image_oneway(
-        &mut self,
-        build: &BuildInfo,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __BuildImageCall { build };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.BuildImage", &parameters).await?,
+    pub fn build_image_oneway<'c>(
+        &'c mut self,
+        build: &'c BuildInfo,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.BuildImage",
+            __BuildImageCall { build },
         )
     }
     /// Calls `io.podman.BuildImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn build_image_upgrade(
-        &mut self,
-        build: &BuildInfo,
-    ) -> ::std::result::Result<
-        (BuildImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __BuildImageCall { build };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.BuildImage", &parameters).await?,
+    pub fn build_image_upgrade<'c>(
+        &'c mut self,
+        build: &'c BuildInfo,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (BuildImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.BuildImage",
+            __BuildImageCall { build },
         )
     }
     /// InspectImage takes the name or ID of an image and returns a string representation of data associated with the
@@ -7284,53 +7483,59 @@ impl PodmanClient {
     /// be returned if the image cannot be found.
     ///
     /// Calls `io.podman.InspectImage`.
-    pub async fn inspect_image(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<InspectImageReply, Error> {
-        let parameters = __InspectImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.InspectImage", &parameters).await?,
+    pub fn inspect_image<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InspectImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.InspectImage",
+            __InspectImageCall { name },
         )
     }
     /// Calls `io.podman.InspectImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn inspect_image_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InspectImageReply, Error>,
-        Error,
-    > {
-        let parameters = __InspectImageCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.InspectImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn inspect_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InspectImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.InspectImage",
+            __InspectImageCall { name },
         )
     }
     /// Calls `io.podman.InspectImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn inspect_image_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InspectImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.InspectImage", &parameters).await?,
+    pub fn inspect_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.InspectImage",
+            __InspectImageCall { name },
         )
     }
     /// Calls `io.podman.InspectImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn inspect_image_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (InspectImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InspectImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.InspectImage", &parameters).await?,
+    pub fn inspect_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InspectImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.InspectImage",
+            __InspectImageCall { name },
         )
     }
     /// HistoryImage takes the name or ID of an image and returns information about its history and layers.  The returned
@@ -7338,53 +7543,59 @@ impl PodmanClient {
     /// \[ImageNotFound\](#ImageNotFound) error is returned.
     ///
     /// Calls `io.podman.HistoryImage`.
-    pub async fn history_image(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<HistoryImageReply, Error> {
-        let parameters = __HistoryImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.HistoryImage", &parameters).await?,
+    pub fn history_image<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<HistoryImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.HistoryImage",
+            __HistoryImageCall { name },
         )
     }
     /// Calls `io.podman.HistoryImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn history_image_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, HistoryImageReply, Error>,
-        Error,
-    > {
-        let parameters = __HistoryImageCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.HistoryImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn history_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, HistoryImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.HistoryImage",
+            __HistoryImageCall { name },
         )
     }
     /// Calls `io.podman.HistoryImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn history_image_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __HistoryImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.HistoryImage", &parameters).await?,
+    pub fn history_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.HistoryImage",
+            __HistoryImageCall { name },
         )
     }
     /// Calls `io.podman.HistoryImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn history_image_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (HistoryImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __HistoryImageCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.HistoryImage", &parameters).await?,
+    pub fn history_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (HistoryImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.HistoryImage",
+            __HistoryImageCall { name },
         )
     }
     /// PushImage takes two input arguments: the name or ID of an image, the fully-qualified destination name of the image,
@@ -7392,158 +7603,170 @@ impl PodmanClient {
     /// the image cannot be found in local storage; otherwise it will return a \[MoreResponse\](#MoreResponse)
     ///
     /// Calls `io.podman.PushImage`.
-    pub async fn push_image(
-        &mut self,
-        name: &str,
-        tag: &str,
+    pub fn push_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
         compress: bool,
-        format: &str,
+        format: &'c str,
         remove_signatures: bool,
-        sign_by: &str,
-    ) -> ::std::result::Result<PushImageReply, Error> {
-        let parameters = __PushImageCall {
-            name,
-            tag,
-            compress,
-            format,
-            remove_signatures,
-            sign_by,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.PushImage", &parameters).await?,
+        sign_by: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PushImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.PushImage",
+            __PushImageCall {
+                name,
+                tag,
+                compress,
+                format,
+                remove_signatures,
+                sign_by,
+            },
         )
     }
     /// Calls `io.podman.PushImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn push_image_more(
-        &mut self,
-        name: &str,
-        tag: &str,
+    pub fn push_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
         compress: bool,
-        format: &str,
+        format: &'c str,
         remove_signatures: bool,
-        sign_by: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PushImageReply, Error>,
-        Error,
-    > {
-        let parameters = __PushImageCall {
-            name,
-            tag,
-            compress,
-            format,
-            remove_signatures,
-            sign_by,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.PushImage", &parameters)
-                .await?
-                .err_into(),
+        sign_by: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PushImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.PushImage",
+            __PushImageCall {
+                name,
+                tag,
+                compress,
+                format,
+                remove_signatures,
+                sign_by,
+            },
         )
     }
     /// Calls `io.podman.PushImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn push_image_oneway(
-        &mut self,
-        name: &str,
-        tag: &str,
+    pub fn push_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
         compress: bool,
-        format: &str,
+        format: &'c str,
         remove_signatures: bool,
-        sign_by: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PushImageCall {
-            name,
-            tag,
-            compress,
-            format,
-            remove_signatures,
-            sign_by,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.PushImage", &parameters).await?,
+        sign_by: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.PushImage",
+            __PushImageCall {
+                name,
+                tag,
+                compress,
+                format,
+                remove_signatures,
+                sign_by,
+            },
         )
     }
     /// Calls `io.podman.PushImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn push_image_upgrade(
-        &mut self,
-        name: &str,
-        tag: &str,
+    pub fn push_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
         compress: bool,
-        format: &str,
+        format: &'c str,
         remove_signatures: bool,
-        sign_by: &str,
-    ) -> ::std::result::Result<
-        (PushImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PushImageCall {
-            name,
-            tag,
-            compress,
-            format,
-            remove_signatures,
-            sign_by,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.PushImage", &parameters).await?,
+        sign_by: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PushImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.PushImage",
+            __PushImageCall {
+                name,
+                tag,
+                compress,
+                format,
+                remove_signatures,
+                sign_by,
+            },
         )
     }
     /// TagImage takes the name or ID of an image in local storage as well as the desired tag name.  If the image cannot
     /// be found, an \[ImageNotFound\](#ImageNotFound) error will be returned; otherwise, the ID of the image is returned on success.
     ///
     /// Calls `io.podman.TagImage`.
-    pub async fn tag_image(
-        &mut self,
-        name: &str,
-        tagged: &str,
-    ) -> ::std::result::Result<TagImageReply, Error> {
-        let parameters = __TagImageCall { name, tagged };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.TagImage", &parameters).await?,
+    pub fn tag_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        tagged: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<TagImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.TagImage",
+            __TagImageCall { name, tagged },
         )
     }
     /// Calls `io.podman.TagImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn tag_image_more(
-        &mut self,
-        name: &str,
-        tagged: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, TagImageReply, Error>,
-        Error,
-    > {
-        let parameters = __TagImageCall { name, tagged };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.TagImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn tag_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        tagged: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, TagImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.TagImage",
+            __TagImageCall { name, tagged },
         )
     }
     /// Calls `io.podman.TagImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn tag_image_oneway(
-        &mut self,
-        name: &str,
-        tagged: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __TagImageCall { name, tagged };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.TagImage", &parameters).await?,
+    pub fn tag_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        tagged: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.TagImage",
+            __TagImageCall { name, tagged },
         )
     }
     /// Calls `io.podman.TagImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn tag_image_upgrade(
-        &mut self,
-        name: &str,
-        tagged: &str,
-    ) -> ::std::result::Result<
-        (TagImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __TagImageCall { name, tagged };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.TagImage", &parameters).await?,
+    pub fn tag_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        tagged: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (TagImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.TagImage",
+            __TagImageCall { name, tagged },
         )
     }
     /// UntagImage takes the name or ID of an image in local storage as well as the
@@ -7552,57 +7775,63 @@ impl PodmanClient {
     /// the image is returned on success.
     ///
     /// Calls `io.podman.UntagImage`.
-    pub async fn untag_image(
-        &mut self,
-        name: &str,
-        tag: &str,
-    ) -> ::std::result::Result<UntagImageReply, Error> {
-        let parameters = __UntagImageCall { name, tag };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.UntagImage", &parameters).await?,
+    pub fn untag_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UntagImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.UntagImage",
+            __UntagImageCall { name, tag },
         )
     }
     /// Calls `io.podman.UntagImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn untag_image_more(
-        &mut self,
-        name: &str,
-        tag: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, UntagImageReply, Error>,
-        Error,
-    > {
-        let parameters = __UntagImageCall { name, tag };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.UntagImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn untag_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, UntagImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.UntagImage",
+            __UntagImageCall { name, tag },
         )
     }
     /// Calls `io.podman.UntagImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn untag_image_oneway(
-        &mut self,
-        name: &str,
-        tag: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __UntagImageCall { name, tag };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.UntagImage", &parameters).await?,
+    pub fn untag_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.UntagImage",
+            __UntagImageCall { name, tag },
         )
     }
     /// Calls `io.podman.UntagImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn untag_image_upgrade(
-        &mut self,
-        name: &str,
-        tag: &str,
-    ) -> ::std::result::Result<
-        (UntagImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __UntagImageCall { name, tag };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.UntagImage", &parameters).await?,
+    pub fn untag_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        tag: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (UntagImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.UntagImage",
+            __UntagImageCall { name, tag },
         )
     }
     /// RemoveImage takes the name or ID of an image as well as a boolean that determines if containers using that image
@@ -7617,57 +7846,63 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemoveImage`.
-    pub async fn remove_image(
-        &mut self,
-        name: &str,
+    pub fn remove_image<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<RemoveImageReply, Error> {
-        let parameters = __RemoveImageCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RemoveImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RemoveImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RemoveImage",
+            __RemoveImageCall { name, force },
         )
     }
     /// Calls `io.podman.RemoveImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn remove_image_more(
-        &mut self,
-        name: &str,
+    pub fn remove_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, RemoveImageReply, Error>,
-        Error,
-    > {
-        let parameters = __RemoveImageCall { name, force };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RemoveImage", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, RemoveImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RemoveImage",
+            __RemoveImageCall { name, force },
         )
     }
     /// Calls `io.podman.RemoveImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn remove_image_oneway(
-        &mut self,
-        name: &str,
+    pub fn remove_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RemoveImageCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.RemoveImage", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RemoveImage",
+            __RemoveImageCall { name, force },
         )
     }
     /// Calls `io.podman.RemoveImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn remove_image_upgrade(
-        &mut self,
-        name: &str,
+    pub fn remove_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        (RemoveImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RemoveImageCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.RemoveImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RemoveImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RemoveImage",
+            __RemoveImageCall { name, force },
         )
     }
     /// RemoveImageWithResponse takes the name or ID of an image as well as a boolean that determines if containers using that image
@@ -7675,79 +7910,79 @@ impl PodmanClient {
     /// in the form of a RemoveImageResponse .
     ///
     /// Calls `io.podman.RemoveImageWithResponse`.
-    pub async fn remove_image_with_response(
-        &mut self,
-        name: &str,
+    pub fn remove_image_with_response<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<RemoveImageWithResponseReply, Error> {
-        let parameters = __RemoveImageWithResponseCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RemoveImageWithResponse", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RemoveImageWithResponseReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RemoveImageWithResponse",
+            __RemoveImageWithResponseCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.RemoveImageWithResponse` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn remove_image_with_response_more(
-        &mut self,
-        name: &str,
+    pub fn remove_image_with_response_more<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            RemoveImageWithResponseReply,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                RemoveImageWithResponseReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __RemoveImageWithResponseCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RemoveImageWithResponse", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RemoveImageWithResponse",
+            __RemoveImageWithResponseCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.RemoveImageWithResponse` with `oneway`: the service sends no reply, not even an error.
-    pub async fn remove_image_with_response_oneway(
-        &mut self,
-        name: &str,
+    pub fn remove_image_with_response_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RemoveImageWithResponseCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.RemoveImageWithResponse", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RemoveImageWithResponse",
+            __RemoveImageWithResponseCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.RemoveImageWithResponse` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn remove_image_with_response_upgrade(
-        &mut self,
-        name: &str,
+    pub fn remove_image_with_response_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        (RemoveImageWithResponseReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RemoveImageWithResponseCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.RemoveImageWithResponse", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RemoveImageWithResponseReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RemoveImageWithResponse",
+            __RemoveImageWithResponseCall {
+                name,
+                force,
+            },
         )
     }
     /// SearchImages searches available registries for images that contain the
@@ -7755,77 +7990,83 @@ impl PodmanClient {
     /// search results per registry.
     ///
     /// Calls `io.podman.SearchImages`.
-    pub async fn search_images(
-        &mut self,
-        query: &str,
+    pub fn search_images<'c>(
+        &'c mut self,
+        query: &'c str,
         limit: ::std::option::Option<i64>,
-        filter: &ImageSearchFilter,
-    ) -> ::std::result::Result<SearchImagesReply, Error> {
-        let parameters = __SearchImagesCall {
-            query,
-            limit,
-            filter,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.SearchImages", &parameters).await?,
+        filter: &'c ImageSearchFilter,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SearchImagesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.SearchImages",
+            __SearchImagesCall {
+                query,
+                limit,
+                filter,
+            },
         )
     }
     /// Calls `io.podman.SearchImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn search_images_more(
-        &mut self,
-        query: &str,
+    pub fn search_images_more<'c>(
+        &'c mut self,
+        query: &'c str,
         limit: ::std::option::Option<i64>,
-        filter: &ImageSearchFilter,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, SearchImagesReply, Error>,
-        Error,
-    > {
-        let parameters = __SearchImagesCall {
-            query,
-            limit,
-            filter,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.SearchImages", &parameters)
-                .await?
-                .err_into(),
+        filter: &'c ImageSearchFilter,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, SearchImagesReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.SearchImages",
+            __SearchImagesCall {
+                query,
+                limit,
+                filter,
+            },
         )
     }
     /// Calls `io.podman.SearchImages` with `oneway`: the service sends no reply, not even an error.
-    pub async fn search_images_oneway(
-        &mut self,
-        query: &str,
+    pub fn search_images_oneway<'c>(
+        &'c mut self,
+        query: &'c str,
         limit: ::std::option::Option<i64>,
-        filter: &ImageSearchFilter,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __SearchImagesCall {
-            query,
-            limit,
-            filter,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.SearchImages", &parameters).await?,
+        filter: &'c ImageSearchFilter,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.SearchImages",
+            __SearchImagesCall {
+                query,
+                limit,
+                filter,
+            },
         )
     }
     /// Calls `io.podman.SearchImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn search_images_upgrade(
-        &mut self,
-        query: &str,
+    pub fn search_images_upgrade<'c>(
+        &'c mut self,
+        query: &'c str,
         limit: ::std::option::Option<i64>,
-        filter: &ImageSearchFilter,
-    ) -> ::std::result::Result<
-        (SearchImagesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __SearchImagesCall {
-            query,
-            limit,
-            filter,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.SearchImages", &parameters).await?,
+        filter: &'c ImageSearchFilter,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (SearchImagesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.SearchImages",
+            __SearchImagesCall {
+                query,
+                limit,
+                filter,
+            },
         )
     }
     /// DeleteUnusedImages deletes any images not associated with a container.  The IDs of the deleted images are returned
@@ -7844,55 +8085,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.DeleteUnusedImages`.
-    pub async fn delete_unused_images(
-        &mut self,
-    ) -> ::std::result::Result<DeleteUnusedImagesReply, Error> {
-        let parameters = __DeleteUnusedImagesCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.DeleteUnusedImages", &parameters).await?,
+    pub fn delete_unused_images<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<DeleteUnusedImagesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.DeleteUnusedImages",
+            __DeleteUnusedImagesCall {},
         )
     }
     /// Calls `io.podman.DeleteUnusedImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn delete_unused_images_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, DeleteUnusedImagesReply, Error>,
-        Error,
-    > {
-        let parameters = __DeleteUnusedImagesCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.DeleteUnusedImages", &parameters)
-                .await?
-                .err_into(),
+    pub fn delete_unused_images_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                DeleteUnusedImagesReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.DeleteUnusedImages",
+            __DeleteUnusedImagesCall {},
         )
     }
     /// Calls `io.podman.DeleteUnusedImages` with `oneway`: the service sends no reply, not even an error.
-    pub async fn delete_unused_images_oneway(
-        &mut self,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __DeleteUnusedImagesCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.DeleteUnusedImages", &parameters)
-                .await?,
+    pub fn delete_unused_images_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.DeleteUnusedImages",
+            __DeleteUnusedImagesCall {},
         )
     }
     /// Calls `io.podman.DeleteUnusedImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn delete_unused_images_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (DeleteUnusedImagesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __DeleteUnusedImagesCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.DeleteUnusedImages", &parameters)
-                .await?,
+    pub fn delete_unused_images_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (DeleteUnusedImagesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.DeleteUnusedImages",
+            __DeleteUnusedImagesCall {},
         )
     }
     /// Commit, creates an image from an existing container. It requires the name or
@@ -7904,198 +8149,214 @@ impl PodmanClient {
     /// the resulting image's ID will be returned as a string inside a MoreResponse.
     ///
     /// Calls `io.podman.Commit`.
-    pub async fn commit(
-        &mut self,
-        name: &str,
-        image_name: &str,
-        changes: &[::std::string::String],
-        author: &str,
-        message: &str,
+    pub fn commit<'c>(
+        &'c mut self,
+        name: &'c str,
+        image_name: &'c str,
+        changes: &'c [::std::string::String],
+        author: &'c str,
+        message: &'c str,
         pause: bool,
-        manifest_type: &str,
-    ) -> ::std::result::Result<CommitReply, Error> {
-        let parameters = __CommitCall {
-            name,
-            image_name,
-            changes,
-            author,
-            message,
-            pause,
-            manifest_type,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Commit", &parameters).await?,
+        manifest_type: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CommitReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Commit",
+            __CommitCall {
+                name,
+                image_name,
+                changes,
+                author,
+                message,
+                pause,
+                manifest_type,
+            },
         )
     }
     /// Calls `io.podman.Commit` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn commit_more(
-        &mut self,
-        name: &str,
-        image_name: &str,
-        changes: &[::std::string::String],
-        author: &str,
-        message: &str,
+    pub fn commit_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        image_name: &'c str,
+        changes: &'c [::std::string::String],
+        author: &'c str,
+        message: &'c str,
         pause: bool,
-        manifest_type: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, CommitReply, Error>,
-        Error,
-    > {
-        let parameters = __CommitCall {
-            name,
-            image_name,
-            changes,
-            author,
-            message,
-            pause,
-            manifest_type,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Commit", &parameters).await?.err_into(),
+        manifest_type: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, CommitReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Commit",
+            __CommitCall {
+                name,
+                image_name,
+                changes,
+                author,
+                message,
+                pause,
+                manifest_type,
+            },
         )
     }
     /// Calls `io.podman.Commit` with `oneway`: the service sends no reply, not even an error.
-    pub async fn commit_oneway(
-        &mut self,
-        name: &str,
-        image_name: &str,
-        changes: &[::std::string::String],
-        author: &str,
-        message: &str,
+    pub fn commit_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        image_name: &'c str,
+        changes: &'c [::std::string::String],
+        author: &'c str,
+        message: &'c str,
         pause: bool,
-        manifest_type: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __CommitCall {
-            name,
-            image_name,
-            changes,
-            author,
-            message,
-            pause,
-            manifest_type,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Commit", &parameters).await?,
+        manifest_type: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Commit",
+            __CommitCall {
+                name,
+                image_name,
+                changes,
+                author,
+                message,
+                pause,
+                manifest_type,
+            },
         )
     }
     /// Calls `io.podman.Commit` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn commit_upgrade(
-        &mut self,
-        name: &str,
-        image_name: &str,
-        changes: &[::std::string::String],
-        author: &str,
-        message: &str,
+    pub fn commit_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        image_name: &'c str,
+        changes: &'c [::std::string::String],
+        author: &'c str,
+        message: &'c str,
         pause: bool,
-        manifest_type: &str,
-    ) -> ::std::result::Result<
-        (CommitReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __CommitCall {
-            name,
-            image_name,
-            changes,
-            author,
-            message,
-            pause,
-            manifest_type,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Commit", &parameters).await?,
+        manifest_type: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (CommitReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Commit",
+            __CommitCall {
+                name,
+                image_name,
+                changes,
+                author,
+                message,
+                pause,
+                manifest_type,
+            },
         )
     }
     /// ImportImage imports an image from a source (like tarball) into local storage.  The image can have additional
     /// descriptions added to it using the message and changes options. See also \[ExportImage\](ExportImage).
     ///
     /// Calls `io.podman.ImportImage`.
-    pub async fn import_image(
-        &mut self,
-        source: &str,
-        reference: &str,
-        message: &str,
-        changes: &[::std::string::String],
+    pub fn import_image<'c>(
+        &'c mut self,
+        source: &'c str,
+        reference: &'c str,
+        message: &'c str,
+        changes: &'c [::std::string::String],
         delete: bool,
-    ) -> ::std::result::Result<ImportImageReply, Error> {
-        let parameters = __ImportImageCall {
-            source,
-            reference,
-            message,
-            changes,
-            delete,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ImportImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ImportImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ImportImage",
+            __ImportImageCall {
+                source,
+                reference,
+                message,
+                changes,
+                delete,
+            },
         )
     }
     /// Calls `io.podman.ImportImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn import_image_more(
-        &mut self,
-        source: &str,
-        reference: &str,
-        message: &str,
-        changes: &[::std::string::String],
+    pub fn import_image_more<'c>(
+        &'c mut self,
+        source: &'c str,
+        reference: &'c str,
+        message: &'c str,
+        changes: &'c [::std::string::String],
         delete: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ImportImageReply, Error>,
-        Error,
-    > {
-        let parameters = __ImportImageCall {
-            source,
-            reference,
-            message,
-            changes,
-            delete,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ImportImage", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ImportImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ImportImage",
+            __ImportImageCall {
+                source,
+                reference,
+                message,
+                changes,
+                delete,
+            },
         )
     }
     /// Calls `io.podman.ImportImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn import_image_oneway(
-        &mut self,
-        source: &str,
-        reference: &str,
-        message: &str,
-        changes: &[::std::string::String],
+    pub fn import_image_oneway<'c>(
+        &'c mut self,
+        source: &'c str,
+        reference: &'c str,
+        message: &'c str,
+        changes: &'c [::std::string::String],
         delete: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ImportImageCall {
-            source,
-            reference,
-            message,
-            changes,
-            delete,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ImportImage", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ImportImage",
+            __ImportImageCall {
+                source,
+                reference,
+                message,
+                changes,
+                delete,
+            },
         )
     }
     /// Calls `io.podman.ImportImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn import_image_upgrade(
-        &mut self,
-        source: &str,
-        reference: &str,
-        message: &str,
-        changes: &[::std::string::String],
+    pub fn import_image_upgrade<'c>(
+        &'c mut self,
+        source: &'c str,
+        reference: &'c str,
+        message: &'c str,
+        changes: &'c [::std::string::String],
         delete: bool,
-    ) -> ::std::result::Result<
-        (ImportImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ImportImageCall {
-            source,
-            reference,
-            message,
-            changes,
-            delete,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ImportImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ImportImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ImportImage",
+            __ImportImageCall {
+                source,
+                reference,
+                message,
+                changes,
+                delete,
+            },
         )
     }
     /// ExportImage takes the name or ID of an image and exports it to a destination like a tarball.  There is also
@@ -8105,85 +8366,91 @@ impl PodmanClient {
     /// error will be returned. See also \[ImportImage\](ImportImage).
     ///
     /// Calls `io.podman.ExportImage`.
-    pub async fn export_image(
-        &mut self,
-        name: &str,
-        destination: &str,
+    pub fn export_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        destination: &'c str,
         compress: bool,
-        tags: &[::std::string::String],
-    ) -> ::std::result::Result<ExportImageReply, Error> {
-        let parameters = __ExportImageCall {
-            name,
-            destination,
-            compress,
-            tags,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ExportImage", &parameters).await?,
+        tags: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ExportImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ExportImage",
+            __ExportImageCall {
+                name,
+                destination,
+                compress,
+                tags,
+            },
         )
     }
     /// Calls `io.podman.ExportImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn export_image_more(
-        &mut self,
-        name: &str,
-        destination: &str,
+    pub fn export_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        destination: &'c str,
         compress: bool,
-        tags: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ExportImageReply, Error>,
-        Error,
-    > {
-        let parameters = __ExportImageCall {
-            name,
-            destination,
-            compress,
-            tags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ExportImage", &parameters)
-                .await?
-                .err_into(),
+        tags: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ExportImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ExportImage",
+            __ExportImageCall {
+                name,
+                destination,
+                compress,
+                tags,
+            },
         )
     }
     /// Calls `io.podman.ExportImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn export_image_oneway(
-        &mut self,
-        name: &str,
-        destination: &str,
+    pub fn export_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        destination: &'c str,
         compress: bool,
-        tags: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ExportImageCall {
-            name,
-            destination,
-            compress,
-            tags,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ExportImage", &parameters).await?,
+        tags: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ExportImage",
+            __ExportImageCall {
+                name,
+                destination,
+                compress,
+                tags,
+            },
         )
     }
     /// Calls `io.podman.ExportImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn export_image_upgrade(
-        &mut self,
-        name: &str,
-        destination: &str,
+    pub fn export_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        destination: &'c str,
         compress: bool,
-        tags: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (ExportImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ExportImageCall {
-            name,
-            destination,
-            compress,
-            tags,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ExportImage", &parameters).await?,
+        tags: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ExportImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ExportImage",
+            __ExportImageCall {
+                name,
+                destination,
+                compress,
+                tags,
+            },
         )
     }
     /// PullImage pulls an image from a repository to local storage.  After a successful pull, the image id and logs
@@ -8191,57 +8458,63 @@ impl PodmanClient {
     /// status as it occurs.
     ///
     /// Calls `io.podman.PullImage`.
-    pub async fn pull_image(
-        &mut self,
-        name: &str,
-        creds: &AuthConfig,
-    ) -> ::std::result::Result<PullImageReply, Error> {
-        let parameters = __PullImageCall { name, creds };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.PullImage", &parameters).await?,
+    pub fn pull_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        creds: &'c AuthConfig,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PullImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.PullImage",
+            __PullImageCall { name, creds },
         )
     }
     /// Calls `io.podman.PullImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn pull_image_more(
-        &mut self,
-        name: &str,
-        creds: &AuthConfig,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PullImageReply, Error>,
-        Error,
-    > {
-        let parameters = __PullImageCall { name, creds };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.PullImage", &parameters)
-                .await?
-                .err_into(),
+    pub fn pull_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        creds: &'c AuthConfig,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PullImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.PullImage",
+            __PullImageCall { name, creds },
         )
     }
     /// Calls `io.podman.PullImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn pull_image_oneway(
-        &mut self,
-        name: &str,
-        creds: &AuthConfig,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PullImageCall { name, creds };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.PullImage", &parameters).await?,
+    pub fn pull_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        creds: &'c AuthConfig,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.PullImage",
+            __PullImageCall { name, creds },
         )
     }
     /// Calls `io.podman.PullImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn pull_image_upgrade(
-        &mut self,
-        name: &str,
-        creds: &AuthConfig,
-    ) -> ::std::result::Result<
-        (PullImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PullImageCall { name, creds };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.PullImage", &parameters).await?,
+    pub fn pull_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        creds: &'c AuthConfig,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PullImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.PullImage",
+            __PullImageCall { name, creds },
         )
     }
     /// CreatePod creates a new empty pod.  It uses a \[PodCreate\](#PodCreate) type for input.
@@ -8260,53 +8533,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.CreatePod`.
-    pub async fn create_pod(
-        &mut self,
-        create: &PodCreate,
-    ) -> ::std::result::Result<CreatePodReply, Error> {
-        let parameters = __CreatePodCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.CreatePod", &parameters).await?,
+    pub fn create_pod<'c>(
+        &'c mut self,
+        create: &'c PodCreate,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CreatePodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.CreatePod",
+            __CreatePodCall { create },
         )
     }
     /// Calls `io.podman.CreatePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn create_pod_more(
-        &mut self,
-        create: &PodCreate,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, CreatePodReply, Error>,
-        Error,
-    > {
-        let parameters = __CreatePodCall { create };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.CreatePod", &parameters)
-                .await?
-                .err_into(),
+    pub fn create_pod_more<'c>(
+        &'c mut self,
+        create: &'c PodCreate,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, CreatePodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.CreatePod",
+            __CreatePodCall { create },
         )
     }
     /// Calls `io.podman.CreatePod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn create_pod_oneway(
-        &mut self,
-        create: &PodCreate,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __CreatePodCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.CreatePod", &parameters).await?,
+    pub fn create_pod_oneway<'c>(
+        &'c mut self,
+        create: &'c PodCreate,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.CreatePod",
+            __CreatePodCall { create },
         )
     }
     /// Calls `io.podman.CreatePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn create_pod_upgrade(
-        &mut self,
-        create: &PodCreate,
-    ) -> ::std::result::Result<
-        (CreatePodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __CreatePodCall { create };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.CreatePod", &parameters).await?,
+    pub fn create_pod_upgrade<'c>(
+        &'c mut self,
+        create: &'c PodCreate,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (CreatePodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.CreatePod",
+            __CreatePodCall { create },
         )
     }
     /// ListPods returns a list of pods in no particular order.  They are
@@ -8356,45 +8635,55 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListPods`.
-    pub async fn list_pods(&mut self) -> ::std::result::Result<ListPodsReply, Error> {
-        let parameters = __ListPodsCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListPods", &parameters).await?,
+    pub fn list_pods<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListPodsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListPods",
+            __ListPodsCall {},
         )
     }
     /// Calls `io.podman.ListPods` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_pods_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListPodsReply, Error>,
-        Error,
-    > {
-        let parameters = __ListPodsCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListPods", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_pods_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ListPodsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListPods",
+            __ListPodsCall {},
         )
     }
     /// Calls `io.podman.ListPods` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_pods_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __ListPodsCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ListPods", &parameters).await?,
+    pub fn list_pods_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListPods",
+            __ListPodsCall {},
         )
     }
     /// Calls `io.podman.ListPods` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_pods_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ListPodsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListPodsCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ListPods", &parameters).await?,
+    pub fn list_pods_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListPodsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListPods",
+            __ListPodsCall {},
         )
     }
     /// GetPod takes a name or ID of a pod and returns single \[ListPodData\](#ListPodData)
@@ -8428,49 +8717,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetPod`.
-    pub async fn get_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<GetPodReply, Error> {
-        let parameters = __GetPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetPod", &parameters).await?,
+    pub fn get_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetPod",
+            __GetPodCall { name },
         )
     }
     /// Calls `io.podman.GetPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetPodReply, Error>,
-        Error,
-    > {
-        let parameters = __GetPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.GetPod", &parameters).await?.err_into(),
+    pub fn get_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetPod",
+            __GetPodCall { name },
         )
     }
     /// Calls `io.podman.GetPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetPod", &parameters).await?,
+    pub fn get_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetPod",
+            __GetPodCall { name },
         )
     }
     /// Calls `io.podman.GetPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (GetPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetPod", &parameters).await?,
+    pub fn get_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetPod",
+            __GetPodCall { name },
         )
     }
     /// InspectPod takes the name or ID of an image and returns a string representation of data associated with the
@@ -8478,53 +8777,59 @@ impl PodmanClient {
     /// be returned if the pod cannot be found.
     ///
     /// Calls `io.podman.InspectPod`.
-    pub async fn inspect_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<InspectPodReply, Error> {
-        let parameters = __InspectPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.InspectPod", &parameters).await?,
+    pub fn inspect_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InspectPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.InspectPod",
+            __InspectPodCall { name },
         )
     }
     /// Calls `io.podman.InspectPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn inspect_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InspectPodReply, Error>,
-        Error,
-    > {
-        let parameters = __InspectPodCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.InspectPod", &parameters)
-                .await?
-                .err_into(),
+    pub fn inspect_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InspectPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.InspectPod",
+            __InspectPodCall { name },
         )
     }
     /// Calls `io.podman.InspectPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn inspect_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InspectPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.InspectPod", &parameters).await?,
+    pub fn inspect_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.InspectPod",
+            __InspectPodCall { name },
         )
     }
     /// Calls `io.podman.InspectPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn inspect_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (InspectPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InspectPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.InspectPod", &parameters).await?,
+    pub fn inspect_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InspectPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.InspectPod",
+            __InspectPodCall { name },
         )
     }
     /// StartPod starts containers in a pod.  It takes the name or ID of pod.  If the pod cannot be found, a \[PodNotFound\](#PodNotFound)
@@ -8541,53 +8846,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StartPod`.
-    pub async fn start_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<StartPodReply, Error> {
-        let parameters = __StartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.StartPod", &parameters).await?,
+    pub fn start_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StartPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.StartPod",
+            __StartPodCall { name },
         )
     }
     /// Calls `io.podman.StartPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn start_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StartPodReply, Error>,
-        Error,
-    > {
-        let parameters = __StartPodCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.StartPod", &parameters)
-                .await?
-                .err_into(),
+    pub fn start_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StartPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.StartPod",
+            __StartPodCall { name },
         )
     }
     /// Calls `io.podman.StartPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn start_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __StartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.StartPod", &parameters).await?,
+    pub fn start_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.StartPod",
+            __StartPodCall { name },
         )
     }
     /// Calls `io.podman.StartPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn start_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (StartPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.StartPod", &parameters).await?,
+    pub fn start_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StartPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.StartPod",
+            __StartPodCall { name },
         )
     }
     /// StopPod stops containers in a pod.  It takes the name or ID of a pod and a timeout.
@@ -8605,53 +8916,63 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StopPod`.
-    pub async fn stop_pod(
-        &mut self,
-        name: &str,
+    pub fn stop_pod<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<StopPodReply, Error> {
-        let parameters = __StopPodCall { name, timeout };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.StopPod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StopPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.StopPod",
+            __StopPodCall { name, timeout },
         )
     }
     /// Calls `io.podman.StopPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn stop_pod_more(
-        &mut self,
-        name: &str,
+    pub fn stop_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StopPodReply, Error>,
-        Error,
-    > {
-        let parameters = __StopPodCall { name, timeout };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.StopPod", &parameters).await?.err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StopPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.StopPod",
+            __StopPodCall { name, timeout },
         )
     }
     /// Calls `io.podman.StopPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn stop_pod_oneway(
-        &mut self,
-        name: &str,
+    pub fn stop_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __StopPodCall { name, timeout };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.StopPod", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.StopPod",
+            __StopPodCall { name, timeout },
         )
     }
     /// Calls `io.podman.StopPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn stop_pod_upgrade(
-        &mut self,
-        name: &str,
+    pub fn stop_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         timeout: i64,
-    ) -> ::std::result::Result<
-        (StopPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StopPodCall { name, timeout };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.StopPod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StopPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.StopPod",
+            __StopPodCall { name, timeout },
         )
     }
     /// RestartPod will restart containers in a pod given a pod name or ID. Containers in
@@ -8669,53 +8990,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RestartPod`.
-    pub async fn restart_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<RestartPodReply, Error> {
-        let parameters = __RestartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RestartPod", &parameters).await?,
+    pub fn restart_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RestartPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RestartPod",
+            __RestartPodCall { name },
         )
     }
     /// Calls `io.podman.RestartPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn restart_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, RestartPodReply, Error>,
-        Error,
-    > {
-        let parameters = __RestartPodCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RestartPod", &parameters)
-                .await?
-                .err_into(),
+    pub fn restart_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, RestartPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RestartPod",
+            __RestartPodCall { name },
         )
     }
     /// Calls `io.podman.RestartPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn restart_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RestartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.RestartPod", &parameters).await?,
+    pub fn restart_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RestartPod",
+            __RestartPodCall { name },
         )
     }
     /// Calls `io.podman.RestartPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn restart_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (RestartPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RestartPodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.RestartPod", &parameters).await?,
+    pub fn restart_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RestartPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RestartPod",
+            __RestartPodCall { name },
         )
     }
     /// KillPod takes the name or ID of a pod as well as a signal to be applied to the pod.  If the pod cannot be found, a
@@ -8733,53 +9060,63 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.KillPod`.
-    pub async fn kill_pod(
-        &mut self,
-        name: &str,
+    pub fn kill_pod<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<KillPodReply, Error> {
-        let parameters = __KillPodCall { name, signal };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.KillPod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<KillPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.KillPod",
+            __KillPodCall { name, signal },
         )
     }
     /// Calls `io.podman.KillPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn kill_pod_more(
-        &mut self,
-        name: &str,
+    pub fn kill_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, KillPodReply, Error>,
-        Error,
-    > {
-        let parameters = __KillPodCall { name, signal };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.KillPod", &parameters).await?.err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, KillPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.KillPod",
+            __KillPodCall { name, signal },
         )
     }
     /// Calls `io.podman.KillPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn kill_pod_oneway(
-        &mut self,
-        name: &str,
+    pub fn kill_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __KillPodCall { name, signal };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.KillPod", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.KillPod",
+            __KillPodCall { name, signal },
         )
     }
     /// Calls `io.podman.KillPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn kill_pod_upgrade(
-        &mut self,
-        name: &str,
+    pub fn kill_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         signal: i64,
-    ) -> ::std::result::Result<
-        (KillPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __KillPodCall { name, signal };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.KillPod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (KillPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.KillPod",
+            __KillPodCall { name, signal },
         )
     }
     /// PausePod takes the name or ID of a pod and pauses the running containers associated with it.  If the pod cannot be found,
@@ -8797,53 +9134,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.PausePod`.
-    pub async fn pause_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<PausePodReply, Error> {
-        let parameters = __PausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.PausePod", &parameters).await?,
+    pub fn pause_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PausePodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.PausePod",
+            __PausePodCall { name },
         )
     }
     /// Calls `io.podman.PausePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn pause_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PausePodReply, Error>,
-        Error,
-    > {
-        let parameters = __PausePodCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.PausePod", &parameters)
-                .await?
-                .err_into(),
+    pub fn pause_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PausePodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.PausePod",
+            __PausePodCall { name },
         )
     }
     /// Calls `io.podman.PausePod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn pause_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.PausePod", &parameters).await?,
+    pub fn pause_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.PausePod",
+            __PausePodCall { name },
         )
     }
     /// Calls `io.podman.PausePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn pause_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (PausePodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.PausePod", &parameters).await?,
+    pub fn pause_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PausePodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.PausePod",
+            __PausePodCall { name },
         )
     }
     /// UnpausePod takes the name or ID of a pod and unpauses the paused containers associated with it.  If the pod cannot be
@@ -8861,53 +9204,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.UnpausePod`.
-    pub async fn unpause_pod(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<UnpausePodReply, Error> {
-        let parameters = __UnpausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.UnpausePod", &parameters).await?,
+    pub fn unpause_pod<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UnpausePodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.UnpausePod",
+            __UnpausePodCall { name },
         )
     }
     /// Calls `io.podman.UnpausePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn unpause_pod_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, UnpausePodReply, Error>,
-        Error,
-    > {
-        let parameters = __UnpausePodCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.UnpausePod", &parameters)
-                .await?
-                .err_into(),
+    pub fn unpause_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, UnpausePodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.UnpausePod",
+            __UnpausePodCall { name },
         )
     }
     /// Calls `io.podman.UnpausePod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn unpause_pod_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __UnpausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.UnpausePod", &parameters).await?,
+    pub fn unpause_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.UnpausePod",
+            __UnpausePodCall { name },
         )
     }
     /// Calls `io.podman.UnpausePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn unpause_pod_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (UnpausePodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __UnpausePodCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.UnpausePod", &parameters).await?,
+    pub fn unpause_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (UnpausePodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.UnpausePod",
+            __UnpausePodCall { name },
         )
     }
     /// RemovePod takes the name or ID of a pod as well a boolean representing whether a running
@@ -8926,130 +9275,146 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemovePod`.
-    pub async fn remove_pod(
-        &mut self,
-        name: &str,
+    pub fn remove_pod<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<RemovePodReply, Error> {
-        let parameters = __RemovePodCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.RemovePod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<RemovePodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.RemovePod",
+            __RemovePodCall { name, force },
         )
     }
     /// Calls `io.podman.RemovePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn remove_pod_more(
-        &mut self,
-        name: &str,
+    pub fn remove_pod_more<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, RemovePodReply, Error>,
-        Error,
-    > {
-        let parameters = __RemovePodCall { name, force };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.RemovePod", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, RemovePodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.RemovePod",
+            __RemovePodCall { name, force },
         )
     }
     /// Calls `io.podman.RemovePod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn remove_pod_oneway(
-        &mut self,
-        name: &str,
+    pub fn remove_pod_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __RemovePodCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.RemovePod", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.RemovePod",
+            __RemovePodCall { name, force },
         )
     }
     /// Calls `io.podman.RemovePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn remove_pod_upgrade(
-        &mut self,
-        name: &str,
+    pub fn remove_pod_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        (RemovePodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __RemovePodCall { name, force };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.RemovePod", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (RemovePodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.RemovePod",
+            __RemovePodCall { name, force },
         )
     }
     /// This method has not be implemented yet.
     /// method WaitPod() -\> (notimplemented: NotImplemented)
     ///
     /// Calls `io.podman.TopPod`.
-    pub async fn top_pod(
-        &mut self,
-        pod: &str,
+    pub fn top_pod<'c>(
+        &'c mut self,
+        pod: &'c str,
         latest: bool,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<TopPodReply, Error> {
-        let parameters = __TopPodCall {
-            pod,
-            latest,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.TopPod", &parameters).await?,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<TopPodReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.TopPod",
+            __TopPodCall {
+                pod,
+                latest,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.TopPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn top_pod_more(
-        &mut self,
-        pod: &str,
+    pub fn top_pod_more<'c>(
+        &'c mut self,
+        pod: &'c str,
         latest: bool,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, TopPodReply, Error>,
-        Error,
-    > {
-        let parameters = __TopPodCall {
-            pod,
-            latest,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.TopPod", &parameters).await?.err_into(),
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, TopPodReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.TopPod",
+            __TopPodCall {
+                pod,
+                latest,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.TopPod` with `oneway`: the service sends no reply, not even an error.
-    pub async fn top_pod_oneway(
-        &mut self,
-        pod: &str,
+    pub fn top_pod_oneway<'c>(
+        &'c mut self,
+        pod: &'c str,
         latest: bool,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __TopPodCall {
-            pod,
-            latest,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.TopPod", &parameters).await?,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.TopPod",
+            __TopPodCall {
+                pod,
+                latest,
+                descriptors,
+            },
         )
     }
     /// Calls `io.podman.TopPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn top_pod_upgrade(
-        &mut self,
-        pod: &str,
+    pub fn top_pod_upgrade<'c>(
+        &'c mut self,
+        pod: &'c str,
         latest: bool,
-        descriptors: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (TopPodReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __TopPodCall {
-            pod,
-            latest,
-            descriptors,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.TopPod", &parameters).await?,
+        descriptors: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (TopPodReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.TopPod",
+            __TopPodCall {
+                pod,
+                latest,
+                descriptors,
+            },
         )
     }
     /// GetPodStats takes the name or ID of a pod and returns a pod name and slice of ContainerStats structure which
@@ -9082,105 +9447,117 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetPodStats`.
-    pub async fn get_pod_stats(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<GetPodStatsReply, Error> {
-        let parameters = __GetPodStatsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetPodStats", &parameters).await?,
+    pub fn get_pod_stats<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPodStatsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetPodStats",
+            __GetPodStatsCall { name },
         )
     }
     /// Calls `io.podman.GetPodStats` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_pod_stats_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetPodStatsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetPodStatsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetPodStats", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_pod_stats_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetPodStatsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetPodStats",
+            __GetPodStatsCall { name },
         )
     }
     /// Calls `io.podman.GetPodStats` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_pod_stats_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetPodStatsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetPodStats", &parameters).await?,
+    pub fn get_pod_stats_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetPodStats",
+            __GetPodStatsCall { name },
         )
     }
     /// Calls `io.podman.GetPodStats` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_pod_stats_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (GetPodStatsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetPodStatsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetPodStats", &parameters).await?,
+    pub fn get_pod_stats_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetPodStatsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetPodStats",
+            __GetPodStatsCall { name },
         )
     }
     /// GetPodsByStatus searches for pods whose status is included in statuses
     ///
     /// Calls `io.podman.GetPodsByStatus`.
-    pub async fn get_pods_by_status(
-        &mut self,
-        statuses: &[::std::string::String],
-    ) -> ::std::result::Result<GetPodsByStatusReply, Error> {
-        let parameters = __GetPodsByStatusCall { statuses };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetPodsByStatus", &parameters).await?,
+    pub fn get_pods_by_status<'c>(
+        &'c mut self,
+        statuses: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPodsByStatusReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetPodsByStatus",
+            __GetPodsByStatusCall { statuses },
         )
     }
     /// Calls `io.podman.GetPodsByStatus` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_pods_by_status_more(
-        &mut self,
-        statuses: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetPodsByStatusReply, Error>,
-        Error,
-    > {
-        let parameters = __GetPodsByStatusCall { statuses };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetPodsByStatus", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_pods_by_status_more<'c>(
+        &'c mut self,
+        statuses: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetPodsByStatusReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetPodsByStatus",
+            __GetPodsByStatusCall { statuses },
         )
     }
     /// Calls `io.podman.GetPodsByStatus` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_pods_by_status_oneway(
-        &mut self,
-        statuses: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetPodsByStatusCall { statuses };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetPodsByStatus", &parameters).await?,
+    pub fn get_pods_by_status_oneway<'c>(
+        &'c mut self,
+        statuses: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetPodsByStatus",
+            __GetPodsByStatusCall { statuses },
         )
     }
     /// Calls `io.podman.GetPodsByStatus` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_pods_by_status_upgrade(
-        &mut self,
-        statuses: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (GetPodsByStatusReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetPodsByStatusCall { statuses };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetPodsByStatus", &parameters).await?,
+    pub fn get_pods_by_status_upgrade<'c>(
+        &'c mut self,
+        statuses: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetPodsByStatusReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetPodsByStatus",
+            __GetPodsByStatusCall { statuses },
         )
     }
     /// ImageExists talks a full or partial image ID or name and returns an int as to whether
@@ -9195,53 +9572,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ImageExists`.
-    pub async fn image_exists(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<ImageExistsReply, Error> {
-        let parameters = __ImageExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ImageExists", &parameters).await?,
+    pub fn image_exists<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ImageExistsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ImageExists",
+            __ImageExistsCall { name },
         )
     }
     /// Calls `io.podman.ImageExists` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn image_exists_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ImageExistsReply, Error>,
-        Error,
-    > {
-        let parameters = __ImageExistsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ImageExists", &parameters)
-                .await?
-                .err_into(),
+    pub fn image_exists_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ImageExistsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ImageExists",
+            __ImageExistsCall { name },
         )
     }
     /// Calls `io.podman.ImageExists` with `oneway`: the service sends no reply, not even an error.
-    pub async fn image_exists_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ImageExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ImageExists", &parameters).await?,
+    pub fn image_exists_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ImageExists",
+            __ImageExistsCall { name },
         )
     }
     /// Calls `io.podman.ImageExists` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn image_exists_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (ImageExistsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ImageExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ImageExists", &parameters).await?,
+    pub fn image_exists_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ImageExistsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ImageExists",
+            __ImageExistsCall { name },
         )
     }
     /// ImageTree returns the image tree for the provided image name or ID
@@ -9254,69 +9637,75 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ImageTree`.
-    pub async fn image_tree(
-        &mut self,
-        name: &str,
+    pub fn image_tree<'c>(
+        &'c mut self,
+        name: &'c str,
         what_requires: bool,
-    ) -> ::std::result::Result<ImageTreeReply, Error> {
-        let parameters = __ImageTreeCall {
-            name,
-            what_requires,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ImageTree", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ImageTreeReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ImageTree",
+            __ImageTreeCall {
+                name,
+                what_requires,
+            },
         )
     }
     /// Calls `io.podman.ImageTree` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn image_tree_more(
-        &mut self,
-        name: &str,
+    pub fn image_tree_more<'c>(
+        &'c mut self,
+        name: &'c str,
         what_requires: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ImageTreeReply, Error>,
-        Error,
-    > {
-        let parameters = __ImageTreeCall {
-            name,
-            what_requires,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ImageTree", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ImageTreeReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ImageTree",
+            __ImageTreeCall {
+                name,
+                what_requires,
+            },
         )
     }
     /// Calls `io.podman.ImageTree` with `oneway`: the service sends no reply, not even an error.
-    pub async fn image_tree_oneway(
-        &mut self,
-        name: &str,
+    pub fn image_tree_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         what_requires: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ImageTreeCall {
-            name,
-            what_requires,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ImageTree", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ImageTree",
+            __ImageTreeCall {
+                name,
+                what_requires,
+            },
         )
     }
     /// Calls `io.podman.ImageTree` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn image_tree_upgrade(
-        &mut self,
-        name: &str,
+    pub fn image_tree_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         what_requires: bool,
-    ) -> ::std::result::Result<
-        (ImageTreeReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ImageTreeCall {
-            name,
-            what_requires,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ImageTree", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ImageTreeReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ImageTree",
+            __ImageTreeCall {
+                name,
+                what_requires,
+            },
         )
     }
     /// ContainerExists takes a full or partial container ID or name and returns an int as to
@@ -9330,144 +9719,154 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ContainerExists`.
-    pub async fn container_exists(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<ContainerExistsReply, Error> {
-        let parameters = __ContainerExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerExists", &parameters).await?,
+    pub fn container_exists<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerExistsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerExists",
+            __ContainerExistsCall { name },
         )
     }
     /// Calls `io.podman.ContainerExists` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_exists_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerExistsReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerExistsCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerExists", &parameters)
-                .await?
-                .err_into(),
+    pub fn container_exists_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ContainerExistsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerExists",
+            __ContainerExistsCall { name },
         )
     }
     /// Calls `io.podman.ContainerExists` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_exists_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ContainerExists", &parameters).await?,
+    pub fn container_exists_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerExists",
+            __ContainerExistsCall { name },
         )
     }
     /// Calls `io.podman.ContainerExists` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_exists_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (ContainerExistsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerExistsCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ContainerExists", &parameters).await?,
+    pub fn container_exists_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerExistsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerExists",
+            __ContainerExistsCall { name },
         )
     }
     /// ContainerCheckPoint performs a checkpopint on a container by its name or full/partial container
     /// ID.  On successful checkpoint, the id of the checkpointed container is returned.
     ///
     /// Calls `io.podman.ContainerCheckpoint`.
-    pub async fn container_checkpoint(
-        &mut self,
-        name: &str,
+    pub fn container_checkpoint<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         leave_running: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<ContainerCheckpointReply, Error> {
-        let parameters = __ContainerCheckpointCall {
-            name,
-            keep,
-            leave_running,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerCheckpoint", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerCheckpointReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerCheckpoint",
+            __ContainerCheckpointCall {
+                name,
+                keep,
+                leave_running,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerCheckpoint` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_checkpoint_more(
-        &mut self,
-        name: &str,
+    pub fn container_checkpoint_more<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         leave_running: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerCheckpointReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerCheckpointCall {
-            name,
-            keep,
-            leave_running,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerCheckpoint", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ContainerCheckpointReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerCheckpoint",
+            __ContainerCheckpointCall {
+                name,
+                keep,
+                leave_running,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerCheckpoint` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_checkpoint_oneway(
-        &mut self,
-        name: &str,
+    pub fn container_checkpoint_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         leave_running: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerCheckpointCall {
-            name,
-            keep,
-            leave_running,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ContainerCheckpoint", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerCheckpoint",
+            __ContainerCheckpointCall {
+                name,
+                keep,
+                leave_running,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerCheckpoint` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_checkpoint_upgrade(
-        &mut self,
-        name: &str,
+    pub fn container_checkpoint_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         leave_running: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<
-        (ContainerCheckpointReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerCheckpointCall {
-            name,
-            keep,
-            leave_running,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerCheckpoint", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerCheckpointReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerCheckpoint",
+            __ContainerCheckpointCall {
+                name,
+                keep,
+                leave_running,
+                tcp_established,
+            },
         )
     }
     /// ContainerRestore restores a container that has been checkpointed.  The container to be restored can
@@ -9475,198 +9874,207 @@ impl PodmanClient {
     /// of the container's ID.
     ///
     /// Calls `io.podman.ContainerRestore`.
-    pub async fn container_restore(
-        &mut self,
-        name: &str,
+    pub fn container_restore<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<ContainerRestoreReply, Error> {
-        let parameters = __ContainerRestoreCall {
-            name,
-            keep,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerRestore", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerRestoreReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerRestore",
+            __ContainerRestoreCall {
+                name,
+                keep,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerRestore` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_restore_more(
-        &mut self,
-        name: &str,
+    pub fn container_restore_more<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerRestoreReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerRestoreCall {
-            name,
-            keep,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerRestore", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ContainerRestoreReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerRestore",
+            __ContainerRestoreCall {
+                name,
+                keep,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerRestore` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_restore_oneway(
-        &mut self,
-        name: &str,
+    pub fn container_restore_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerRestoreCall {
-            name,
-            keep,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ContainerRestore", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerRestore",
+            __ContainerRestoreCall {
+                name,
+                keep,
+                tcp_established,
+            },
         )
     }
     /// Calls `io.podman.ContainerRestore` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_restore_upgrade(
-        &mut self,
-        name: &str,
+    pub fn container_restore_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         keep: bool,
         tcp_established: bool,
-    ) -> ::std::result::Result<
-        (ContainerRestoreReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerRestoreCall {
-            name,
-            keep,
-            tcp_established,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerRestore", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerRestoreReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerRestore",
+            __ContainerRestoreCall {
+                name,
+                keep,
+                tcp_established,
+            },
         )
     }
     /// ContainerRunlabel runs executes a command as described by a given container image label.
     ///
     /// Calls `io.podman.ContainerRunlabel`.
-    pub async fn container_runlabel(
-        &mut self,
-        runlabel: &Runlabel,
-    ) -> ::std::result::Result<ContainerRunlabelReply, Error> {
-        let parameters = __ContainerRunlabelCall {
-            runlabel,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerRunlabel", &parameters).await?,
+    pub fn container_runlabel<'c>(
+        &'c mut self,
+        runlabel: &'c Runlabel,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerRunlabelReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerRunlabel",
+            __ContainerRunlabelCall {
+                runlabel,
+            },
         )
     }
     /// Calls `io.podman.ContainerRunlabel` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_runlabel_more(
-        &mut self,
-        runlabel: &Runlabel,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerRunlabelReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerRunlabelCall {
-            runlabel,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerRunlabel", &parameters)
-                .await?
-                .err_into(),
+    pub fn container_runlabel_more<'c>(
+        &'c mut self,
+        runlabel: &'c Runlabel,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ContainerRunlabelReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerRunlabel",
+            __ContainerRunlabelCall {
+                runlabel,
+            },
         )
     }
     /// Calls `io.podman.ContainerRunlabel` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_runlabel_oneway(
-        &mut self,
-        runlabel: &Runlabel,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerRunlabelCall {
-            runlabel,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ContainerRunlabel", &parameters)
-                .await?,
+    pub fn container_runlabel_oneway<'c>(
+        &'c mut self,
+        runlabel: &'c Runlabel,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerRunlabel",
+            __ContainerRunlabelCall {
+                runlabel,
+            },
         )
     }
     /// Calls `io.podman.ContainerRunlabel` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_runlabel_upgrade(
-        &mut self,
-        runlabel: &Runlabel,
-    ) -> ::std::result::Result<
-        (ContainerRunlabelReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerRunlabelCall {
-            runlabel,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerRunlabel", &parameters)
-                .await?,
+    pub fn container_runlabel_upgrade<'c>(
+        &'c mut self,
+        runlabel: &'c Runlabel,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerRunlabelReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerRunlabel",
+            __ContainerRunlabelCall {
+                runlabel,
+            },
         )
     }
     /// ExecContainer executes a command in the given container.
     ///
     /// Calls `io.podman.ExecContainer`.
-    pub async fn exec_container(
-        &mut self,
-        opts: &ExecOpts,
-    ) -> ::std::result::Result<ExecContainerReply, Error> {
-        let parameters = __ExecContainerCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ExecContainer", &parameters).await?,
+    pub fn exec_container<'c>(
+        &'c mut self,
+        opts: &'c ExecOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ExecContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ExecContainer",
+            __ExecContainerCall { opts },
         )
     }
     /// Calls `io.podman.ExecContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn exec_container_more(
-        &mut self,
-        opts: &ExecOpts,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ExecContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __ExecContainerCall { opts };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ExecContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn exec_container_more<'c>(
+        &'c mut self,
+        opts: &'c ExecOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ExecContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ExecContainer",
+            __ExecContainerCall { opts },
         )
     }
     /// Calls `io.podman.ExecContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn exec_container_oneway(
-        &mut self,
-        opts: &ExecOpts,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ExecContainerCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ExecContainer", &parameters).await?,
+    pub fn exec_container_oneway<'c>(
+        &'c mut self,
+        opts: &'c ExecOpts,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ExecContainer",
+            __ExecContainerCall { opts },
         )
     }
     /// Calls `io.podman.ExecContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn exec_container_upgrade(
-        &mut self,
-        opts: &ExecOpts,
-    ) -> ::std::result::Result<
-        (ExecContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ExecContainerCall { opts };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ExecContainer", &parameters).await?,
+    pub fn exec_container_upgrade<'c>(
+        &'c mut self,
+        opts: &'c ExecOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ExecContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ExecContainer",
+            __ExecContainerCall { opts },
         )
     }
     /// ListContainerMounts gathers all the mounted container mount points and returns them as an array
@@ -9683,55 +10091,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListContainerMounts`.
-    pub async fn list_container_mounts(
-        &mut self,
-    ) -> ::std::result::Result<ListContainerMountsReply, Error> {
-        let parameters = __ListContainerMountsCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ListContainerMounts", &parameters).await?,
+    pub fn list_container_mounts<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListContainerMountsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ListContainerMounts",
+            __ListContainerMountsCall {},
         )
     }
     /// Calls `io.podman.ListContainerMounts` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_container_mounts_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListContainerMountsReply, Error>,
-        Error,
-    > {
-        let parameters = __ListContainerMountsCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ListContainerMounts", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_container_mounts_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ListContainerMountsReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ListContainerMounts",
+            __ListContainerMountsCall {},
         )
     }
     /// Calls `io.podman.ListContainerMounts` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_container_mounts_oneway(
-        &mut self,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ListContainerMountsCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ListContainerMounts", &parameters)
-                .await?,
+    pub fn list_container_mounts_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ListContainerMounts",
+            __ListContainerMountsCall {},
         )
     }
     /// Calls `io.podman.ListContainerMounts` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_container_mounts_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ListContainerMountsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListContainerMountsCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ListContainerMounts", &parameters)
-                .await?,
+    pub fn list_container_mounts_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListContainerMountsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ListContainerMounts",
+            __ListContainerMountsCall {},
         )
     }
     /// MountContainer mounts a container by name or full/partial ID.  Upon a successful mount, the destination
@@ -9744,53 +10156,59 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.MountContainer`.
-    pub async fn mount_container(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<MountContainerReply, Error> {
-        let parameters = __MountContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.MountContainer", &parameters).await?,
+    pub fn mount_container<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<MountContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.MountContainer",
+            __MountContainerCall { name },
         )
     }
     /// Calls `io.podman.MountContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn mount_container_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, MountContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __MountContainerCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.MountContainer", &parameters)
-                .await?
-                .err_into(),
+    pub fn mount_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, MountContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.MountContainer",
+            __MountContainerCall { name },
         )
     }
     /// Calls `io.podman.MountContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn mount_container_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __MountContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.MountContainer", &parameters).await?,
+    pub fn mount_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.MountContainer",
+            __MountContainerCall { name },
         )
     }
     /// Calls `io.podman.MountContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn mount_container_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (MountContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __MountContainerCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.MountContainer", &parameters).await?,
+    pub fn mount_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (MountContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.MountContainer",
+            __MountContainerCall { name },
         )
     }
     /// UnmountContainer umounts a container by its name or full/partial container ID.
@@ -9801,1030 +10219,1141 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.UnmountContainer`.
-    pub async fn unmount_container(
-        &mut self,
-        name: &str,
+    pub fn unmount_container<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<UnmountContainerReply, Error> {
-        let parameters = __UnmountContainerCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.UnmountContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UnmountContainerReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.UnmountContainer",
+            __UnmountContainerCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.UnmountContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn unmount_container_more(
-        &mut self,
-        name: &str,
+    pub fn unmount_container_more<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, UnmountContainerReply, Error>,
-        Error,
-    > {
-        let parameters = __UnmountContainerCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.UnmountContainer", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, UnmountContainerReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.UnmountContainer",
+            __UnmountContainerCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.UnmountContainer` with `oneway`: the service sends no reply, not even an error.
-    pub async fn unmount_container_oneway(
-        &mut self,
-        name: &str,
+    pub fn unmount_container_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __UnmountContainerCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.UnmountContainer", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.UnmountContainer",
+            __UnmountContainerCall {
+                name,
+                force,
+            },
         )
     }
     /// Calls `io.podman.UnmountContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn unmount_container_upgrade(
-        &mut self,
-        name: &str,
+    pub fn unmount_container_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         force: bool,
-    ) -> ::std::result::Result<
-        (UnmountContainerReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __UnmountContainerCall {
-            name,
-            force,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.UnmountContainer", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (UnmountContainerReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.UnmountContainer",
+            __UnmountContainerCall {
+                name,
+                force,
+            },
         )
     }
     /// ImagesPrune removes all unused images from the local store.  Upon successful pruning,
     /// the IDs of the removed images are returned.
     ///
     /// Calls `io.podman.ImagesPrune`.
-    pub async fn images_prune(
-        &mut self,
+    pub fn images_prune<'c>(
+        &'c mut self,
         all: bool,
-        filter: &[::std::string::String],
-    ) -> ::std::result::Result<ImagesPruneReply, Error> {
-        let parameters = __ImagesPruneCall { all, filter };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ImagesPrune", &parameters).await?,
+        filter: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ImagesPruneReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ImagesPrune",
+            __ImagesPruneCall { all, filter },
         )
     }
     /// Calls `io.podman.ImagesPrune` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn images_prune_more(
-        &mut self,
+    pub fn images_prune_more<'c>(
+        &'c mut self,
         all: bool,
-        filter: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ImagesPruneReply, Error>,
-        Error,
-    > {
-        let parameters = __ImagesPruneCall { all, filter };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ImagesPrune", &parameters)
-                .await?
-                .err_into(),
+        filter: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ImagesPruneReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ImagesPrune",
+            __ImagesPruneCall { all, filter },
         )
     }
     /// Calls `io.podman.ImagesPrune` with `oneway`: the service sends no reply, not even an error.
-    pub async fn images_prune_oneway(
-        &mut self,
+    pub fn images_prune_oneway<'c>(
+        &'c mut self,
         all: bool,
-        filter: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ImagesPruneCall { all, filter };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ImagesPrune", &parameters).await?,
+        filter: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ImagesPrune",
+            __ImagesPruneCall { all, filter },
         )
     }
     /// Calls `io.podman.ImagesPrune` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn images_prune_upgrade(
-        &mut self,
+    pub fn images_prune_upgrade<'c>(
+        &'c mut self,
         all: bool,
-        filter: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (ImagesPruneReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ImagesPruneCall { all, filter };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ImagesPrune", &parameters).await?,
+        filter: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ImagesPruneReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ImagesPrune",
+            __ImagesPruneCall { all, filter },
         )
     }
     /// GenerateKube generates a Kubernetes v1 Pod description of a Podman container or pod
     /// and its containers. The description is in YAML.  See also \[ReplayKube\](ReplayKube).
     ///
     /// Calls `io.podman.GenerateKube`.
-    pub async fn generate_kube(
-        &mut self,
-        name: &str,
+    pub fn generate_kube<'c>(
+        &'c mut self,
+        name: &'c str,
         service: bool,
-    ) -> ::std::result::Result<GenerateKubeReply, Error> {
-        let parameters = __GenerateKubeCall {
-            name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GenerateKube", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GenerateKubeReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GenerateKube",
+            __GenerateKubeCall {
+                name,
+                service,
+            },
         )
     }
     /// Calls `io.podman.GenerateKube` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn generate_kube_more(
-        &mut self,
-        name: &str,
+    pub fn generate_kube_more<'c>(
+        &'c mut self,
+        name: &'c str,
         service: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GenerateKubeReply, Error>,
-        Error,
-    > {
-        let parameters = __GenerateKubeCall {
-            name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GenerateKube", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GenerateKubeReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GenerateKube",
+            __GenerateKubeCall {
+                name,
+                service,
+            },
         )
     }
     /// Calls `io.podman.GenerateKube` with `oneway`: the service sends no reply, not even an error.
-    pub async fn generate_kube_oneway(
-        &mut self,
-        name: &str,
+    pub fn generate_kube_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         service: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GenerateKubeCall {
-            name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GenerateKube", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GenerateKube",
+            __GenerateKubeCall {
+                name,
+                service,
+            },
         )
     }
     /// Calls `io.podman.GenerateKube` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn generate_kube_upgrade(
-        &mut self,
-        name: &str,
+    pub fn generate_kube_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         service: bool,
-    ) -> ::std::result::Result<
-        (GenerateKubeReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GenerateKubeCall {
-            name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GenerateKube", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GenerateKubeReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GenerateKube",
+            __GenerateKubeCall {
+                name,
+                service,
+            },
         )
     }
     /// ContainerConfig returns a container's config in string form. This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerConfig`.
-    pub async fn container_config(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<ContainerConfigReply, Error> {
-        let parameters = __ContainerConfigCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerConfig", &parameters).await?,
+    pub fn container_config<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerConfigReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerConfig",
+            __ContainerConfigCall { name },
         )
     }
     /// Calls `io.podman.ContainerConfig` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_config_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerConfigReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerConfigCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerConfig", &parameters)
-                .await?
-                .err_into(),
+    pub fn container_config_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ContainerConfigReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerConfig",
+            __ContainerConfigCall { name },
         )
     }
     /// Calls `io.podman.ContainerConfig` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_config_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerConfigCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ContainerConfig", &parameters).await?,
+    pub fn container_config_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerConfig",
+            __ContainerConfigCall { name },
         )
     }
     /// Calls `io.podman.ContainerConfig` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_config_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (ContainerConfigReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerConfigCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ContainerConfig", &parameters).await?,
+    pub fn container_config_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerConfigReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerConfig",
+            __ContainerConfigCall { name },
         )
     }
     /// ContainerArtifacts returns a container's artifacts in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerArtifacts`.
-    pub async fn container_artifacts(
-        &mut self,
-        name: &str,
-        artifact_name: &str,
-    ) -> ::std::result::Result<ContainerArtifactsReply, Error> {
-        let parameters = __ContainerArtifactsCall {
-            name,
-            artifact_name,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerArtifacts", &parameters).await?,
+    pub fn container_artifacts<'c>(
+        &'c mut self,
+        name: &'c str,
+        artifact_name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerArtifactsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerArtifacts",
+            __ContainerArtifactsCall {
+                name,
+                artifact_name,
+            },
         )
     }
     /// Calls `io.podman.ContainerArtifacts` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_artifacts_more(
-        &mut self,
-        name: &str,
-        artifact_name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerArtifactsReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerArtifactsCall {
-            name,
-            artifact_name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerArtifacts", &parameters)
-                .await?
-                .err_into(),
+    pub fn container_artifacts_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        artifact_name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ContainerArtifactsReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerArtifacts",
+            __ContainerArtifactsCall {
+                name,
+                artifact_name,
+            },
         )
     }
     /// Calls `io.podman.ContainerArtifacts` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_artifacts_oneway(
-        &mut self,
-        name: &str,
-        artifact_name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerArtifactsCall {
-            name,
-            artifact_name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ContainerArtifacts", &parameters)
-                .await?,
+    pub fn container_artifacts_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        artifact_name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerArtifacts",
+            __ContainerArtifactsCall {
+                name,
+                artifact_name,
+            },
         )
     }
     /// Calls `io.podman.ContainerArtifacts` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_artifacts_upgrade(
-        &mut self,
-        name: &str,
-        artifact_name: &str,
-    ) -> ::std::result::Result<
-        (ContainerArtifactsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerArtifactsCall {
-            name,
-            artifact_name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerArtifacts", &parameters)
-                .await?,
+    pub fn container_artifacts_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        artifact_name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerArtifactsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerArtifacts",
+            __ContainerArtifactsCall {
+                name,
+                artifact_name,
+            },
         )
     }
     /// ContainerInspectData returns a container's inspect data in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerInspectData`.
-    pub async fn container_inspect_data(
-        &mut self,
-        name: &str,
+    pub fn container_inspect_data<'c>(
+        &'c mut self,
+        name: &'c str,
         size: bool,
-    ) -> ::std::result::Result<ContainerInspectDataReply, Error> {
-        let parameters = __ContainerInspectDataCall {
-            name,
-            size,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerInspectData", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerInspectDataReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerInspectData",
+            __ContainerInspectDataCall {
+                name,
+                size,
+            },
         )
     }
     /// Calls `io.podman.ContainerInspectData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_inspect_data_more(
-        &mut self,
-        name: &str,
+    pub fn container_inspect_data_more<'c>(
+        &'c mut self,
+        name: &'c str,
         size: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerInspectDataReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerInspectDataCall {
-            name,
-            size,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerInspectData", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ContainerInspectDataReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerInspectData",
+            __ContainerInspectDataCall {
+                name,
+                size,
+            },
         )
     }
     /// Calls `io.podman.ContainerInspectData` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_inspect_data_oneway(
-        &mut self,
-        name: &str,
+    pub fn container_inspect_data_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
         size: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerInspectDataCall {
-            name,
-            size,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ContainerInspectData", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerInspectData",
+            __ContainerInspectDataCall {
+                name,
+                size,
+            },
         )
     }
     /// Calls `io.podman.ContainerInspectData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_inspect_data_upgrade(
-        &mut self,
-        name: &str,
+    pub fn container_inspect_data_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
         size: bool,
-    ) -> ::std::result::Result<
-        (ContainerInspectDataReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerInspectDataCall {
-            name,
-            size,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerInspectData", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerInspectDataReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerInspectData",
+            __ContainerInspectDataCall {
+                name,
+                size,
+            },
         )
     }
     /// ContainerStateData returns a container's state config in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerStateData`.
-    pub async fn container_state_data(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<ContainerStateDataReply, Error> {
-        let parameters = __ContainerStateDataCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ContainerStateData", &parameters).await?,
+    pub fn container_state_data<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ContainerStateDataReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ContainerStateData",
+            __ContainerStateDataCall { name },
         )
     }
     /// Calls `io.podman.ContainerStateData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn container_state_data_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ContainerStateDataReply, Error>,
-        Error,
-    > {
-        let parameters = __ContainerStateDataCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ContainerStateData", &parameters)
-                .await?
-                .err_into(),
+    pub fn container_state_data_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                ContainerStateDataReply,
+                Error,
+            >,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ContainerStateData",
+            __ContainerStateDataCall { name },
         )
     }
     /// Calls `io.podman.ContainerStateData` with `oneway`: the service sends no reply, not even an error.
-    pub async fn container_state_data_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ContainerStateDataCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.ContainerStateData", &parameters)
-                .await?,
+    pub fn container_state_data_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ContainerStateData",
+            __ContainerStateDataCall { name },
         )
     }
     /// Calls `io.podman.ContainerStateData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn container_state_data_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (ContainerStateDataReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ContainerStateDataCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.ContainerStateData", &parameters)
-                .await?,
+    pub fn container_state_data_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ContainerStateDataReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ContainerStateData",
+            __ContainerStateDataCall { name },
         )
     }
     /// PodStateData returns inspectr level information of a given pod in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.PodStateData`.
-    pub async fn pod_state_data(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<PodStateDataReply, Error> {
-        let parameters = __PodStateDataCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.PodStateData", &parameters).await?,
+    pub fn pod_state_data<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PodStateDataReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.PodStateData",
+            __PodStateDataCall { name },
         )
     }
     /// Calls `io.podman.PodStateData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn pod_state_data_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PodStateDataReply, Error>,
-        Error,
-    > {
-        let parameters = __PodStateDataCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.PodStateData", &parameters)
-                .await?
-                .err_into(),
+    pub fn pod_state_data_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PodStateDataReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.PodStateData",
+            __PodStateDataCall { name },
         )
     }
     /// Calls `io.podman.PodStateData` with `oneway`: the service sends no reply, not even an error.
-    pub async fn pod_state_data_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __PodStateDataCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.PodStateData", &parameters).await?,
+    pub fn pod_state_data_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.PodStateData",
+            __PodStateDataCall { name },
         )
     }
     /// Calls `io.podman.PodStateData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn pod_state_data_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (PodStateDataReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PodStateDataCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.PodStateData", &parameters).await?,
+    pub fn pod_state_data_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PodStateDataReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.PodStateData",
+            __PodStateDataCall { name },
         )
     }
     /// This call is for the development of Podman only and should not be used.
     ///
     /// Calls `io.podman.CreateFromCC`.
-    pub async fn create_from_cc(
-        &mut self,
-        r#in: &[::std::string::String],
-    ) -> ::std::result::Result<CreateFromCcReply, Error> {
-        let parameters = __CreateFromCcCall { r#in };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.CreateFromCC", &parameters).await?,
+    pub fn create_from_cc<'c>(
+        &'c mut self,
+        r#in: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<CreateFromCcReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.CreateFromCC",
+            __CreateFromCcCall { r#in },
         )
     }
     /// Calls `io.podman.CreateFromCC` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn create_from_cc_more(
-        &mut self,
-        r#in: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, CreateFromCcReply, Error>,
-        Error,
-    > {
-        let parameters = __CreateFromCcCall { r#in };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.CreateFromCC", &parameters)
-                .await?
-                .err_into(),
+    pub fn create_from_cc_more<'c>(
+        &'c mut self,
+        r#in: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, CreateFromCcReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.CreateFromCC",
+            __CreateFromCcCall { r#in },
         )
     }
     /// Calls `io.podman.CreateFromCC` with `oneway`: the service sends no reply, not even an error.
-    pub async fn create_from_cc_oneway(
-        &mut self,
-        r#in: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __CreateFromCcCall { r#in };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.CreateFromCC", &parameters).await?,
+    pub fn create_from_cc_oneway<'c>(
+        &'c mut self,
+        r#in: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.CreateFromCC",
+            __CreateFromCcCall { r#in },
         )
     }
     /// Calls `io.podman.CreateFromCC` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn create_from_cc_upgrade(
-        &mut self,
-        r#in: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (CreateFromCcReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __CreateFromCcCall { r#in };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.CreateFromCC", &parameters).await?,
+    pub fn create_from_cc_upgrade<'c>(
+        &'c mut self,
+        r#in: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (CreateFromCcReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.CreateFromCC",
+            __CreateFromCcCall { r#in },
         )
     }
     /// Spec returns the oci spec for a container.  This call is for development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.Spec`.
-    pub async fn spec(&mut self, name: &str) -> ::std::result::Result<SpecReply, Error> {
-        let parameters = __SpecCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Spec", &parameters).await?,
+    pub fn spec<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SpecReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Spec",
+            __SpecCall { name },
         )
     }
     /// Calls `io.podman.Spec` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn spec_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, SpecReply, Error>,
-        Error,
-    > {
-        let parameters = __SpecCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Spec", &parameters).await?.err_into(),
+    pub fn spec_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, SpecReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Spec",
+            __SpecCall { name },
         )
     }
     /// Calls `io.podman.Spec` with `oneway`: the service sends no reply, not even an error.
-    pub async fn spec_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        let parameters = __SpecCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Spec", &parameters).await?,
+    pub fn spec_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Spec",
+            __SpecCall { name },
         )
     }
     /// Calls `io.podman.Spec` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn spec_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (SpecReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __SpecCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Spec", &parameters).await?,
+    pub fn spec_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (SpecReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Spec",
+            __SpecCall { name },
         )
     }
     /// Sendfile allows a remote client to send a file to the host
     ///
     /// Calls `io.podman.SendFile`.
-    pub async fn send_file(
-        &mut self,
-        r#type: &str,
+    pub fn send_file<'c>(
+        &'c mut self,
+        r#type: &'c str,
         length: i64,
-    ) -> ::std::result::Result<SendFileReply, Error> {
-        let parameters = __SendFileCall { r#type, length };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.SendFile", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<SendFileReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.SendFile",
+            __SendFileCall { r#type, length },
         )
     }
     /// Calls `io.podman.SendFile` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn send_file_more(
-        &mut self,
-        r#type: &str,
+    pub fn send_file_more<'c>(
+        &'c mut self,
+        r#type: &'c str,
         length: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, SendFileReply, Error>,
-        Error,
-    > {
-        let parameters = __SendFileCall { r#type, length };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.SendFile", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, SendFileReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.SendFile",
+            __SendFileCall { r#type, length },
         )
     }
     /// Calls `io.podman.SendFile` with `oneway`: the service sends no reply, not even an error.
-    pub async fn send_file_oneway(
-        &mut self,
-        r#type: &str,
+    pub fn send_file_oneway<'c>(
+        &'c mut self,
+        r#type: &'c str,
         length: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __SendFileCall { r#type, length };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.SendFile", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.SendFile",
+            __SendFileCall { r#type, length },
         )
     }
     /// Calls `io.podman.SendFile` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn send_file_upgrade(
-        &mut self,
-        r#type: &str,
+    pub fn send_file_upgrade<'c>(
+        &'c mut self,
+        r#type: &'c str,
         length: i64,
-    ) -> ::std::result::Result<
-        (SendFileReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __SendFileCall { r#type, length };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.SendFile", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (SendFileReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.SendFile",
+            __SendFileCall { r#type, length },
         )
     }
     /// ReceiveFile allows the host to send a remote client a file
     ///
     /// Calls `io.podman.ReceiveFile`.
-    pub async fn receive_file(
-        &mut self,
-        path: &str,
+    pub fn receive_file<'c>(
+        &'c mut self,
+        path: &'c str,
         delete: bool,
-    ) -> ::std::result::Result<ReceiveFileReply, Error> {
-        let parameters = __ReceiveFileCall { path, delete };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ReceiveFile", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ReceiveFileReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ReceiveFile",
+            __ReceiveFileCall { path, delete },
         )
     }
     /// Calls `io.podman.ReceiveFile` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn receive_file_more(
-        &mut self,
-        path: &str,
+    pub fn receive_file_more<'c>(
+        &'c mut self,
+        path: &'c str,
         delete: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ReceiveFileReply, Error>,
-        Error,
-    > {
-        let parameters = __ReceiveFileCall { path, delete };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ReceiveFile", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ReceiveFileReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ReceiveFile",
+            __ReceiveFileCall { path, delete },
         )
     }
     /// Calls `io.podman.ReceiveFile` with `oneway`: the service sends no reply, not even an error.
-    pub async fn receive_file_oneway(
-        &mut self,
-        path: &str,
+    pub fn receive_file_oneway<'c>(
+        &'c mut self,
+        path: &'c str,
         delete: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ReceiveFileCall { path, delete };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ReceiveFile", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ReceiveFile",
+            __ReceiveFileCall { path, delete },
         )
     }
     /// Calls `io.podman.ReceiveFile` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn receive_file_upgrade(
-        &mut self,
-        path: &str,
+    pub fn receive_file_upgrade<'c>(
+        &'c mut self,
+        path: &'c str,
         delete: bool,
-    ) -> ::std::result::Result<
-        (ReceiveFileReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ReceiveFileCall { path, delete };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ReceiveFile", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ReceiveFileReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ReceiveFile",
+            __ReceiveFileCall { path, delete },
         )
     }
     /// VolumeCreate creates a volume on a remote host
     ///
     /// Calls `io.podman.VolumeCreate`.
-    pub async fn volume_create(
-        &mut self,
-        options: &VolumeCreateOpts,
-    ) -> ::std::result::Result<VolumeCreateReply, Error> {
-        let parameters = __VolumeCreateCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.VolumeCreate", &parameters).await?,
+    pub fn volume_create<'c>(
+        &'c mut self,
+        options: &'c VolumeCreateOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<VolumeCreateReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.VolumeCreate",
+            __VolumeCreateCall { options },
         )
     }
     /// Calls `io.podman.VolumeCreate` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn volume_create_more(
-        &mut self,
-        options: &VolumeCreateOpts,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, VolumeCreateReply, Error>,
-        Error,
-    > {
-        let parameters = __VolumeCreateCall { options };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.VolumeCreate", &parameters)
-                .await?
-                .err_into(),
+    pub fn volume_create_more<'c>(
+        &'c mut self,
+        options: &'c VolumeCreateOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, VolumeCreateReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.VolumeCreate",
+            __VolumeCreateCall { options },
         )
     }
     /// Calls `io.podman.VolumeCreate` with `oneway`: the service sends no reply, not even an error.
-    pub async fn volume_create_oneway(
-        &mut self,
-        options: &VolumeCreateOpts,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __VolumeCreateCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.VolumeCreate", &parameters).await?,
+    pub fn volume_create_oneway<'c>(
+        &'c mut self,
+        options: &'c VolumeCreateOpts,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.VolumeCreate",
+            __VolumeCreateCall { options },
         )
     }
     /// Calls `io.podman.VolumeCreate` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn volume_create_upgrade(
-        &mut self,
-        options: &VolumeCreateOpts,
-    ) -> ::std::result::Result<
-        (VolumeCreateReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __VolumeCreateCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.VolumeCreate", &parameters).await?,
+    pub fn volume_create_upgrade<'c>(
+        &'c mut self,
+        options: &'c VolumeCreateOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (VolumeCreateReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.VolumeCreate",
+            __VolumeCreateCall { options },
         )
     }
     /// VolumeRemove removes a volume on a remote host
     ///
     /// Calls `io.podman.VolumeRemove`.
-    pub async fn volume_remove(
-        &mut self,
-        options: &VolumeRemoveOpts,
-    ) -> ::std::result::Result<VolumeRemoveReply, Error> {
-        let parameters = __VolumeRemoveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.VolumeRemove", &parameters).await?,
+    pub fn volume_remove<'c>(
+        &'c mut self,
+        options: &'c VolumeRemoveOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<VolumeRemoveReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.VolumeRemove",
+            __VolumeRemoveCall { options },
         )
     }
     /// Calls `io.podman.VolumeRemove` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn volume_remove_more(
-        &mut self,
-        options: &VolumeRemoveOpts,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, VolumeRemoveReply, Error>,
-        Error,
-    > {
-        let parameters = __VolumeRemoveCall { options };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.VolumeRemove", &parameters)
-                .await?
-                .err_into(),
+    pub fn volume_remove_more<'c>(
+        &'c mut self,
+        options: &'c VolumeRemoveOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, VolumeRemoveReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.VolumeRemove",
+            __VolumeRemoveCall { options },
         )
     }
     /// Calls `io.podman.VolumeRemove` with `oneway`: the service sends no reply, not even an error.
-    pub async fn volume_remove_oneway(
-        &mut self,
-        options: &VolumeRemoveOpts,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __VolumeRemoveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.VolumeRemove", &parameters).await?,
+    pub fn volume_remove_oneway<'c>(
+        &'c mut self,
+        options: &'c VolumeRemoveOpts,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.VolumeRemove",
+            __VolumeRemoveCall { options },
         )
     }
     /// Calls `io.podman.VolumeRemove` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn volume_remove_upgrade(
-        &mut self,
-        options: &VolumeRemoveOpts,
-    ) -> ::std::result::Result<
-        (VolumeRemoveReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __VolumeRemoveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.VolumeRemove", &parameters).await?,
+    pub fn volume_remove_upgrade<'c>(
+        &'c mut self,
+        options: &'c VolumeRemoveOpts,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (VolumeRemoveReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.VolumeRemove",
+            __VolumeRemoveCall { options },
         )
     }
     /// GetVolumes gets slice of the volumes on a remote host
     ///
     /// Calls `io.podman.GetVolumes`.
-    pub async fn get_volumes(
-        &mut self,
-        args: &[::std::string::String],
+    pub fn get_volumes<'c>(
+        &'c mut self,
+        args: &'c [::std::string::String],
         all: bool,
-    ) -> ::std::result::Result<GetVolumesReply, Error> {
-        let parameters = __GetVolumesCall { args, all };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetVolumes", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetVolumesReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetVolumes",
+            __GetVolumesCall { args, all },
         )
     }
     /// Calls `io.podman.GetVolumes` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_volumes_more(
-        &mut self,
-        args: &[::std::string::String],
+    pub fn get_volumes_more<'c>(
+        &'c mut self,
+        args: &'c [::std::string::String],
         all: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetVolumesReply, Error>,
-        Error,
-    > {
-        let parameters = __GetVolumesCall { args, all };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetVolumes", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetVolumesReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetVolumes",
+            __GetVolumesCall { args, all },
         )
     }
     /// Calls `io.podman.GetVolumes` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_volumes_oneway(
-        &mut self,
-        args: &[::std::string::String],
+    pub fn get_volumes_oneway<'c>(
+        &'c mut self,
+        args: &'c [::std::string::String],
         all: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetVolumesCall { args, all };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetVolumes", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetVolumes",
+            __GetVolumesCall { args, all },
         )
     }
     /// Calls `io.podman.GetVolumes` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_volumes_upgrade(
-        &mut self,
-        args: &[::std::string::String],
+    pub fn get_volumes_upgrade<'c>(
+        &'c mut self,
+        args: &'c [::std::string::String],
         all: bool,
-    ) -> ::std::result::Result<
-        (GetVolumesReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetVolumesCall { args, all };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetVolumes", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetVolumesReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetVolumes",
+            __GetVolumesCall { args, all },
         )
     }
     /// InspectVolume inspects a single volume. Returns inspect JSON in the form of a
     /// string.
     ///
     /// Calls `io.podman.InspectVolume`.
-    pub async fn inspect_volume(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<InspectVolumeReply, Error> {
-        let parameters = __InspectVolumeCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.InspectVolume", &parameters).await?,
+    pub fn inspect_volume<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InspectVolumeReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.InspectVolume",
+            __InspectVolumeCall { name },
         )
     }
     /// Calls `io.podman.InspectVolume` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn inspect_volume_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InspectVolumeReply, Error>,
-        Error,
-    > {
-        let parameters = __InspectVolumeCall { name };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.InspectVolume", &parameters)
-                .await?
-                .err_into(),
+    pub fn inspect_volume_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InspectVolumeReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.InspectVolume",
+            __InspectVolumeCall { name },
         )
     }
     /// Calls `io.podman.InspectVolume` with `oneway`: the service sends no reply, not even an error.
-    pub async fn inspect_volume_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InspectVolumeCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.InspectVolume", &parameters).await?,
+    pub fn inspect_volume_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.InspectVolume",
+            __InspectVolumeCall { name },
         )
     }
     /// Calls `io.podman.InspectVolume` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn inspect_volume_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (InspectVolumeReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InspectVolumeCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.InspectVolume", &parameters).await?,
+    pub fn inspect_volume_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InspectVolumeReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.InspectVolume",
+            __InspectVolumeCall { name },
         )
     }
     /// VolumesPrune removes unused volumes on the host
     ///
     /// Calls `io.podman.VolumesPrune`.
-    pub async fn volumes_prune(
-        &mut self,
-    ) -> ::std::result::Result<VolumesPruneReply, Error> {
-        let parameters = __VolumesPruneCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.VolumesPrune", &parameters).await?,
+    pub fn volumes_prune<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<VolumesPruneReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.VolumesPrune",
+            __VolumesPruneCall {},
         )
     }
     /// Calls `io.podman.VolumesPrune` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn volumes_prune_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, VolumesPruneReply, Error>,
-        Error,
-    > {
-        let parameters = __VolumesPruneCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.VolumesPrune", &parameters)
-                .await?
-                .err_into(),
+    pub fn volumes_prune_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, VolumesPruneReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.VolumesPrune",
+            __VolumesPruneCall {},
         )
     }
     /// Calls `io.podman.VolumesPrune` with `oneway`: the service sends no reply, not even an error.
-    pub async fn volumes_prune_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __VolumesPruneCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.VolumesPrune", &parameters).await?,
+    pub fn volumes_prune_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.VolumesPrune",
+            __VolumesPruneCall {},
         )
     }
     /// Calls `io.podman.VolumesPrune` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn volumes_prune_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (VolumesPruneReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __VolumesPruneCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.VolumesPrune", &parameters).await?,
+    pub fn volumes_prune_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (VolumesPruneReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.VolumesPrune",
+            __VolumesPruneCall {},
         )
     }
     /// ImageSave allows you to save an image from the local image storage to a tarball
     ///
     /// Calls `io.podman.ImageSave`.
-    pub async fn image_save(
-        &mut self,
-        options: &ImageSaveOptions,
-    ) -> ::std::result::Result<ImageSaveReply, Error> {
-        let parameters = __ImageSaveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.ImageSave", &parameters).await?,
+    pub fn image_save<'c>(
+        &'c mut self,
+        options: &'c ImageSaveOptions,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ImageSaveReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.ImageSave",
+            __ImageSaveCall { options },
         )
     }
     /// Calls `io.podman.ImageSave` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn image_save_more(
-        &mut self,
-        options: &ImageSaveOptions,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ImageSaveReply, Error>,
-        Error,
-    > {
-        let parameters = __ImageSaveCall { options };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.ImageSave", &parameters)
-                .await?
-                .err_into(),
+    pub fn image_save_more<'c>(
+        &'c mut self,
+        options: &'c ImageSaveOptions,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ImageSaveReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.ImageSave",
+            __ImageSaveCall { options },
         )
     }
     /// Calls `io.podman.ImageSave` with `oneway`: the service sends no reply, not even an error.
-    pub async fn image_save_oneway(
-        &mut self,
-        options: &ImageSaveOptions,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ImageSaveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.ImageSave", &parameters).await?,
+    pub fn image_save_oneway<'c>(
+        &'c mut self,
+        options: &'c ImageSaveOptions,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.ImageSave",
+            __ImageSaveCall { options },
         )
     }
     /// Calls `io.podman.ImageSave` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn image_save_upgrade(
-        &mut self,
-        options: &ImageSaveOptions,
-    ) -> ::std::result::Result<
-        (ImageSaveReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ImageSaveCall { options };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.ImageSave", &parameters).await?,
+    pub fn image_save_upgrade<'c>(
+        &'c mut self,
+        options: &'c ImageSaveOptions,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ImageSaveReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.ImageSave",
+            __ImageSaveCall { options },
         )
     }
     /// GetPodsByContext allows you to get a list pod ids depending on all, latest, or a list of
@@ -10832,413 +11361,441 @@ impl PodmanClient {
     /// user environment, results might differ from what you expect.
     ///
     /// Calls `io.podman.GetPodsByContext`.
-    pub async fn get_pods_by_context(
-        &mut self,
+    pub fn get_pods_by_context<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<GetPodsByContextReply, Error> {
-        let parameters = __GetPodsByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetPodsByContext", &parameters).await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetPodsByContextReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetPodsByContext",
+            __GetPodsByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetPodsByContext` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_pods_by_context_more(
-        &mut self,
+    pub fn get_pods_by_context_more<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetPodsByContextReply, Error>,
-        Error,
-    > {
-        let parameters = __GetPodsByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetPodsByContext", &parameters)
-                .await?
-                .err_into(),
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetPodsByContextReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetPodsByContext",
+            __GetPodsByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetPodsByContext` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_pods_by_context_oneway(
-        &mut self,
+    pub fn get_pods_by_context_oneway<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetPodsByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetPodsByContext", &parameters).await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetPodsByContext",
+            __GetPodsByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// Calls `io.podman.GetPodsByContext` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_pods_by_context_upgrade(
-        &mut self,
+    pub fn get_pods_by_context_upgrade<'c>(
+        &'c mut self,
         all: bool,
         latest: bool,
-        args: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (GetPodsByContextReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetPodsByContextCall {
-            all,
-            latest,
-            args,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetPodsByContext", &parameters)
-                .await?,
+        args: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetPodsByContextReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetPodsByContext",
+            __GetPodsByContextCall {
+                all,
+                latest,
+                args,
+            },
         )
     }
     /// LoadImage allows you to load an image into local storage from a tarball.
     ///
     /// Calls `io.podman.LoadImage`.
-    pub async fn load_image(
-        &mut self,
-        name: &str,
-        input_file: &str,
+    pub fn load_image<'c>(
+        &'c mut self,
+        name: &'c str,
+        input_file: &'c str,
         quiet: bool,
         delete_file: bool,
-    ) -> ::std::result::Result<LoadImageReply, Error> {
-        let parameters = __LoadImageCall {
-            name,
-            input_file,
-            quiet,
-            delete_file,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.LoadImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<LoadImageReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.LoadImage",
+            __LoadImageCall {
+                name,
+                input_file,
+                quiet,
+                delete_file,
+            },
         )
     }
     /// Calls `io.podman.LoadImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn load_image_more(
-        &mut self,
-        name: &str,
-        input_file: &str,
+    pub fn load_image_more<'c>(
+        &'c mut self,
+        name: &'c str,
+        input_file: &'c str,
         quiet: bool,
         delete_file: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, LoadImageReply, Error>,
-        Error,
-    > {
-        let parameters = __LoadImageCall {
-            name,
-            input_file,
-            quiet,
-            delete_file,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.LoadImage", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, LoadImageReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.LoadImage",
+            __LoadImageCall {
+                name,
+                input_file,
+                quiet,
+                delete_file,
+            },
         )
     }
     /// Calls `io.podman.LoadImage` with `oneway`: the service sends no reply, not even an error.
-    pub async fn load_image_oneway(
-        &mut self,
-        name: &str,
-        input_file: &str,
+    pub fn load_image_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+        input_file: &'c str,
         quiet: bool,
         delete_file: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __LoadImageCall {
-            name,
-            input_file,
-            quiet,
-            delete_file,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.LoadImage", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.LoadImage",
+            __LoadImageCall {
+                name,
+                input_file,
+                quiet,
+                delete_file,
+            },
         )
     }
     /// Calls `io.podman.LoadImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn load_image_upgrade(
-        &mut self,
-        name: &str,
-        input_file: &str,
+    pub fn load_image_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+        input_file: &'c str,
         quiet: bool,
         delete_file: bool,
-    ) -> ::std::result::Result<
-        (LoadImageReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __LoadImageCall {
-            name,
-            input_file,
-            quiet,
-            delete_file,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.LoadImage", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (LoadImageReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.LoadImage",
+            __LoadImageCall {
+                name,
+                input_file,
+                quiet,
+                delete_file,
+            },
         )
     }
     /// GetEvents returns known libpod events filtered by the options provided.
     ///
     /// Calls `io.podman.GetEvents`.
-    pub async fn get_events(
-        &mut self,
-        filter: &[::std::string::String],
-        since: &str,
-        until: &str,
-    ) -> ::std::result::Result<GetEventsReply, Error> {
-        let parameters = __GetEventsCall {
-            filter,
-            since,
-            until,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.GetEvents", &parameters).await?,
+    pub fn get_events<'c>(
+        &'c mut self,
+        filter: &'c [::std::string::String],
+        since: &'c str,
+        until: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetEventsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetEvents",
+            __GetEventsCall {
+                filter,
+                since,
+                until,
+            },
         )
     }
     /// Calls `io.podman.GetEvents` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_events_more(
-        &mut self,
-        filter: &[::std::string::String],
-        since: &str,
-        until: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetEventsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetEventsCall {
-            filter,
-            since,
-            until,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetEvents", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_events_more<'c>(
+        &'c mut self,
+        filter: &'c [::std::string::String],
+        since: &'c str,
+        until: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetEventsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetEvents",
+            __GetEventsCall {
+                filter,
+                since,
+                until,
+            },
         )
     }
     /// Calls `io.podman.GetEvents` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_events_oneway(
-        &mut self,
-        filter: &[::std::string::String],
-        since: &str,
-        until: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetEventsCall {
-            filter,
-            since,
-            until,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.GetEvents", &parameters).await?,
+    pub fn get_events_oneway<'c>(
+        &'c mut self,
+        filter: &'c [::std::string::String],
+        since: &'c str,
+        until: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetEvents",
+            __GetEventsCall {
+                filter,
+                since,
+                until,
+            },
         )
     }
     /// Calls `io.podman.GetEvents` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_events_upgrade(
-        &mut self,
-        filter: &[::std::string::String],
-        since: &str,
-        until: &str,
-    ) -> ::std::result::Result<
-        (GetEventsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetEventsCall {
-            filter,
-            since,
-            until,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.GetEvents", &parameters).await?,
+    pub fn get_events_upgrade<'c>(
+        &'c mut self,
+        filter: &'c [::std::string::String],
+        since: &'c str,
+        until: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetEventsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetEvents",
+            __GetEventsCall {
+                filter,
+                since,
+                until,
+            },
         )
     }
     /// Diff returns a diff between libpod objects
     ///
     /// Calls `io.podman.Diff`.
-    pub async fn diff(&mut self, name: &str) -> ::std::result::Result<DiffReply, Error> {
-        let parameters = __DiffCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.Diff", &parameters).await?,
+    pub fn diff<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<DiffReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.Diff",
+            __DiffCall { name },
         )
     }
     /// Calls `io.podman.Diff` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn diff_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, DiffReply, Error>,
-        Error,
-    > {
-        let parameters = __DiffCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_more("io.podman.Diff", &parameters).await?.err_into(),
+    pub fn diff_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, DiffReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.Diff",
+            __DiffCall { name },
         )
     }
     /// Calls `io.podman.Diff` with `oneway`: the service sends no reply, not even an error.
-    pub async fn diff_oneway(&mut self, name: &str) -> ::std::result::Result<(), Error> {
-        let parameters = __DiffCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("io.podman.Diff", &parameters).await?,
+    pub fn diff_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.Diff",
+            __DiffCall { name },
         )
     }
     /// Calls `io.podman.Diff` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn diff_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (DiffReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __DiffCall { name };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("io.podman.Diff", &parameters).await?,
+    pub fn diff_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (DiffReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.Diff",
+            __DiffCall { name },
         )
     }
     /// GetLayersMapWithImageInfo is for the development of Podman and should not be used.
     ///
     /// Calls `io.podman.GetLayersMapWithImageInfo`.
-    pub async fn get_layers_map_with_image_info(
-        &mut self,
-    ) -> ::std::result::Result<GetLayersMapWithImageInfoReply, Error> {
-        let parameters = __GetLayersMapWithImageInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.podman.GetLayersMapWithImageInfo", &parameters)
-                .await?,
+    pub fn get_layers_map_with_image_info<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetLayersMapWithImageInfoReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.GetLayersMapWithImageInfo",
+            __GetLayersMapWithImageInfoCall {},
         )
     }
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_layers_map_with_image_info_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            GetLayersMapWithImageInfoReply,
+    pub fn get_layers_map_with_image_info_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                GetLayersMapWithImageInfoReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __GetLayersMapWithImageInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.GetLayersMapWithImageInfo", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.GetLayersMapWithImageInfo",
+            __GetLayersMapWithImageInfoCall {},
         )
     }
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_layers_map_with_image_info_oneway(
-        &mut self,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetLayersMapWithImageInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.GetLayersMapWithImageInfo", &parameters)
-                .await?,
+    pub fn get_layers_map_with_image_info_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.GetLayersMapWithImageInfo",
+            __GetLayersMapWithImageInfoCall {},
         )
     }
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_layers_map_with_image_info_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetLayersMapWithImageInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.GetLayersMapWithImageInfo", &parameters)
-                .await?,
+    pub fn get_layers_map_with_image_info_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.GetLayersMapWithImageInfo",
+            __GetLayersMapWithImageInfoCall {},
         )
     }
     /// BuildImageHierarchyMap is for the development of Podman and should not be used.
     ///
     /// Calls `io.podman.BuildImageHierarchyMap`.
-    pub async fn build_image_hierarchy_map(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<BuildImageHierarchyMapReply, Error> {
-        let parameters = __BuildImageHierarchyMapCall {
-            name,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.podman.BuildImageHierarchyMap", &parameters).await?,
+    pub fn build_image_hierarchy_map<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<BuildImageHierarchyMapReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.podman.BuildImageHierarchyMap",
+            __BuildImageHierarchyMapCall {
+                name,
+            },
         )
     }
     /// Calls `io.podman.BuildImageHierarchyMap` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn build_image_hierarchy_map_more(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            BuildImageHierarchyMapReply,
+    pub fn build_image_hierarchy_map_more<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                BuildImageHierarchyMapReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __BuildImageHierarchyMapCall {
-            name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.podman.BuildImageHierarchyMap", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.podman.BuildImageHierarchyMap",
+            __BuildImageHierarchyMapCall {
+                name,
+            },
         )
     }
     /// Calls `io.podman.BuildImageHierarchyMap` with `oneway`: the service sends no reply, not even an error.
-    pub async fn build_image_hierarchy_map_oneway(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __BuildImageHierarchyMapCall {
-            name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.podman.BuildImageHierarchyMap", &parameters)
-                .await?,
+    pub fn build_image_hierarchy_map_oneway<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.podman.BuildImageHierarchyMap",
+            __BuildImageHierarchyMapCall {
+                name,
+            },
         )
     }
     /// Calls `io.podman.BuildImageHierarchyMap` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn build_image_hierarchy_map_upgrade(
-        &mut self,
-        name: &str,
-    ) -> ::std::result::Result<
-        (BuildImageHierarchyMapReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __BuildImageHierarchyMapCall {
-            name,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.podman.BuildImageHierarchyMap", &parameters)
-                .await?,
+    pub fn build_image_hierarchy_map_upgrade<'c>(
+        &'c mut self,
+        name: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (BuildImageHierarchyMapReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.podman.BuildImageHierarchyMap",
+            __BuildImageHierarchyMapCall {
+                name,
+            },
         )
     }
 }

@@ -559,182 +559,179 @@ impl ResolveClient {
         self.connection
     }
     /// Calls `io.systemd.Resolve.ResolveHostname`.
-    pub async fn resolve_hostname(
-        &mut self,
+    pub fn resolve_hostname<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
-        name: &str,
+        name: &'c str,
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<ResolveHostnameReply, Error> {
-        let parameters = __ResolveHostnameCall {
-            ifindex,
-            name,
-            family,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.systemd.Resolve.ResolveHostname", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResolveHostnameReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveHostname",
+            __ResolveHostnameCall {
+                ifindex,
+                name,
+                family,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveHostname` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn resolve_hostname_more(
-        &mut self,
+    pub fn resolve_hostname_more<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
-        name: &str,
+        name: &'c str,
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ResolveHostnameReply, Error>,
-        Error,
-    > {
-        let parameters = __ResolveHostnameCall {
-            ifindex,
-            name,
-            family,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.systemd.Resolve.ResolveHostname", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ResolveHostnameReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveHostname",
+            __ResolveHostnameCall {
+                ifindex,
+                name,
+                family,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveHostname` with `oneway`: the service sends no reply, not even an error.
-    pub async fn resolve_hostname_oneway(
-        &mut self,
+    pub fn resolve_hostname_oneway<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
-        name: &str,
+        name: &'c str,
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ResolveHostnameCall {
-            ifindex,
-            name,
-            family,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.systemd.Resolve.ResolveHostname", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveHostname",
+            __ResolveHostnameCall {
+                ifindex,
+                name,
+                family,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveHostname` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn resolve_hostname_upgrade(
-        &mut self,
+    pub fn resolve_hostname_upgrade<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
-        name: &str,
+        name: &'c str,
         family: ::std::option::Option<i64>,
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<
-        (ResolveHostnameReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ResolveHostnameCall {
-            ifindex,
-            name,
-            family,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.systemd.Resolve.ResolveHostname", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ResolveHostnameReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveHostname",
+            __ResolveHostnameCall {
+                ifindex,
+                name,
+                family,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveAddress`.
-    pub async fn resolve_address(
-        &mut self,
+    pub fn resolve_address<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
         family: i64,
-        address: &[i64],
+        address: &'c [i64],
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<ResolveAddressReply, Error> {
-        let parameters = __ResolveAddressCall {
-            ifindex,
-            family,
-            address,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("io.systemd.Resolve.ResolveAddress", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResolveAddressReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveAddress",
+            __ResolveAddressCall {
+                ifindex,
+                family,
+                address,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveAddress` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn resolve_address_more(
-        &mut self,
+    pub fn resolve_address_more<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
         family: i64,
-        address: &[i64],
+        address: &'c [i64],
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ResolveAddressReply, Error>,
-        Error,
-    > {
-        let parameters = __ResolveAddressCall {
-            ifindex,
-            family,
-            address,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.systemd.Resolve.ResolveAddress", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ResolveAddressReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveAddress",
+            __ResolveAddressCall {
+                ifindex,
+                family,
+                address,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveAddress` with `oneway`: the service sends no reply, not even an error.
-    pub async fn resolve_address_oneway(
-        &mut self,
+    pub fn resolve_address_oneway<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
         family: i64,
-        address: &[i64],
+        address: &'c [i64],
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ResolveAddressCall {
-            ifindex,
-            family,
-            address,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.systemd.Resolve.ResolveAddress", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveAddress",
+            __ResolveAddressCall {
+                ifindex,
+                family,
+                address,
+                flags,
+            },
         )
     }
     /// Calls `io.systemd.Resolve.ResolveAddress` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn resolve_address_upgrade(
-        &mut self,
+    pub fn resolve_address_upgrade<'c>(
+        &'c mut self,
         ifindex: ::std::option::Option<i64>,
         family: i64,
-        address: &[i64],
+        address: &'c [i64],
         flags: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<
-        (ResolveAddressReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ResolveAddressCall {
-            ifindex,
-            family,
-            address,
-            flags,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.systemd.Resolve.ResolveAddress", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ResolveAddressReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.systemd.Resolve.ResolveAddress",
+            __ResolveAddressCall {
+                ifindex,
+                family,
+                address,
+                flags,
+            },
         )
     }
 }

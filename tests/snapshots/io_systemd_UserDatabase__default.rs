@@ -469,252 +469,243 @@ impl UserDatabaseClient {
         self.connection
     }
     /// Calls `io.systemd.UserDatabase.GetUserRecord`.
-    pub async fn get_user_record(
-        &mut self,
+    pub fn get_user_record<'c>(
+        &'c mut self,
         uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<GetUserRecordReply, Error> {
-        let parameters = __GetUserRecordCall {
-            uid,
-            user_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.systemd.UserDatabase.GetUserRecord", &parameters)
-                .await?,
+        user_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetUserRecordReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetUserRecord",
+            __GetUserRecordCall {
+                uid,
+                user_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_user_record_more(
-        &mut self,
+    pub fn get_user_record_more<'c>(
+        &'c mut self,
         uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetUserRecordReply, Error>,
-        Error,
-    > {
-        let parameters = __GetUserRecordCall {
-            uid,
-            user_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.systemd.UserDatabase.GetUserRecord", &parameters)
-                .await?
-                .err_into(),
+        user_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetUserRecordReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetUserRecord",
+            __GetUserRecordCall {
+                uid,
+                user_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_user_record_oneway(
-        &mut self,
+    pub fn get_user_record_oneway<'c>(
+        &'c mut self,
         uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetUserRecordCall {
-            uid,
-            user_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.systemd.UserDatabase.GetUserRecord", &parameters)
-                .await?,
+        user_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetUserRecord",
+            __GetUserRecordCall {
+                uid,
+                user_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_user_record_upgrade(
-        &mut self,
+    pub fn get_user_record_upgrade<'c>(
+        &'c mut self,
         uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        (GetUserRecordReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetUserRecordCall {
-            uid,
-            user_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.systemd.UserDatabase.GetUserRecord", &parameters)
-                .await?,
+        user_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetUserRecordReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetUserRecord",
+            __GetUserRecordCall {
+                uid,
+                user_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetGroupRecord`.
-    pub async fn get_group_record(
-        &mut self,
+    pub fn get_group_record<'c>(
+        &'c mut self,
         gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<GetGroupRecordReply, Error> {
-        let parameters = __GetGroupRecordCall {
-            gid,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.systemd.UserDatabase.GetGroupRecord", &parameters)
-                .await?,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetGroupRecordReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetGroupRecord",
+            __GetGroupRecordCall {
+                gid,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_group_record_more(
-        &mut self,
+    pub fn get_group_record_more<'c>(
+        &'c mut self,
         gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetGroupRecordReply, Error>,
-        Error,
-    > {
-        let parameters = __GetGroupRecordCall {
-            gid,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.systemd.UserDatabase.GetGroupRecord", &parameters)
-                .await?
-                .err_into(),
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetGroupRecordReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetGroupRecord",
+            __GetGroupRecordCall {
+                gid,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_group_record_oneway(
-        &mut self,
+    pub fn get_group_record_oneway<'c>(
+        &'c mut self,
         gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetGroupRecordCall {
-            gid,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.systemd.UserDatabase.GetGroupRecord", &parameters)
-                .await?,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetGroupRecord",
+            __GetGroupRecordCall {
+                gid,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_group_record_upgrade(
-        &mut self,
+    pub fn get_group_record_upgrade<'c>(
+        &'c mut self,
         gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        (GetGroupRecordReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetGroupRecordCall {
-            gid,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.systemd.UserDatabase.GetGroupRecord", &parameters)
-                .await?,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetGroupRecordReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetGroupRecord",
+            __GetGroupRecordCall {
+                gid,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetMemberships`.
-    pub async fn get_memberships(
-        &mut self,
-        user_name: ::std::option::Option<&str>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<GetMembershipsReply, Error> {
-        let parameters = __GetMembershipsCall {
-            user_name,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("io.systemd.UserDatabase.GetMemberships", &parameters)
-                .await?,
+    pub fn get_memberships<'c>(
+        &'c mut self,
+        user_name: ::std::option::Option<&'c str>,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetMembershipsReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetMemberships",
+            __GetMembershipsCall {
+                user_name,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_memberships_more(
-        &mut self,
-        user_name: ::std::option::Option<&str>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetMembershipsReply, Error>,
-        Error,
-    > {
-        let parameters = __GetMembershipsCall {
-            user_name,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("io.systemd.UserDatabase.GetMemberships", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_memberships_more<'c>(
+        &'c mut self,
+        user_name: ::std::option::Option<&'c str>,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetMembershipsReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetMemberships",
+            __GetMembershipsCall {
+                user_name,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_memberships_oneway(
-        &mut self,
-        user_name: ::std::option::Option<&str>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetMembershipsCall {
-            user_name,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("io.systemd.UserDatabase.GetMemberships", &parameters)
-                .await?,
+    pub fn get_memberships_oneway<'c>(
+        &'c mut self,
+        user_name: ::std::option::Option<&'c str>,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetMemberships",
+            __GetMembershipsCall {
+                user_name,
+                group_name,
+                service,
+            },
         )
     }
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_memberships_upgrade(
-        &mut self,
-        user_name: ::std::option::Option<&str>,
-        group_name: ::std::option::Option<&str>,
-        service: &str,
-    ) -> ::std::result::Result<
-        (GetMembershipsReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetMembershipsCall {
-            user_name,
-            group_name,
-            service,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("io.systemd.UserDatabase.GetMemberships", &parameters)
-                .await?,
+    pub fn get_memberships_upgrade<'c>(
+        &'c mut self,
+        user_name: ::std::option::Option<&'c str>,
+        group_name: ::std::option::Option<&'c str>,
+        service: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetMembershipsReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "io.systemd.UserDatabase.GetMemberships",
+            __GetMembershipsCall {
+                user_name,
+                group_name,
+                service,
+            },
         )
     }
 }

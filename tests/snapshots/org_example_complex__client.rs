@@ -585,119 +585,135 @@ impl ComplexClient {
         self.connection
     }
     /// Calls `org.example.complex.Foo`.
-    pub async fn foo(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
+    pub fn foo<'c>(
+        &'c mut self,
+        r#enum: &'c FooParamsEnum,
+        foo: &'c TypeFoo,
         interface: Interface,
-    ) -> ::std::result::Result<FooReply, Error> {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.complex.Foo", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<FooReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.complex.Foo",
+            __FooCall {
+                r#enum,
+                foo,
+                interface,
+            },
         )
     }
     /// Calls `org.example.complex.Foo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn foo_more(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
+    pub fn foo_more<'c>(
+        &'c mut self,
+        r#enum: &'c FooParamsEnum,
+        foo: &'c TypeFoo,
         interface: Interface,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, FooReply, Error>,
-        Error,
-    > {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.complex.Foo", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, FooReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.complex.Foo",
+            __FooCall {
+                r#enum,
+                foo,
+                interface,
+            },
         )
     }
     /// Calls `org.example.complex.Foo` with `oneway`: the service sends no reply, not even an error.
-    pub async fn foo_oneway(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
+    pub fn foo_oneway<'c>(
+        &'c mut self,
+        r#enum: &'c FooParamsEnum,
+        foo: &'c TypeFoo,
         interface: Interface,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.complex.Foo", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.complex.Foo",
+            __FooCall {
+                r#enum,
+                foo,
+                interface,
+            },
         )
     }
     /// Calls `org.example.complex.Foo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn foo_upgrade(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
+    pub fn foo_upgrade<'c>(
+        &'c mut self,
+        r#enum: &'c FooParamsEnum,
+        foo: &'c TypeFoo,
         interface: Interface,
-    ) -> ::std::result::Result<
-        (FooReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.complex.Foo", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (FooReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.complex.Foo",
+            __FooCall {
+                r#enum,
+                foo,
+                interface,
+            },
         )
     }
     /// Calls `org.example.complex.Bar`.
-    pub async fn bar(&mut self) -> ::std::result::Result<BarReply, Error> {
-        let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.complex.Bar", &parameters).await?,
+    pub fn bar<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<BarReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.complex.Bar",
+            __BarCall {},
         )
     }
     /// Calls `org.example.complex.Bar` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn bar_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, BarReply, Error>,
-        Error,
-    > {
-        let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.complex.Bar", &parameters)
-                .await?
-                .err_into(),
+    pub fn bar_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, BarReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.complex.Bar",
+            __BarCall {},
         )
     }
     /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
-    pub async fn bar_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.complex.Bar", &parameters).await?,
+    pub fn bar_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.complex.Bar",
+            __BarCall {},
         )
     }
     /// Calls `org.example.complex.Bar` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn bar_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (BarReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.complex.Bar", &parameters).await?,
+    pub fn bar_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (BarReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.complex.Bar",
+            __BarCall {},
         )
     }
 }

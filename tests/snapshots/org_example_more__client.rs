@@ -372,152 +372,172 @@ impl MoreClient {
     /// Returns the same string
     ///
     /// Calls `org.example.more.Ping`.
-    pub async fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.more.Ping", &parameters).await?,
+    pub fn ping<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PingReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.more.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.more.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn ping_more(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PingReply, Error>,
-        Error,
-    > {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.more.Ping", &parameters)
-                .await?
-                .err_into(),
+    pub fn ping_more<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.more.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
-    pub async fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.more.Ping", &parameters).await?,
+    pub fn ping_oneway<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.more.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.more.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn ping_upgrade(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        (PingReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.more.Ping", &parameters).await?,
+    pub fn ping_upgrade<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PingReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.more.Ping",
+            __PingCall { ping },
         )
     }
     /// Dummy progress method
     /// n: number of progress steps
     ///
     /// Calls `org.example.more.TestMore`.
-    pub async fn test_more(
-        &mut self,
+    pub fn test_more<'c>(
+        &'c mut self,
         n: i64,
-    ) -> ::std::result::Result<TestMoreReply, Error> {
-        let parameters = __TestMoreCall { n };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.more.TestMore", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<TestMoreReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.more.TestMore",
+            __TestMoreCall { n },
         )
     }
     /// Calls `org.example.more.TestMore` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test_more_more(
-        &mut self,
+    pub fn test_more_more<'c>(
+        &'c mut self,
         n: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, TestMoreReply, Error>,
-        Error,
-    > {
-        let parameters = __TestMoreCall { n };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.more.TestMore", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, TestMoreReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.more.TestMore",
+            __TestMoreCall { n },
         )
     }
     /// Calls `org.example.more.TestMore` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test_more_oneway(
-        &mut self,
+    pub fn test_more_oneway<'c>(
+        &'c mut self,
         n: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __TestMoreCall { n };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.more.TestMore", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.more.TestMore",
+            __TestMoreCall { n },
         )
     }
     /// Calls `org.example.more.TestMore` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test_more_upgrade(
-        &mut self,
+    pub fn test_more_upgrade<'c>(
+        &'c mut self,
         n: i64,
-    ) -> ::std::result::Result<
-        (TestMoreReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __TestMoreCall { n };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.more.TestMore", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (TestMoreReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.more.TestMore",
+            __TestMoreCall { n },
         )
     }
     /// Stop serving
     ///
     /// Calls `org.example.more.StopServing`.
-    pub async fn stop_serving(
-        &mut self,
-    ) -> ::std::result::Result<StopServingReply, Error> {
-        let parameters = __StopServingCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.more.StopServing", &parameters).await?,
+    pub fn stop_serving<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StopServingReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.more.StopServing",
+            __StopServingCall {},
         )
     }
     /// Calls `org.example.more.StopServing` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn stop_serving_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StopServingReply, Error>,
-        Error,
-    > {
-        let parameters = __StopServingCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.more.StopServing", &parameters)
-                .await?
-                .err_into(),
+    pub fn stop_serving_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StopServingReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.more.StopServing",
+            __StopServingCall {},
         )
     }
     /// Calls `org.example.more.StopServing` with `oneway`: the service sends no reply, not even an error.
-    pub async fn stop_serving_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __StopServingCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.example.more.StopServing", &parameters)
-                .await?,
+    pub fn stop_serving_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.more.StopServing",
+            __StopServingCall {},
         )
     }
     /// Calls `org.example.more.StopServing` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn stop_serving_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (StopServingReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StopServingCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.example.more.StopServing", &parameters)
-                .await?,
+    pub fn stop_serving_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StopServingReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.more.StopServing",
+            __StopServingCall {},
         )
     }
 }

@@ -393,97 +393,113 @@ impl NetworkClient {
     /// Returns information about a network device
     ///
     /// Calls `org.example.network.Info`.
-    pub async fn info(
-        &mut self,
+    pub fn info<'c>(
+        &'c mut self,
         ifindex: i64,
-    ) -> ::std::result::Result<InfoReply, Error> {
-        let parameters = __InfoCall { ifindex };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.network.Info", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<InfoReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.network.Info",
+            __InfoCall { ifindex },
         )
     }
     /// Calls `org.example.network.Info` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn info_more(
-        &mut self,
+    pub fn info_more<'c>(
+        &'c mut self,
         ifindex: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, InfoReply, Error>,
-        Error,
-    > {
-        let parameters = __InfoCall { ifindex };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.network.Info", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, InfoReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.network.Info",
+            __InfoCall { ifindex },
         )
     }
     /// Calls `org.example.network.Info` with `oneway`: the service sends no reply, not even an error.
-    pub async fn info_oneway(
-        &mut self,
+    pub fn info_oneway<'c>(
+        &'c mut self,
         ifindex: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __InfoCall { ifindex };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.network.Info", &parameters).await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.network.Info",
+            __InfoCall { ifindex },
         )
     }
     /// Calls `org.example.network.Info` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn info_upgrade(
-        &mut self,
+    pub fn info_upgrade<'c>(
+        &'c mut self,
         ifindex: i64,
-    ) -> ::std::result::Result<
-        (InfoReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __InfoCall { ifindex };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.network.Info", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (InfoReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.network.Info",
+            __InfoCall { ifindex },
         )
     }
     /// Lists all network devices
     ///
     /// Calls `org.example.network.List`.
-    pub async fn list(&mut self) -> ::std::result::Result<ListReply, Error> {
-        let parameters = __ListCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.network.List", &parameters).await?,
+    pub fn list<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ListReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.network.List",
+            __ListCall {},
         )
     }
     /// Calls `org.example.network.List` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn list_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ListReply, Error>,
-        Error,
-    > {
-        let parameters = __ListCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.network.List", &parameters)
-                .await?
-                .err_into(),
+    pub fn list_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ListReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.network.List",
+            __ListCall {},
         )
     }
     /// Calls `org.example.network.List` with `oneway`: the service sends no reply, not even an error.
-    pub async fn list_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __ListCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.network.List", &parameters).await?,
+    pub fn list_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.network.List",
+            __ListCall {},
         )
     }
     /// Calls `org.example.network.List` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn list_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (ListReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ListCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.network.List", &parameters).await?,
+    pub fn list_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ListReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.network.List",
+            __ListCall {},
         )
     }
 }

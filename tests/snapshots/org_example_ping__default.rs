@@ -323,89 +323,111 @@ impl PingClient {
     /// Returns the same string
     ///
     /// Calls `org.example.ping.Ping`.
-    pub async fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.ping.Ping", &parameters).await?,
+    pub fn ping<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<PingReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.ping.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.ping.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn ping_more(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, PingReply, Error>,
-        Error,
-    > {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.ping.Ping", &parameters)
-                .await?
-                .err_into(),
+    pub fn ping_more<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.ping.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.ping.Ping` with `oneway`: the service sends no reply, not even an error.
-    pub async fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.ping.Ping", &parameters).await?,
+    pub fn ping_oneway<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.ping.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.ping.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn ping_upgrade(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        (PingReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.ping.Ping", &parameters).await?,
+    pub fn ping_upgrade<'c>(
+        &'c mut self,
+        ping: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (PingReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.ping.Ping",
+            __PingCall { ping },
         )
     }
     /// Calls `org.example.ping.Upgrade`.
-    pub async fn upgrade(&mut self) -> ::std::result::Result<UpgradeReply, Error> {
-        let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.ping.Upgrade", &parameters).await?,
+    pub fn upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<UpgradeReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.example.ping.Upgrade",
+            __UpgradeCall {},
         )
     }
     /// Calls `org.example.ping.Upgrade` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn upgrade_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, UpgradeReply, Error>,
-        Error,
-    > {
-        let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.ping.Upgrade", &parameters)
-                .await?
-                .err_into(),
+    pub fn upgrade_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, UpgradeReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.example.ping.Upgrade",
+            __UpgradeCall {},
         )
     }
     /// Calls `org.example.ping.Upgrade` with `oneway`: the service sends no reply, not even an error.
-    pub async fn upgrade_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.ping.Upgrade", &parameters).await?,
+    pub fn upgrade_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.example.ping.Upgrade",
+            __UpgradeCall {},
         )
     }
     /// Calls `org.example.ping.Upgrade` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn upgrade_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (UpgradeReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.ping.Upgrade", &parameters).await?,
+    pub fn upgrade_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (UpgradeReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.example.ping.Upgrade",
+            __UpgradeCall {},
         )
     }
 }

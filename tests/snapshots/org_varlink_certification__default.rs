@@ -858,827 +858,843 @@ impl CertificationClient {
         self.connection
     }
     /// Calls `org.varlink.certification.Start`.
-    pub async fn start(&mut self) -> ::std::result::Result<StartReply, Error> {
-        let parameters = __StartCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Start", &parameters).await?,
+    pub fn start<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<StartReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Start",
+            __StartCall {},
         )
     }
     /// Calls `org.varlink.certification.Start` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn start_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, StartReply, Error>,
-        Error,
-    > {
-        let parameters = __StartCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Start", &parameters)
-                .await?
-                .err_into(),
+    pub fn start_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, StartReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Start",
+            __StartCall {},
         )
     }
     /// Calls `org.varlink.certification.Start` with `oneway`: the service sends no reply, not even an error.
-    pub async fn start_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __StartCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Start", &parameters)
-                .await?,
+    pub fn start_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Start",
+            __StartCall {},
         )
     }
     /// Calls `org.varlink.certification.Start` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn start_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (StartReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __StartCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Start", &parameters)
-                .await?,
+    pub fn start_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (StartReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Start",
+            __StartCall {},
         )
     }
     /// Calls `org.varlink.certification.Test01`.
-    pub async fn test01(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<Test01Reply, Error> {
-        let parameters = __Test01Call { client_id };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test01", &parameters).await?,
+    pub fn test01<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test01Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test01",
+            __Test01Call { client_id },
         )
     }
     /// Calls `org.varlink.certification.Test01` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test01_more(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test01Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test01Call { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test01", &parameters)
-                .await?
-                .err_into(),
+    pub fn test01_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test01Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test01",
+            __Test01Call { client_id },
         )
     }
     /// Calls `org.varlink.certification.Test01` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test01_oneway(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test01Call { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test01", &parameters)
-                .await?,
+    pub fn test01_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test01",
+            __Test01Call { client_id },
         )
     }
     /// Calls `org.varlink.certification.Test01` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test01_upgrade(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<
-        (Test01Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test01Call { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test01", &parameters)
-                .await?,
+    pub fn test01_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test01Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test01",
+            __Test01Call { client_id },
         )
     }
     /// Calls `org.varlink.certification.Test02`.
-    pub async fn test02(
-        &mut self,
-        client_id: &str,
+    pub fn test02<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
-    ) -> ::std::result::Result<Test02Reply, Error> {
-        let parameters = __Test02Call { client_id, bool };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test02", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test02Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test02",
+            __Test02Call { client_id, bool },
         )
     }
     /// Calls `org.varlink.certification.Test02` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test02_more(
-        &mut self,
-        client_id: &str,
+    pub fn test02_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test02Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test02Call { client_id, bool };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test02", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test02Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test02",
+            __Test02Call { client_id, bool },
         )
     }
     /// Calls `org.varlink.certification.Test02` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test02_oneway(
-        &mut self,
-        client_id: &str,
+    pub fn test02_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test02Call { client_id, bool };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test02", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test02",
+            __Test02Call { client_id, bool },
         )
     }
     /// Calls `org.varlink.certification.Test02` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test02_upgrade(
-        &mut self,
-        client_id: &str,
+    pub fn test02_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
-    ) -> ::std::result::Result<
-        (Test02Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test02Call { client_id, bool };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test02", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test02Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test02",
+            __Test02Call { client_id, bool },
         )
     }
     /// Calls `org.varlink.certification.Test03`.
-    pub async fn test03(
-        &mut self,
-        client_id: &str,
+    pub fn test03<'c>(
+        &'c mut self,
+        client_id: &'c str,
         int: i64,
-    ) -> ::std::result::Result<Test03Reply, Error> {
-        let parameters = __Test03Call { client_id, int };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test03", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test03Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test03",
+            __Test03Call { client_id, int },
         )
     }
     /// Calls `org.varlink.certification.Test03` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test03_more(
-        &mut self,
-        client_id: &str,
+    pub fn test03_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
         int: i64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test03Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test03Call { client_id, int };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test03", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test03Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test03",
+            __Test03Call { client_id, int },
         )
     }
     /// Calls `org.varlink.certification.Test03` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test03_oneway(
-        &mut self,
-        client_id: &str,
+    pub fn test03_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
         int: i64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test03Call { client_id, int };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test03", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test03",
+            __Test03Call { client_id, int },
         )
     }
     /// Calls `org.varlink.certification.Test03` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test03_upgrade(
-        &mut self,
-        client_id: &str,
+    pub fn test03_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
         int: i64,
-    ) -> ::std::result::Result<
-        (Test03Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test03Call { client_id, int };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test03", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test03Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test03",
+            __Test03Call { client_id, int },
         )
     }
     /// Calls `org.varlink.certification.Test04`.
-    pub async fn test04(
-        &mut self,
-        client_id: &str,
+    pub fn test04<'c>(
+        &'c mut self,
+        client_id: &'c str,
         float: f64,
-    ) -> ::std::result::Result<Test04Reply, Error> {
-        let parameters = __Test04Call { client_id, float };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test04", &parameters).await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test04Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test04",
+            __Test04Call { client_id, float },
         )
     }
     /// Calls `org.varlink.certification.Test04` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test04_more(
-        &mut self,
-        client_id: &str,
+    pub fn test04_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
         float: f64,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test04Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test04Call { client_id, float };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test04", &parameters)
-                .await?
-                .err_into(),
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test04Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test04",
+            __Test04Call { client_id, float },
         )
     }
     /// Calls `org.varlink.certification.Test04` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test04_oneway(
-        &mut self,
-        client_id: &str,
+    pub fn test04_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
         float: f64,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test04Call { client_id, float };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test04", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test04",
+            __Test04Call { client_id, float },
         )
     }
     /// Calls `org.varlink.certification.Test04` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test04_upgrade(
-        &mut self,
-        client_id: &str,
+    pub fn test04_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
         float: f64,
-    ) -> ::std::result::Result<
-        (Test04Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test04Call { client_id, float };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test04", &parameters)
-                .await?,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test04Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test04",
+            __Test04Call { client_id, float },
         )
     }
     /// Calls `org.varlink.certification.Test05`.
-    pub async fn test05(
-        &mut self,
-        client_id: &str,
-        string: &str,
-    ) -> ::std::result::Result<Test05Reply, Error> {
-        let parameters = __Test05Call { client_id, string };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test05", &parameters).await?,
+    pub fn test05<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test05Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test05",
+            __Test05Call { client_id, string },
         )
     }
     /// Calls `org.varlink.certification.Test05` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test05_more(
-        &mut self,
-        client_id: &str,
-        string: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test05Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test05Call { client_id, string };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test05", &parameters)
-                .await?
-                .err_into(),
+    pub fn test05_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test05Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test05",
+            __Test05Call { client_id, string },
         )
     }
     /// Calls `org.varlink.certification.Test05` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test05_oneway(
-        &mut self,
-        client_id: &str,
-        string: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test05Call { client_id, string };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test05", &parameters)
-                .await?,
+    pub fn test05_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        string: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test05",
+            __Test05Call { client_id, string },
         )
     }
     /// Calls `org.varlink.certification.Test05` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test05_upgrade(
-        &mut self,
-        client_id: &str,
-        string: &str,
-    ) -> ::std::result::Result<
-        (Test05Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test05Call { client_id, string };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test05", &parameters)
-                .await?,
+    pub fn test05_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test05Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test05",
+            __Test05Call { client_id, string },
         )
     }
     /// Calls `org.varlink.certification.Test06`.
-    pub async fn test06(
-        &mut self,
-        client_id: &str,
+    pub fn test06<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
         int: i64,
         float: f64,
-        string: &str,
-    ) -> ::std::result::Result<Test06Reply, Error> {
-        let parameters = __Test06Call {
-            client_id,
-            bool,
-            int,
-            float,
-            string,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test06", &parameters).await?,
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test06Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test06",
+            __Test06Call {
+                client_id,
+                bool,
+                int,
+                float,
+                string,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test06` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test06_more(
-        &mut self,
-        client_id: &str,
+    pub fn test06_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
         int: i64,
         float: f64,
-        string: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test06Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test06Call {
-            client_id,
-            bool,
-            int,
-            float,
-            string,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test06", &parameters)
-                .await?
-                .err_into(),
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test06Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test06",
+            __Test06Call {
+                client_id,
+                bool,
+                int,
+                float,
+                string,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test06` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test06_oneway(
-        &mut self,
-        client_id: &str,
+    pub fn test06_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
         int: i64,
         float: f64,
-        string: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test06Call {
-            client_id,
-            bool,
-            int,
-            float,
-            string,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test06", &parameters)
-                .await?,
+        string: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test06",
+            __Test06Call {
+                client_id,
+                bool,
+                int,
+                float,
+                string,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test06` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test06_upgrade(
-        &mut self,
-        client_id: &str,
+    pub fn test06_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
         bool: bool,
         int: i64,
         float: f64,
-        string: &str,
-    ) -> ::std::result::Result<
-        (Test06Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test06Call {
-            client_id,
-            bool,
-            int,
-            float,
-            string,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test06", &parameters)
-                .await?,
+        string: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test06Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test06",
+            __Test06Call {
+                client_id,
+                bool,
+                int,
+                float,
+                string,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test07`.
-    pub async fn test07(
-        &mut self,
-        client_id: &str,
-        r#struct: &Test07ParamsStruct,
-    ) -> ::std::result::Result<Test07Reply, Error> {
-        let parameters = __Test07Call {
-            client_id,
-            r#struct,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test07", &parameters).await?,
+    pub fn test07<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        r#struct: &'c Test07ParamsStruct,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test07Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test07",
+            __Test07Call {
+                client_id,
+                r#struct,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test07` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test07_more(
-        &mut self,
-        client_id: &str,
-        r#struct: &Test07ParamsStruct,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test07Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test07Call {
-            client_id,
-            r#struct,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test07", &parameters)
-                .await?
-                .err_into(),
+    pub fn test07_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        r#struct: &'c Test07ParamsStruct,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test07Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test07",
+            __Test07Call {
+                client_id,
+                r#struct,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test07` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test07_oneway(
-        &mut self,
-        client_id: &str,
-        r#struct: &Test07ParamsStruct,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test07Call {
-            client_id,
-            r#struct,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test07", &parameters)
-                .await?,
+    pub fn test07_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        r#struct: &'c Test07ParamsStruct,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test07",
+            __Test07Call {
+                client_id,
+                r#struct,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test07` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test07_upgrade(
-        &mut self,
-        client_id: &str,
-        r#struct: &Test07ParamsStruct,
-    ) -> ::std::result::Result<
-        (Test07Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test07Call {
-            client_id,
-            r#struct,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test07", &parameters)
-                .await?,
+    pub fn test07_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        r#struct: &'c Test07ParamsStruct,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test07Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test07",
+            __Test07Call {
+                client_id,
+                r#struct,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test08`.
-    pub async fn test08(
-        &mut self,
-        client_id: &str,
-        map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    ) -> ::std::result::Result<Test08Reply, Error> {
-        let parameters = __Test08Call { client_id, map };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test08", &parameters).await?,
+    pub fn test08<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        map: &'c ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test08Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test08",
+            __Test08Call { client_id, map },
         )
     }
     /// Calls `org.varlink.certification.Test08` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test08_more(
-        &mut self,
-        client_id: &str,
-        map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test08Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test08Call { client_id, map };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test08", &parameters)
-                .await?
-                .err_into(),
+    pub fn test08_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        map: &'c ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test08Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test08",
+            __Test08Call { client_id, map },
         )
     }
     /// Calls `org.varlink.certification.Test08` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test08_oneway(
-        &mut self,
-        client_id: &str,
-        map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test08Call { client_id, map };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test08", &parameters)
-                .await?,
+    pub fn test08_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        map: &'c ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test08",
+            __Test08Call { client_id, map },
         )
     }
     /// Calls `org.varlink.certification.Test08` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test08_upgrade(
-        &mut self,
-        client_id: &str,
-        map: &::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    ) -> ::std::result::Result<
-        (Test08Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test08Call { client_id, map };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test08", &parameters)
-                .await?,
+    pub fn test08_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        map: &'c ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test08Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test08",
+            __Test08Call { client_id, map },
         )
     }
     /// Calls `org.varlink.certification.Test09`.
-    pub async fn test09(
-        &mut self,
-        client_id: &str,
-        set: &::std::collections::HashSet<::std::string::String>,
-    ) -> ::std::result::Result<Test09Reply, Error> {
-        let parameters = __Test09Call { client_id, set };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test09", &parameters).await?,
+    pub fn test09<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        set: &'c ::std::collections::HashSet<::std::string::String>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test09Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test09",
+            __Test09Call { client_id, set },
         )
     }
     /// Calls `org.varlink.certification.Test09` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test09_more(
-        &mut self,
-        client_id: &str,
-        set: &::std::collections::HashSet<::std::string::String>,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test09Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test09Call { client_id, set };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test09", &parameters)
-                .await?
-                .err_into(),
+    pub fn test09_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        set: &'c ::std::collections::HashSet<::std::string::String>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test09Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test09",
+            __Test09Call { client_id, set },
         )
     }
     /// Calls `org.varlink.certification.Test09` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test09_oneway(
-        &mut self,
-        client_id: &str,
-        set: &::std::collections::HashSet<::std::string::String>,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test09Call { client_id, set };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test09", &parameters)
-                .await?,
+    pub fn test09_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        set: &'c ::std::collections::HashSet<::std::string::String>,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test09",
+            __Test09Call { client_id, set },
         )
     }
     /// Calls `org.varlink.certification.Test09` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test09_upgrade(
-        &mut self,
-        client_id: &str,
-        set: &::std::collections::HashSet<::std::string::String>,
-    ) -> ::std::result::Result<
-        (Test09Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test09Call { client_id, set };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test09", &parameters)
-                .await?,
+    pub fn test09_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        set: &'c ::std::collections::HashSet<::std::string::String>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test09Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test09",
+            __Test09Call { client_id, set },
         )
     }
     /// returns more than one reply with "continues"
     ///
     /// Calls `org.varlink.certification.Test10`.
-    pub async fn test10(
-        &mut self,
-        client_id: &str,
-        mytype: &MyType,
-    ) -> ::std::result::Result<Test10Reply, Error> {
-        let parameters = __Test10Call { client_id, mytype };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test10", &parameters).await?,
+    pub fn test10<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        mytype: &'c MyType,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test10Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test10",
+            __Test10Call { client_id, mytype },
         )
     }
     /// Calls `org.varlink.certification.Test10` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test10_more(
-        &mut self,
-        client_id: &str,
-        mytype: &MyType,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test10Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test10Call { client_id, mytype };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test10", &parameters)
-                .await?
-                .err_into(),
+    pub fn test10_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        mytype: &'c MyType,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test10Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test10",
+            __Test10Call { client_id, mytype },
         )
     }
     /// Calls `org.varlink.certification.Test10` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test10_oneway(
-        &mut self,
-        client_id: &str,
-        mytype: &MyType,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test10Call { client_id, mytype };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test10", &parameters)
-                .await?,
+    pub fn test10_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        mytype: &'c MyType,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test10",
+            __Test10Call { client_id, mytype },
         )
     }
     /// Calls `org.varlink.certification.Test10` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test10_upgrade(
-        &mut self,
-        client_id: &str,
-        mytype: &MyType,
-    ) -> ::std::result::Result<
-        (Test10Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test10Call { client_id, mytype };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test10", &parameters)
-                .await?,
+    pub fn test10_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        mytype: &'c MyType,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test10Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test10",
+            __Test10Call { client_id, mytype },
         )
     }
     /// must be called as "oneway"
     ///
     /// Calls `org.varlink.certification.Test11`.
-    pub async fn test11(
-        &mut self,
-        client_id: &str,
-        last_more_replies: &[::std::string::String],
-    ) -> ::std::result::Result<Test11Reply, Error> {
-        let parameters = __Test11Call {
-            client_id,
-            last_more_replies,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.Test11", &parameters).await?,
+    pub fn test11<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        last_more_replies: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<Test11Reply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.Test11",
+            __Test11Call {
+                client_id,
+                last_more_replies,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test11` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn test11_more(
-        &mut self,
-        client_id: &str,
-        last_more_replies: &[::std::string::String],
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, Test11Reply, Error>,
-        Error,
-    > {
-        let parameters = __Test11Call {
-            client_id,
-            last_more_replies,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.Test11", &parameters)
-                .await?
-                .err_into(),
+    pub fn test11_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        last_more_replies: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, Test11Reply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.Test11",
+            __Test11Call {
+                client_id,
+                last_more_replies,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test11` with `oneway`: the service sends no reply, not even an error.
-    pub async fn test11_oneway(
-        &mut self,
-        client_id: &str,
-        last_more_replies: &[::std::string::String],
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __Test11Call {
-            client_id,
-            last_more_replies,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.Test11", &parameters)
-                .await?,
+    pub fn test11_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        last_more_replies: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.Test11",
+            __Test11Call {
+                client_id,
+                last_more_replies,
+            },
         )
     }
     /// Calls `org.varlink.certification.Test11` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn test11_upgrade(
-        &mut self,
-        client_id: &str,
-        last_more_replies: &[::std::string::String],
-    ) -> ::std::result::Result<
-        (Test11Reply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __Test11Call {
-            client_id,
-            last_more_replies,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.Test11", &parameters)
-                .await?,
+    pub fn test11_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+        last_more_replies: &'c [::std::string::String],
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (Test11Reply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.Test11",
+            __Test11Call {
+                client_id,
+                last_more_replies,
+            },
         )
     }
     /// Calls `org.varlink.certification.End`.
-    pub async fn end(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<EndReply, Error> {
-        let parameters = __EndCall { client_id };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.certification.End", &parameters).await?,
+    pub fn end<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<EndReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.certification.End",
+            __EndCall { client_id },
         )
     }
     /// Calls `org.varlink.certification.End` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn end_more(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, EndReply, Error>,
-        Error,
-    > {
-        let parameters = __EndCall { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.certification.End", &parameters)
-                .await?
-                .err_into(),
+    pub fn end_more<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, EndReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.certification.End",
+            __EndCall { client_id },
         )
     }
     /// Calls `org.varlink.certification.End` with `oneway`: the service sends no reply, not even an error.
-    pub async fn end_oneway(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __EndCall { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.certification.End", &parameters)
-                .await?,
+    pub fn end_oneway<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.certification.End",
+            __EndCall { client_id },
         )
     }
     /// Calls `org.varlink.certification.End` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn end_upgrade(
-        &mut self,
-        client_id: &str,
-    ) -> ::std::result::Result<
-        (EndReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __EndCall { client_id };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.certification.End", &parameters)
-                .await?,
+    pub fn end_upgrade<'c>(
+        &'c mut self,
+        client_id: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (EndReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.certification.End",
+            __EndCall { client_id },
         )
     }
 }

@@ -337,109 +337,113 @@ impl ResolverClient {
     /// about the resolver's identity.
     ///
     /// Calls `org.varlink.resolver.GetInfo`.
-    pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.resolver.GetInfo", &parameters).await?,
+    pub fn get_info<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetInfoReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.resolver.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.resolver.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_info_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.resolver.GetInfo", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_info_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.resolver.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.resolver.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.resolver.GetInfo", &parameters)
-                .await?,
+    pub fn get_info_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.resolver.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.resolver.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_info_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.resolver.GetInfo", &parameters)
-                .await?,
+    pub fn get_info_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.resolver.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Resolve an interface name to a registered varlink service address
     ///
     /// Calls `org.varlink.resolver.Resolve`.
-    pub async fn resolve(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<ResolveReply, Error> {
-        let parameters = __ResolveCall { interface };
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.resolver.Resolve", &parameters).await?,
+    pub fn resolve<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResolveReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.resolver.Resolve",
+            __ResolveCall { interface },
         )
     }
     /// Calls `org.varlink.resolver.Resolve` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn resolve_more(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, ResolveReply, Error>,
-        Error,
-    > {
-        let parameters = __ResolveCall { interface };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.resolver.Resolve", &parameters)
-                .await?
-                .err_into(),
+    pub fn resolve_more<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, ResolveReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.resolver.Resolve",
+            __ResolveCall { interface },
         )
     }
     /// Calls `org.varlink.resolver.Resolve` with `oneway`: the service sends no reply, not even an error.
-    pub async fn resolve_oneway(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __ResolveCall { interface };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.resolver.Resolve", &parameters)
-                .await?,
+    pub fn resolve_oneway<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.resolver.Resolve",
+            __ResolveCall { interface },
         )
     }
     /// Calls `org.varlink.resolver.Resolve` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn resolve_upgrade(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        (ResolveReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __ResolveCall { interface };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.resolver.Resolve", &parameters)
-                .await?,
+    pub fn resolve_upgrade<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (ResolveReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.resolver.Resolve",
+            __ResolveCall { interface },
         )
     }
 }

@@ -360,124 +360,125 @@ impl ServiceClient {
     /// about the implementation.
     ///
     /// Calls `org.varlink.service.GetInfo`.
-    pub async fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.service.GetInfo", &parameters).await?,
+    pub fn get_info<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetInfoReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.service.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.service.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_info_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<'_, GetInfoReply, Error>,
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.service.GetInfo", &parameters)
-                .await?
-                .err_into(),
+    pub fn get_info_more<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.service.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.service.GetInfo", &parameters)
-                .await?,
+    pub fn get_info_oneway<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.service.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Calls `org.varlink.service.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_info_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.service.GetInfo", &parameters)
-                .await?,
+    pub fn get_info_upgrade<'c>(
+        &'c mut self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.service.GetInfo",
+            __GetInfoCall {},
         )
     }
     /// Get the description of an interface that is implemented by this service.
     ///
     /// Calls `org.varlink.service.GetInterfaceDescription`.
-    pub async fn get_interface_description(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("org.varlink.service.GetInterfaceDescription", &parameters)
-                .await?,
+    pub fn get_interface_description<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<GetInterfaceDescriptionReply, Error>,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::call(
+            &mut self.connection,
+            "org.varlink.service.GetInterfaceDescription",
+            __GetInterfaceDescriptionCall {
+                interface,
+            },
         )
     }
     /// Calls `org.varlink.service.GetInterfaceDescription` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub async fn get_interface_description_more(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::ReplyStream<
-            '_,
-            GetInterfaceDescriptionReply,
+    pub fn get_interface_description_more<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::varlink_runtime::__private::ReplyStream<
+                'c,
+                GetInterfaceDescriptionReply,
+                Error,
+            >,
             Error,
         >,
-        Error,
-    > {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.service.GetInterfaceDescription", &parameters)
-                .await?
-                .err_into(),
+    > + 'c {
+        ::varlink_runtime::__private::client_call::more(
+            &mut self.connection,
+            "org.varlink.service.GetInterfaceDescription",
+            __GetInterfaceDescriptionCall {
+                interface,
+            },
         )
     }
     /// Calls `org.varlink.service.GetInterfaceDescription` with `oneway`: the service sends no reply, not even an error.
-    pub async fn get_interface_description_oneway(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.service.GetInterfaceDescription", &parameters)
-                .await?,
+    pub fn get_interface_description_oneway<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(
+            &mut self.connection,
+            "org.varlink.service.GetInterfaceDescription",
+            __GetInterfaceDescriptionCall {
+                interface,
+            },
         )
     }
     /// Calls `org.varlink.service.GetInterfaceDescription` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub async fn get_interface_description_upgrade(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        (GetInterfaceDescriptionReply, ::varlink_runtime::__private::Upgraded),
-        Error,
-    > {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade("org.varlink.service.GetInterfaceDescription", &parameters)
-                .await?,
+    pub fn get_interface_description_upgrade<'c>(
+        &'c mut self,
+        interface: &'c str,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            (GetInterfaceDescriptionReply, ::varlink_runtime::__private::Upgraded),
+            Error,
+        >,
+    > + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(
+            &mut self.connection,
+            "org.varlink.service.GetInterfaceDescription",
+            __GetInterfaceDescriptionCall {
+                interface,
+            },
         )
     }
 }

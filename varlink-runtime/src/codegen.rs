@@ -58,6 +58,57 @@ pub mod __private {
         context.reply(parameters)
     }
 
+    /// The calls of generated async clients. A generated client method is
+    /// a plain function returning one of these futures: an `async fn` per
+    /// method and call form cost the user's build a state machine to type-
+    /// and borrow-check each (four per varlink method); these are checked
+    /// once, here. The call struct is moved in, so the future owns what it
+    /// sends, and nothing is sent until it is polled.
+    pub mod client_call {
+        use serde::Serialize;
+        use serde::de::DeserializeOwned;
+
+        use crate::client::{Connection, ReplyStream};
+        use crate::error::Error;
+        use crate::stream::Upgraded;
+
+        /// A plain call: its reply.
+        pub async fn call<P: Serialize, R: DeserializeOwned, E: From<Error>>(
+            connection: &mut Connection,
+            method: &'static str,
+            parameters: P,
+        ) -> Result<R, E> {
+            Ok(connection.call(method, &parameters).await?)
+        }
+
+        /// A call with `more`: the stream of its replies.
+        pub async fn more<'c, P: Serialize, R: DeserializeOwned, E: From<Error>>(
+            connection: &'c mut Connection,
+            method: &'static str,
+            parameters: P,
+        ) -> Result<ReplyStream<'c, R, E>, E> {
+            Ok(connection.call_more(method, &parameters).await?.err_into())
+        }
+
+        /// A call with `oneway`: done when it is written.
+        pub async fn oneway<P: Serialize, E: From<Error>>(
+            connection: &mut Connection,
+            method: &'static str,
+            parameters: P,
+        ) -> Result<(), E> {
+            Ok(connection.call_oneway(method, &parameters).await?)
+        }
+
+        /// A call with `upgrade`: the reply and the raw stream.
+        pub async fn upgrade<P: Serialize, R: DeserializeOwned, E: From<Error>>(
+            connection: &mut Connection,
+            method: &'static str,
+            parameters: P,
+        ) -> Result<(R, Upgraded), E> {
+            Ok(connection.call_upgrade(method, &parameters).await?)
+        }
+    }
+
     pub use std::boxed::Box;
     pub use std::future::Future;
     pub use std::pin::Pin;

@@ -118,38 +118,74 @@ fn client_method(
     let upgrade_doc = format!(
         " Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
     );
-    let (asyncness, dot_await) = match flavor {
-        Flavor::Async => (quote!(async), quote!(.await)),
-        Flavor::Blocking => (quote!(), quote!()),
-    };
-    let (stream_ty, upgraded_ty) = match flavor {
-        Flavor::Async => (quote!(#rt::ReplyStream), quote!(#rt::Upgraded)),
-        Flavor::Blocking => (quote!(#rt::BlockingReplies), quote!(#rt::BlockingUpgraded)),
-    };
-    quote! {
-        #doc
-        pub #asyncness fn #fn_name (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
-            #params
-            ::std::result::Result::Ok(self.connection.call(#full, &parameters) #dot_await?)
-        }
+    match flavor {
+        Flavor::Async => {
+            // Plain functions returning the runtime's call futures, not
+            // `async fn`s: see `client_call` in the runtime. Every borrow
+            // (self and the arguments) gets the future's lifetime `'c`.
+            let args = fields.iter().map(|field| {
+                let ident = names::ident(&field.rust);
+                let (arg_ty, _) = argument_type(plan, &field.ty, paths, &quote!('c));
+                quote!(#ident: #arg_ty)
+            });
+            let args: Vec<TokenStream> = args.collect();
+            let inits: Vec<_> = fields
+                .iter()
+                .map(|field| names::ident(&field.rust))
+                .collect();
+            let parameters = quote!(#call_struct { #(#inits),* });
+            let future = |output: TokenStream| quote!(impl ::std::future::Future<Output = ::std::result::Result<#output, Error>> + 'c);
+            let plain = future(quote!(#reply));
+            let streamed = future(quote!(#rt::ReplyStream<'c, #reply, Error>));
+            let nothing = future(quote!(()));
+            let upgraded = future(quote!((#reply, #rt::Upgraded)));
+            quote! {
+                #doc
+                pub fn #fn_name<'c>(&'c mut self, #(#args),*) -> #plain {
+                    #rt::client_call::call(&mut self.connection, #full, #parameters)
+                }
 
-        #[doc = #more_doc]
-        pub #asyncness fn #more (&mut self, #(#args),*) -> ::std::result::Result<#stream_ty<'_, #reply, Error>, Error> {
-            #params
-            ::std::result::Result::Ok(self.connection.call_more(#full, &parameters) #dot_await?.err_into())
-        }
+                #[doc = #more_doc]
+                pub fn #more<'c>(&'c mut self, #(#args),*) -> #streamed {
+                    #rt::client_call::more(&mut self.connection, #full, #parameters)
+                }
 
-        #[doc = #oneway_doc]
-        pub #asyncness fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
-            #params
-            ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters) #dot_await?)
-        }
+                #[doc = #oneway_doc]
+                pub fn #oneway<'c>(&'c mut self, #(#args),*) -> #nothing {
+                    #rt::client_call::oneway(&mut self.connection, #full, #parameters)
+                }
 
-        #[doc = #upgrade_doc]
-        pub #asyncness fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #upgraded_ty), Error> {
-            #params
-            ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters) #dot_await?)
+                #[doc = #upgrade_doc]
+                pub fn #upgrade<'c>(&'c mut self, #(#args),*) -> #upgraded {
+                    #rt::client_call::upgrade(&mut self.connection, #full, #parameters)
+                }
+            }
         }
+        Flavor::Blocking => quote! {
+            #doc
+            pub fn #fn_name (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
+                #params
+                ::std::result::Result::Ok(self.connection.call(#full, &parameters)?)
+            }
+
+            #[doc = #more_doc]
+            pub fn #more (&mut self, #(#args),*) -> ::std::result::Result<#rt::BlockingReplies<'_, #reply, Error>, Error> {
+                #params
+                ::std::result::Result::Ok(self.connection.call_more(#full, &parameters)?.err_into())
+            }
+
+            #[doc = #oneway_doc]
+            pub fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
+                #params
+                ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters)?)
+            }
+
+            #[doc = #upgrade_doc]
+            pub fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #rt::BlockingUpgraded), Error> {
+                #params
+                ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters)?)
+            }
+        },
     }
 }
 
