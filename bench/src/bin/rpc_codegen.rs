@@ -54,11 +54,14 @@ fn fmt_ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-/// Times `cargo build` of a scratch crate after a full build and a
-/// `cargo clean -p` of the crate itself.
-fn build_time(dir: &Path, runs: usize) -> Option<Duration> {
+/// Times `cargo build` of each scratch crate in `dirs` after a full build
+/// and a `cargo clean -p` of the crate itself, `runs` times each, the
+/// crates taking turns so that a machine slowing down or speeding up
+/// affects them alike. Returns the median time of each (`None` for a
+/// crate whose build failed).
+fn build_times(dirs: &[&Path], runs: usize) -> Vec<Option<Duration>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let run = |args: &[&str]| {
+    let run = |dir: &Path, args: &[&str]| {
         Command::new(&cargo)
             .args(args)
             .current_dir(dir)
@@ -73,22 +76,33 @@ fn build_time(dir: &Path, runs: usize) -> Option<Duration> {
             })
             .unwrap_or(false)
     };
-    if !run(&["build", "-q"]) {
-        return None;
-    }
-    let mut v = Vec::new();
+    let mut times: Vec<Option<Vec<Duration>>> = dirs
+        .iter()
+        .map(|dir| run(dir, &["build", "-q"]).then(Vec::new))
+        .collect();
     for _ in 0..runs {
-        if !run(&["clean", "-q", "-p", "scratch"]) {
-            return None;
+        for (dir, samples) in dirs.iter().zip(&mut times) {
+            let Some(list) = samples else { continue };
+            if !run(dir, &["clean", "-q", "-p", "scratch"]) {
+                *samples = None;
+                continue;
+            }
+            let t = Instant::now();
+            if run(dir, &["build", "-q"]) {
+                list.push(t.elapsed());
+            } else {
+                *samples = None;
+            }
         }
-        let t = Instant::now();
-        if !run(&["build", "-q"]) {
-            return None;
-        }
-        v.push(t.elapsed());
     }
-    v.sort();
-    Some(v[v.len() / 2])
+    times
+        .into_iter()
+        .map(|samples| {
+            let mut v = samples?;
+            v.sort();
+            Some(v[v.len() / 2])
+        })
+        .collect()
 }
 
 fn scratch(dir: &Path, deps: &str, lib: &str, module: &str) {
@@ -202,13 +216,13 @@ fn main() {
         "#![allow(warnings)]\npub mod podman;\n",
         &varlink_generator(&podman),
     );
-    let build_runs = if quick { 1 } else { 3 };
+    let build_runs = if quick { 1 } else { 5 };
     println!(
         "\ncargo build (debug, CARGO_INCREMENTAL=0) of the generated io.podman code alone \
-         (dependencies built before), median of {build_runs}"
+         (dependencies built before), median of {build_runs}, the two crates taking turns"
     );
-    let t_ours = build_time(&ours_dir, build_runs);
-    let t_vg = build_time(&vg_dir, build_runs);
+    let times = build_times(&[&ours_dir, &vg_dir], build_runs);
+    let (t_ours, t_vg) = (times[0], times[1]);
     let show = |t: Option<Duration>| {
         t.map_or("failed".to_owned(), |t| format!("{:.2} s", t.as_secs_f64()))
     };
