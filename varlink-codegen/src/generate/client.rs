@@ -99,16 +99,22 @@ fn client_method(
     };
 
     // Arguments in IDL order, borrowed where natural; the method's private
-    // struct of references serializes them without copying.
+    // struct of references serializes them without copying. The async
+    // methods return a future that holds the borrows: all of them (self
+    // and the arguments) get its lifetime `'c`.
+    let lifetime = match flavor {
+        Flavor::Async => quote!('c),
+        Flavor::Blocking => quote!(),
+    };
     let args = fields.iter().map(|field| {
         let ident = names::ident(&field.rust);
-        let (arg_ty, _) = argument_type(plan, &field.ty, paths, &quote!());
+        let (arg_ty, _) = argument_type(plan, &field.ty, paths, &lifetime);
         quote!(#ident: #arg_ty)
     });
     let args: Vec<TokenStream> = args.collect();
     let inits = fields.iter().map(|field| names::ident(&field.rust));
     let call_struct = call_struct_ident(method);
-    let params = quote!(let parameters = #call_struct { #(#inits),* };);
+    let parameters = quote!(#call_struct { #(#inits),* });
     let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
     let more_doc = format!(
         " Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
@@ -121,19 +127,7 @@ fn client_method(
     match flavor {
         Flavor::Async => {
             // Plain functions returning the runtime's call futures, not
-            // `async fn`s: see `client_call` in the runtime. Every borrow
-            // (self and the arguments) gets the future's lifetime `'c`.
-            let args = fields.iter().map(|field| {
-                let ident = names::ident(&field.rust);
-                let (arg_ty, _) = argument_type(plan, &field.ty, paths, &quote!('c));
-                quote!(#ident: #arg_ty)
-            });
-            let args: Vec<TokenStream> = args.collect();
-            let inits: Vec<_> = fields
-                .iter()
-                .map(|field| names::ident(&field.rust))
-                .collect();
-            let parameters = quote!(#call_struct { #(#inits),* });
+            // `async fn`s: see `client_call` in the runtime.
             let future = |output: TokenStream| quote!(impl ::std::future::Future<Output = ::std::result::Result<#output, Error>> + 'c);
             let plain = future(quote!(#reply));
             let streamed = future(quote!(#rt::ReplyStream<'c, #reply, Error>));
@@ -164,25 +158,25 @@ fn client_method(
         Flavor::Blocking => quote! {
             #doc
             pub fn #fn_name (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
-                #params
+                let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call(#full, &parameters)?)
             }
 
             #[doc = #more_doc]
             pub fn #more (&mut self, #(#args),*) -> ::std::result::Result<#rt::BlockingReplies<'_, #reply, Error>, Error> {
-                #params
+                let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_more(#full, &parameters)?.err_into())
             }
 
             #[doc = #oneway_doc]
             pub fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
-                #params
+                let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters)?)
             }
 
             #[doc = #upgrade_doc]
             pub fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #rt::BlockingUpgraded), Error> {
-                #params
+                let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters)?)
             }
         },
