@@ -48,11 +48,11 @@ const OUT_HIGH_WATER: usize = 256 * 1024;
 /// Rounds of work per poll before yielding to other tasks.
 const MAX_ROUNDS: usize = 64;
 /// The largest buffer kept for the next call's parameters (or method
-/// name). Without one, a call
-/// with parameters of a kilobyte or more makes a large allocation, and
-/// glibc's `malloc` first merges every small block freed since the last
-/// call (`malloc_consolidate`), so that decoding then misses its fast paths:
-/// 12% of the server's instructions for a 27 KB call.
+/// name). Without one, a call with parameters of a kilobyte or more makes
+/// a large allocation, and glibc's `malloc` first merges every small block
+/// freed since the last call (`malloc_consolidate`), so that decoding then
+/// misses its fast paths: 12% of the server's instructions for a 27 KB
+/// call.
 const SPARE_MAX: usize = 64 * 1024;
 
 /// A running handler. It gives the call back when it is done, so that the
@@ -316,8 +316,7 @@ impl Conn {
                     // What the handler wrote may end half-way through a
                     // message: drop it all, but deliver the replies to
                     // the calls before this one.
-                    self.running = None;
-                    self.sink.lock().reset();
+                    self.abort_running();
                     self.stop_answering(why);
                     return Ok(true);
                 }
@@ -398,8 +397,8 @@ impl Conn {
         Ok(())
     }
 
-    /// Keeps the parameter buffer of a finished call for the next one,
-    /// unless it is too large or the spare is larger.
+    /// Keeps the buffers of a finished call (method name, parameters) for
+    /// the next one, each unless it is too large or the spare is larger.
     fn recycle(&mut self, call: MethodCall) {
         let (method, parameters) = call.into_buffers();
         keep_larger(&mut self.spare_method, method);

@@ -120,12 +120,11 @@ impl ReplySink {
 }
 
 impl SinkState {
-    /// Drops the final reply, if one was written; returns where it began.
-    pub(crate) fn discard_final(&mut self) -> usize {
+    /// Drops the final reply, if one was written.
+    pub(crate) fn discard_final(&mut self) {
         if let Some(at) = self.final_at.take() {
             self.buf.truncate(at);
         }
-        self.buf.len()
     }
 
     /// Moves the messages that may be sent now to the end of `out`: all of

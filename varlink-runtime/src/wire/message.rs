@@ -91,12 +91,7 @@ pub struct Reply<'a> {
 impl<'a> Call<'a> {
     /// Parses one call message (without its NUL terminator).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        // One UTF-8 check for the whole message: from `&str`, serde_json
-        // borrows each string without checking it again.
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| Error::Protocol(format!("bad call: {e}")))?;
-        let call: Self =
-            serde_json::from_str(text).map_err(|e| Error::Protocol(format!("bad call: {e}")))?;
+        let call: Self = parse_message(bytes, "call")?;
         if call.flags.count() > 1 {
             return Err(Error::Protocol(
                 "bad call: more than one of oneway, more and upgrade set".into(),
@@ -146,9 +141,7 @@ impl<'a> Call<'a> {
 impl<'a> Reply<'a> {
     /// Parses one reply message (without its NUL terminator).
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| Error::Protocol(format!("bad reply: {e}")))?;
-        serde_json::from_str(text).map_err(|e| Error::Protocol(format!("bad reply: {e}")))
+        parse_message(bytes, "reply")
     }
 
     /// A successful reply.
@@ -228,6 +221,15 @@ fn write_extensions(out: &mut Vec<u8>, ext: &[(Cow<'_, str>, &RawValue)]) {
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     // Writing a str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Parses one message (without its NUL terminator); `what` names it in
+/// the error. The UTF-8 is checked once for the whole message: from
+/// `&str`, serde_json borrows each string without checking it again.
+fn parse_message<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, Error> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| Error::Protocol(format!("bad {what}: {e}")))?;
+    serde_json::from_str(text).map_err(|e| Error::Protocol(format!("bad {what}: {e}")))
 }
 
 /// A string that borrows from the input when it holds no escapes.

@@ -153,8 +153,9 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
 }
 
 /// Names the field of a serde error: serde reports unknown, missing and
-/// duplicate fields with the name in backticks; the path names the enclosing object
-/// for a missing field and the field itself for an unknown one.
+/// duplicate fields with the name in backticks; the path names the
+/// enclosing object for a missing field and the field itself for an
+/// unknown one.
 fn offending_field(path: &str, message: &str) -> String {
     let named = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
