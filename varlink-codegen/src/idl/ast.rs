@@ -15,7 +15,10 @@
 //! exact bytes.
 
 use std::fmt;
+use std::mem;
 use std::ops::Range;
+
+use super::spare;
 
 /// A byte range in the source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -229,6 +232,20 @@ pub struct Interface<'a> {
     pub(super) items: Vec<ItemNode>,
     pub(super) types: Vec<TypeNode>,
     pub(super) comment_store: Vec<Comment<'a>>,
+}
+
+/// The vectors go back to this thread's spare set (see `spare.rs`), so
+/// that the next parse need not fault their pages in again.
+impl Drop for Interface<'_> {
+    fn drop(&mut self) {
+        spare::give_back(spare::Vectors {
+            members: mem::take(&mut self.members),
+            lists: mem::take(&mut self.lists),
+            items: mem::take(&mut self.items),
+            types: mem::take(&mut self.types),
+            comments: spare::relabel(mem::take(&mut self.comment_store)),
+        });
+    }
 }
 
 impl<'a> Interface<'a> {

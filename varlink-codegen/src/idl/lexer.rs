@@ -120,18 +120,22 @@ pub(crate) struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
-    /// A lexer for `src`, which must be shorter than `u32::MAX` bytes.
-    pub(crate) fn new(src: &'a str) -> Self {
+    /// A lexer for `src`, which must be shorter than `u32::MAX` bytes,
+    /// that collects comments in `comments` (emptied here; passed in so
+    /// that a spare vector can be reused).
+    pub(crate) fn new(src: &'a str, mut comments: Vec<Comment<'a>>) -> Self {
+        comments.clear();
+        // About one comment per 60 to 100 bytes in documented interfaces
+        // (io.podman: 79); growing the vector copies it, an estimate too
+        // high costs only address space.
+        comments.reserve(src.len() / 56);
         Lexer {
             src,
             pos: 0,
             newlines: 0,
             newline_before: false,
             started: false,
-            // About one comment per 60 to 100 bytes in documented interfaces
-            // (io.podman: 79); growing the vector copies it, an estimate too
-            // high costs only address space.
-            comments: Vec::with_capacity(src.len() / 56),
+            comments,
             own_line: Vec::with_capacity(src.len() / 56),
         }
     }
@@ -248,7 +252,7 @@ impl<'a> Lexer<'a> {
 /// All tokens of `src`, and the lexer with its comments.
 #[cfg(test)]
 pub(crate) fn tokenize(src: &str) -> (Vec<Token>, Lexer<'_>) {
-    let mut lexer = Lexer::new(src);
+    let mut lexer = Lexer::new(src, Vec::new());
     let mut tokens = Vec::new();
     let mut batch = Vec::new();
     loop {

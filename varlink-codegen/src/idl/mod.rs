@@ -39,6 +39,7 @@ pub mod ast;
 mod format;
 mod lexer;
 mod parser;
+mod spare;
 mod validate;
 
 pub use ast::Interface;

@@ -8,6 +8,7 @@
 
 use super::ast::*;
 use super::lexer::{Lexer, Token, TokenKind};
+use super::spare;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -56,6 +57,12 @@ fn index(len: usize) -> u32 {
     len as u32
 }
 
+/// `vector` with room for `count` more.
+fn reserved<T>(mut vector: Vec<T>, count: usize) -> Vec<T> {
+    vector.reserve(count);
+    vector
+}
+
 struct Parser<'a> {
     source: &'a str,
     lexer: Lexer<'a>,
@@ -80,7 +87,8 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
-        let mut lexer = Lexer::new(source);
+        let spare = spare::take();
+        let mut lexer = Lexer::new(source, spare::relabel(spare.comments));
         let mut batch = Vec::new();
         lexer.fill(&mut batch);
         let tok = batch[0];
@@ -102,10 +110,10 @@ impl<'a> Parser<'a> {
                 comments: Range32::default(),
                 trailing: NONE,
                 end_comments: Range32::default(),
-                members: Vec::with_capacity(bytes / 200),
-                lists: Vec::with_capacity(bytes / 96),
-                items: Vec::with_capacity(bytes / 32),
-                types: Vec::with_capacity(bytes / 24),
+                members: reserved(spare.members, bytes / 200),
+                lists: reserved(spare.lists, bytes / 96),
+                items: reserved(spare.items, bytes / 32),
+                types: reserved(spare.types, bytes / 24),
                 comment_store: Vec::new(),
             },
             item_stack: Vec::with_capacity(64),
