@@ -98,6 +98,22 @@ pub(crate) static CLASS: [u8; 256] = {
 /// megabyte for a 1 MB interface) cost page faults on every parse.
 const BATCH: usize = 256;
 
+/// Room for one batch of tokens.
+pub(crate) type Batch = [Token; BATCH];
+
+/// A batch to fill, boxed: 4 KiB is too much to move around on the stack.
+pub(crate) fn empty_batch() -> Box<Batch> {
+    let blank = Token {
+        start: 0,
+        end: 0,
+        comments_before: 0,
+        kind: TokenKind::Eof,
+        newline_before: false,
+        class: 0,
+    };
+    Box::new([blank; BATCH])
+}
+
 /// Splits interface text into tokens, a batch at a time, and collects its
 /// comments.
 pub(crate) struct Lexer<'a> {
@@ -140,11 +156,13 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Replaces the contents of `out` with the next tokens: up to [`BATCH`],
-    /// the last one [`TokenKind::Eof`] when the text ends. After the end,
-    /// every batch is one `Eof`.
-    pub(crate) fn fill(&mut self, out: &mut Vec<Token>) {
-        out.clear();
+    /// Writes the next tokens to the start of `out` and returns how many:
+    /// up to [`BATCH`], the last one [`TokenKind::Eof`] when the text ends.
+    /// After the end, every batch is one `Eof`. (A fixed array and a count,
+    /// not a `Vec`: a push checks the capacity, which the count here never
+    /// exceeds.)
+    pub(crate) fn fill(&mut self, out: &mut Batch) -> usize {
+        let mut count = 0;
         let src = self.src;
         let bytes = src.as_bytes();
         let len = bytes.len();
@@ -153,14 +171,15 @@ impl<'a> Lexer<'a> {
         let mut newline_before = self.newline_before;
         loop {
             let Some(&byte) = bytes.get(pos) else {
-                out.push(Token {
+                out[count] = Token {
                     start: len as u32,
                     end: len as u32,
                     comments_before: self.comments.len() as u32,
                     kind: TokenKind::Eof,
                     newline_before,
                     class: 0,
-                });
+                };
+                count += 1;
                 break;
             };
             let start = pos;
@@ -199,7 +218,10 @@ impl<'a> Lexer<'a> {
                     // A word does not take the `-` of an arrow: `a->` is
                     // `a`, `->`. Checking once here beats a look-ahead per
                     // `-`.
-                    if bytes[pos - 1] == b'-' && bytes.get(pos) == Some(&b'>') {
+                    if class & class::HYPHEN != 0
+                        && bytes[pos - 1] == b'-'
+                        && bytes.get(pos) == Some(&b'>')
+                    {
                         pos -= 1;
                     }
                     (TokenKind::Word, class)
@@ -228,24 +250,26 @@ impl<'a> Lexer<'a> {
                     (PUNCTUATION[usize::from(byte)], 0)
                 }
             };
-            out.push(Token {
+            out[count] = Token {
                 start: start as u32,
                 end: pos as u32,
                 comments_before: self.comments.len() as u32,
                 kind,
                 newline_before,
                 class,
-            });
+            };
+            count += 1;
             self.started = true;
             newline_before = false;
             newlines = 0;
-            if out.len() == BATCH {
+            if count == BATCH {
                 break;
             }
         }
         self.pos = pos;
         self.newlines = newlines;
         self.newline_before = newline_before;
+        count
     }
 }
 
@@ -254,14 +278,11 @@ impl<'a> Lexer<'a> {
 pub(crate) fn tokenize(src: &str) -> (Vec<Token>, Lexer<'_>) {
     let mut lexer = Lexer::new(src, Vec::new());
     let mut tokens = Vec::new();
-    let mut batch = Vec::new();
+    let mut batch = empty_batch();
     loop {
-        lexer.fill(&mut batch);
-        tokens.extend_from_slice(&batch);
-        if batch
-            .last()
-            .is_some_and(|token| token.kind == TokenKind::Eof)
-        {
+        let count = lexer.fill(&mut batch);
+        tokens.extend_from_slice(&batch[..count]);
+        if batch[count - 1].kind == TokenKind::Eof {
             return (tokens, lexer);
         }
     }
@@ -305,47 +326,21 @@ fn word_len(bytes: &[u8], marks: &mut u8) -> usize {
 /// `bytes`, or its length.
 ///
 /// Comments are most of the text of a documented interface, so this is the
-/// lexer's hottest loop. It looks at eight bytes at a time for the three
-/// bytes a line end can start with (`\n`, `\r`, and 0xE2, the lead byte of
-/// U+2028 and U+2029); `str::find` with a set of chars decodes every char.
+/// lexer's hottest loop. `memchr3` looks for the three bytes a line end can
+/// start with (`\n`, `\r`, and 0xE2, the lead byte of U+2028 and U+2029)
+/// with the SIMD instructions of the machine; `str::find` with a set of
+/// chars decodes every char. Other characters led by 0xE2 (`…`, `→`) are
+/// checked and skipped.
 fn find_line_end(bytes: &[u8]) -> usize {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        if may_hold_line_end(u64::from_le_bytes(word)) {
-            if let Some(i) = line_end_at(bytes, offset, offset + 8) {
-                return i;
-            }
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr3(b'\n', b'\r', 0xE2, &bytes[from..]) {
+        let at = from + offset;
+        if bytes[at] != 0xE2 || matches!(bytes[at..], [_, 0x80, 0xA8 | 0xA9, ..]) {
+            return at;
         }
-        offset += 8;
+        from = at + 1;
     }
-    line_end_at(bytes, offset, bytes.len()).unwrap_or(bytes.len())
-}
-
-/// Whether one of the eight bytes of `word` is below 0x0E (which covers
-/// `\n` and `\r`) or not ASCII (which covers the lead byte of U+2028 and
-/// U+2029). One subtraction and two masks per eight bytes; a hit is then
-/// checked byte by byte. Tabs and non-ASCII text in comments give false
-/// hits, which only cost that check.
-#[inline]
-fn may_hold_line_end(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A byte below 0x0E borrows and sets its high bit in the difference; no
-    // byte does otherwise, unless it is at least 0x8E, which `| word`
-    // flags anyway.
-    (word.wrapping_sub(ONES * 0x0E) | word) & HIGHS != 0
-}
-
-/// The first line end in `bytes[from..to]`, as an offset into `bytes`.
-fn line_end_at(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
-    (from..to).find(|&i| match bytes[i] {
-        b'\n' | b'\r' => true,
-        0xE2 => matches!(bytes[i..], [_, 0x80, 0xA8 | 0xA9, ..]),
-        _ => false,
-    })
+    bytes.len()
 }
 
 fn is_line_separator(ch: char) -> bool {

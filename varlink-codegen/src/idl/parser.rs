@@ -7,7 +7,7 @@
 //! about it would only confuse.
 
 use super::ast::*;
-use super::lexer::{Lexer, Token, TokenKind};
+use super::lexer::{Batch, Lexer, Token, TokenKind, empty_batch};
 use super::spare;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -67,7 +67,9 @@ struct Parser<'a> {
     source: &'a str,
     lexer: Lexer<'a>,
     /// The batch of tokens the lookahead comes from.
-    batch: Vec<Token>,
+    batch: Box<Batch>,
+    /// How many tokens of `batch` the lexer filled.
+    batch_len: usize,
     /// The index of the lookahead token in `batch`.
     next: usize,
     /// The lookahead token.
@@ -89,8 +91,8 @@ impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
         let spare = spare::take();
         let mut lexer = Lexer::new(source, spare::relabel(spare.comments));
-        let mut batch = Vec::new();
-        lexer.fill(&mut batch);
+        let mut batch = empty_batch();
+        let batch_len = lexer.fill(&mut batch);
         let tok = batch[0];
         // Rough node counts per byte of typical interfaces, so that the
         // vectors seldom grow; an estimate too high costs only address space.
@@ -99,6 +101,7 @@ impl<'a> Parser<'a> {
             source,
             lexer,
             batch,
+            batch_len,
             next: 0,
             tok,
             prev_end: 0,
@@ -126,8 +129,8 @@ impl<'a> Parser<'a> {
         // `Eof` stays the lookahead.
         if tok.kind != TokenKind::Eof {
             self.next += 1;
-            if self.next == self.batch.len() {
-                self.lexer.fill(&mut self.batch);
+            if self.next == self.batch_len {
+                self.batch_len = self.lexer.fill(&mut self.batch);
                 self.next = 0;
             }
             self.tok = self.batch[self.next];
