@@ -51,6 +51,23 @@ fn note(mut diagnostic: Box<Diagnostic>, note: &str) -> Box<Diagnostic> {
 const MIXED_LIST: &str =
     "a list is either all `name: type` fields (a structure) or all names (an enumeration)";
 
+/// The tag of a type written as one word: a builtin type or a name. The
+/// first byte picks the one keyword it can be (a name starts with an
+/// uppercase letter, so it is decided there), then one comparison.
+#[inline]
+fn word_type(word: &[u8]) -> TypeTag {
+    let (keyword, tag): (&[u8], _) = match word.first() {
+        Some(b'b') => (b"bool", TypeTag::Bool),
+        Some(b'i') => (b"int", TypeTag::Int),
+        Some(b'f') => (b"float", TypeTag::Float),
+        Some(b's') => (b"string", TypeTag::String),
+        Some(b'o') => (b"object", TypeTag::Object),
+        Some(b'a') => (b"any", TypeTag::Any),
+        _ => return TypeTag::Named,
+    };
+    if word == keyword { tag } else { TypeTag::Named }
+}
+
 /// A vector index as a node index; the length check in [`parse_syntax`]
 /// keeps every count below `u32::MAX`.
 fn index(len: usize) -> u32 {
@@ -435,7 +452,29 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses a type expression into `tree.types` and returns its index.
+    ///
+    /// A single word (`int`, `MyType`), most types, is handled here without
+    /// the nesting bookkeeping and the placeholder node of the others.
+    #[inline]
     fn ty(&mut self) -> PResult<u32> {
+        if self.tok.kind != TokenKind::Word || self.depth >= MAX_NESTING {
+            return self.compound_ty();
+        }
+        let tok = self.bump();
+        self.tree.types.push(TypeNode {
+            span: Range32 {
+                start: tok.start,
+                end: tok.end,
+            },
+            list: NONE,
+            tag: word_type(self.text(tok).as_bytes()),
+        });
+        Ok(index(self.tree.types.len() - 1))
+    }
+
+    /// A type that is not a single word: `?T`, `[]T`, `[string]T`, `(...)`;
+    /// or an error, also for a word nested too deeply.
+    fn compound_ty(&mut self) -> PResult<u32> {
         if self.depth >= MAX_NESTING {
             return Err(Box::new(Diagnostic::error(
                 format!("type is nested too deeply (the limit is {MAX_NESTING} levels)"),
@@ -496,19 +535,6 @@ impl<'a> Parser<'a> {
                     TypeTag::Struct
                 };
                 (tag, list)
-            }
-            TokenKind::Word => {
-                let tok = self.bump();
-                let tag = match self.text(tok) {
-                    "bool" => TypeTag::Bool,
-                    "int" => TypeTag::Int,
-                    "float" => TypeTag::Float,
-                    "string" => TypeTag::String,
-                    "object" => TypeTag::Object,
-                    "any" => TypeTag::Any,
-                    _ => TypeTag::Named,
-                };
-                (tag, NONE)
             }
             _ => return Err(self.expected("a type")),
         };
