@@ -334,7 +334,52 @@ pub fn measure(
     samples: usize,
     mut f: impl FnMut(),
 ) -> Timing {
-    // Warm up, and learn roughly how long one call takes.
+    let mut timings = measure_together(warmup, sample_time, samples, &mut [&mut f]);
+    timings.remove(0)
+}
+
+/// Measures several functions as [`measure`] does, but takes their samples
+/// in turn (one of each, then the next of each), so that a slow spell of
+/// a shared machine falls on all of them alike instead of on whichever ran
+/// then; their ratios are what the benchmarks report.
+pub fn measure_together(
+    warmup: Duration,
+    sample_time: Duration,
+    samples: usize,
+    functions: &mut [&mut dyn FnMut()],
+) -> Vec<Timing> {
+    let iterations: Vec<u64> = functions
+        .iter_mut()
+        .map(|f| calibrate(warmup, sample_time, f))
+        .collect();
+    let mut times = vec![Vec::with_capacity(samples); functions.len()];
+    for _ in 0..samples.max(1) {
+        for ((f, &count), times) in functions.iter_mut().zip(&iterations).zip(&mut times) {
+            let start = Instant::now();
+            for _ in 0..count {
+                f();
+            }
+            times.push(start.elapsed() / count as u32);
+        }
+    }
+    times
+        .into_iter()
+        .zip(iterations)
+        .map(|(mut times, iterations)| {
+            times.sort();
+            Timing {
+                median: times[times.len() / 2],
+                min: times[0],
+                max: times[times.len() - 1],
+                iterations,
+                samples: times.len(),
+            }
+        })
+        .collect()
+}
+
+/// Runs `f` for `warmup` and returns how many calls make `sample_time`.
+fn calibrate(warmup: Duration, sample_time: Duration, f: &mut dyn FnMut()) -> u64 {
     let start = Instant::now();
     let mut calls = 0u64;
     while calls == 0 || start.elapsed() < warmup {
@@ -342,29 +387,30 @@ pub fn measure(
         calls += 1;
     }
     let per_call = start.elapsed().as_secs_f64() / calls as f64;
-    let iterations = ((sample_time.as_secs_f64() / per_call).ceil() as u64).max(1);
-    let mut times: Vec<Duration> = (0..samples.max(1))
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                f();
-            }
-            start.elapsed() / iterations as u32
-        })
-        .collect();
-    times.sort();
-    Timing {
-        median: times[times.len() / 2],
-        min: times[0],
-        max: times[times.len() - 1],
-        iterations,
-        samples: times.len(),
-    }
+    ((sample_time.as_secs_f64() / per_call).ceil() as u64).max(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn functions_measured_together_each_get_every_sample() {
+        let (mut a, mut b) = (0u64, 0u64);
+        let timings = measure_together(
+            Duration::from_millis(5),
+            Duration::from_millis(2),
+            3,
+            &mut [&mut || a += 1, &mut || b += 1],
+        );
+        assert_eq!(timings.len(), 2);
+        for timing in &timings {
+            assert_eq!(timing.samples, 3);
+            assert!(timing.min <= timing.median && timing.median <= timing.max);
+        }
+        // Warm-up calls, then the samples' calls: at least one per sample.
+        assert!(a >= timings[0].iterations * 3 && b >= timings[1].iterations * 3);
+    }
 
     #[test]
     fn synthetic_interface_is_valid_and_about_the_size_asked() {

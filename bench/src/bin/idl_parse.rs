@@ -8,8 +8,11 @@
 //! cargo run --release -p varlink-bench --bin idl_parse [-- SAMPLE_SECONDS]
 //! ```
 //!
-//! Each measurement warms up, then takes 5 samples of at least
-//! SAMPLE_SECONDS (default 1) each and reports the median time per parse.
+//! Each implementation warms up, then takes 11 samples of at least
+//! SAMPLE_SECONDS (default 0.3) each, and the median time per parse is
+//! reported. The implementations take their samples in turn on one input,
+//! so that a slow spell of a shared machine falls on all of them: their
+//! ratios are the point.
 //! "ours" parses and validates (`idl::parse`); `varlink_parser` validates
 //! too (duplicate names); `zlink-idl` checks the grammar and names only.
 
@@ -17,11 +20,11 @@ use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use varlink_bench::{Timing, measure, synthetic_interface};
+use varlink_bench::{Timing, measure, measure_together, synthetic_interface};
 use varlink_codegen::idl;
 
 const PODMAN: &str = include_str!("../../../tests/fixtures/corpus/io.podman.varlink");
-const SAMPLES: usize = 5;
+const SAMPLES: usize = 11;
 const WARMUP: Duration = Duration::from_millis(300);
 
 /// One parser under test: a name and a function that parses the text and
@@ -126,7 +129,7 @@ fn main() {
     let sample_time = std::env::args()
         .nth(1)
         .and_then(|arg| arg.parse::<f64>().ok())
-        .map_or(Duration::from_secs(1), Duration::from_secs_f64);
+        .map_or(Duration::from_millis(300), Duration::from_secs_f64);
     let synthetic = synthetic_interface(1024 * 1024);
     let inputs: [(&str, &str); 2] = [
         ("io.podman.varlink", PODMAN),
@@ -145,38 +148,53 @@ fn main() {
     let mut notes = Vec::new();
     for (input_name, text) in inputs {
         let label = format!("{input_name} ({} B)", text.len());
-        let mut our_time = None;
+        // Only implementations that parse the input are timed.
+        let mut timed = Vec::new();
         for implementation in IMPLEMENTATIONS {
-            if let Err(message) = try_parse(implementation.parse, text) {
-                println!(
-                    "{:<20} {:<26} {:>9} {:>12} {:>15}",
-                    input_name, implementation.name, "-", "cannot parse", "-"
-                );
-                notes.push(format!(
-                    "{} cannot parse {label}: {}",
-                    implementation.name,
-                    first_line(&message)
-                ));
-                continue;
-            }
-            let timing = measure(WARMUP, sample_time, SAMPLES, || {
-                let _ = black_box((implementation.parse)(black_box(text)));
-            });
-            let ratio = match our_time {
-                None => {
-                    our_time = Some(timing.median);
-                    "1.00".to_owned()
+            match try_parse(implementation.parse, text) {
+                Ok(()) => timed.push(implementation),
+                Err(message) => {
+                    println!(
+                        "{:<20} {:<26} {:>9} {:>12} {:>15}",
+                        input_name, implementation.name, "-", "cannot parse", "-"
+                    );
+                    notes.push(format!(
+                        "{} cannot parse {label}: {}",
+                        implementation.name,
+                        first_line(&message)
+                    ));
                 }
-                Some(ours) => format!(
-                    "{:.2}",
-                    timing.median.as_secs_f64() / Duration::as_secs_f64(&ours)
-                ),
-            };
+            }
+        }
+        let mut runs: Vec<Box<dyn FnMut()>> = timed
+            .iter()
+            .map(|implementation| -> Box<dyn FnMut()> {
+                let parse = implementation.parse;
+                Box::new(move || {
+                    let _ = black_box(parse(black_box(text)));
+                })
+            })
+            .collect();
+        let mut functions: Vec<&mut dyn FnMut()> = runs
+            .iter_mut()
+            .map(|run| &mut **run as &mut dyn FnMut())
+            .collect();
+        let timings = measure_together(WARMUP, sample_time, SAMPLES, &mut functions);
+        // Ours comes first in `IMPLEMENTATIONS`; the ratios are to it.
+        let ours = timed
+            .first()
+            .filter(|implementation| implementation.name == IMPLEMENTATIONS[0].name)
+            .map(|_| timings[0].median);
+        for (implementation, timing) in timed.iter().zip(&timings) {
+            let ratio = ours.map_or_else(
+                || "-".to_owned(),
+                |ours| format!("{:.2}", timing.median.as_secs_f64() / ours.as_secs_f64()),
+            );
             println!(
                 "{:<20} {:<26} {:>9.1} {:>12} {:>15}",
                 input_name,
                 implementation.name,
-                mb_per_s(text.len(), &timing),
+                mb_per_s(text.len(), timing),
                 human(timing.median),
                 ratio
             );
