@@ -132,8 +132,8 @@ fn main() {
 
     println!("Code generation, in-process: median of {runs} runs after one warm-up");
     println!(
-        "{:<22} {:<40} {:>12} {:>12}",
-        "input", "implementation", "time", "ours x faster"
+        "{:<22} {:<40} {:>12} {:>12} {:>10}",
+        "input", "implementation", "time", "ours x faster", "output"
     );
     for (name, src) in [
         ("io.podman.varlink", podman.as_str()),
@@ -173,20 +173,38 @@ fn main() {
                 ("  ours stage: generate (plan + tokens)", t_tokens),
                 ("  ours stage: to_string (syn + prettyplease)", t_fmt),
             ] {
-                println!("{:<22} {:<40} {:>12} {:>12}", name, label, fmt_ms(t), "-");
+                println!(
+                    "{:<22} {:<40} {:>12} {:>12} {:>10}",
+                    name,
+                    label,
+                    fmt_ms(t),
+                    "-",
+                    "-"
+                );
             }
         }
-        for (label, t) in [
-            (ours_label, t_ours),
-            ("varlink_generator 13 (unformatted)", t_vg),
-            ("zlink-codegen 0.8 (no rustfmt)", t_z),
+        // How much code each writes: the generators do not emit the same
+        // things (zlink-codegen: types and a client; ours also a blocking
+        // client, per-call `more`/`oneway`/`upgrade` forms and a server).
+        let kb = |code: Option<String>| {
+            code.map_or("-".to_owned(), |code| format!("{} KB", code.len() / 1000))
+        };
+        for (label, t, output) in [
+            (ours_label, t_ours, kb(ours(src))),
+            (
+                "varlink_generator 13 (unformatted)",
+                t_vg,
+                kb(Some(varlink_generator(src))),
+            ),
+            ("zlink-codegen 0.8 (no rustfmt)", t_z, kb(Some(zlink(src)))),
         ] {
             println!(
-                "{:<22} {:<40} {:>12} {:>12.2}",
+                "{:<22} {:<40} {:>12} {:>12.2} {:>10}",
                 name,
                 label,
                 fmt_ms(t),
-                t.as_secs_f64() / t_ours.as_secs_f64()
+                t.as_secs_f64() / t_ours.as_secs_f64(),
+                output
             );
         }
     }
