@@ -515,6 +515,21 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(idl::parse(&source).is_err());
 }
 
+#[test]
+fn the_nesting_limit_counts_the_innermost_word_too() {
+    // `MAX_NESTING - 1` prefixes put `int` at the last level allowed.
+    let nested =
+        |prefixes: usize| format!("interface a.b\ntype T (a: {}int)\n", "[]".repeat(prefixes));
+    let source = nested(idl::MAX_NESTING - 1);
+    assert!(idl::parse(&source).is_ok());
+    let source = nested(idl::MAX_NESTING);
+    let diagnostics = idl::parse(&source).expect_err("too deep");
+    assert_eq!(diagnostics.len(), 1);
+    let diagnostic = &diagnostics.0[0];
+    assert!(diagnostic.message.contains("nested too deeply"));
+    assert_eq!(&source[diagnostic.span.range()], "int");
+}
+
 /// The announcement's `com.redhat.accounts` lacks the `)` that closes
 /// `Account`: the error must point at the end of the last field, not at a
 /// later method.

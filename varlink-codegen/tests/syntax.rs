@@ -260,3 +260,13 @@ fn corpus_style_interface_with_uppercase_and_digits() {
     parse("interface org.varlink.certification\ntype Interface (interface, b, c)\n");
     parse("interface A.9b-c--d.e\ntype T ()\n");
 }
+
+#[test]
+fn a_tree_may_be_declared_before_its_source() {
+    // Compiles only while `Interface` has no `Drop` of its own: with one,
+    // the drop check would require `text` to outlive `trees`.
+    let mut trees = Vec::new();
+    let text = String::from("interface a.b\n\nerror E ()\n");
+    trees.push(varlink_codegen::idl::parse(&text).expect("valid"));
+    assert_eq!(trees[0].members().len(), 1);
+}

@@ -15,10 +15,9 @@
 //! exact bytes.
 
 use std::fmt;
-use std::mem;
 use std::ops::Range;
 
-use super::spare;
+use super::spare::Kept;
 
 /// A byte range in the source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -227,25 +226,13 @@ pub struct Interface<'a> {
     pub(super) comments: Range32,
     pub(super) trailing: u32,
     pub(super) end_comments: Range32,
-    pub(super) members: Vec<MemberNode>,
-    pub(super) lists: Vec<ListNode>,
-    pub(super) items: Vec<ItemNode>,
-    pub(super) types: Vec<TypeNode>,
+    // The node vectors are kept for the next parse when the tree is
+    // dropped (see `spare.rs`).
+    pub(super) members: Kept<MemberNode>,
+    pub(super) lists: Kept<ListNode>,
+    pub(super) items: Kept<ItemNode>,
+    pub(super) types: Kept<TypeNode>,
     pub(super) comment_store: Vec<Comment<'a>>,
-}
-
-/// The vectors go back to this thread's spare set (see `spare.rs`), so
-/// that the next parse need not fault their pages in again.
-impl Drop for Interface<'_> {
-    fn drop(&mut self) {
-        spare::give_back(spare::Vectors {
-            members: mem::take(&mut self.members),
-            lists: mem::take(&mut self.lists),
-            items: mem::take(&mut self.items),
-            types: mem::take(&mut self.types),
-            comments: spare::relabel(mem::take(&mut self.comment_store)),
-        });
-    }
 }
 
 impl<'a> Interface<'a> {

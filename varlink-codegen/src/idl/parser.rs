@@ -8,7 +8,7 @@
 
 use super::ast::*;
 use super::lexer::{Batch, Lexer, Token, TokenKind, empty_batch};
-use super::spare;
+use super::spare::Kept;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -74,12 +74,6 @@ fn index(len: usize) -> u32 {
     len as u32
 }
 
-/// `vector` with room for `count` more.
-fn reserved<T>(mut vector: Vec<T>, count: usize) -> Vec<T> {
-    vector.reserve(count);
-    vector
-}
-
 struct Parser<'a> {
     source: &'a str,
     lexer: Lexer<'a>,
@@ -106,8 +100,7 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
-        let spare = spare::take();
-        let mut lexer = Lexer::new(source, spare::relabel(spare.comments));
+        let mut lexer = Lexer::new(source);
         let mut batch = empty_batch();
         let batch_len = lexer.fill(&mut batch);
         let tok = batch[0];
@@ -130,10 +123,10 @@ impl<'a> Parser<'a> {
                 comments: Range32::default(),
                 trailing: NONE,
                 end_comments: Range32::default(),
-                members: reserved(spare.members, bytes / 200),
-                lists: reserved(spare.lists, bytes / 96),
-                items: reserved(spare.items, bytes / 32),
-                types: reserved(spare.types, bytes / 24),
+                members: Kept::with_capacity(bytes / 200),
+                lists: Kept::with_capacity(bytes / 96),
+                items: Kept::with_capacity(bytes / 32),
+                types: Kept::with_capacity(bytes / 24),
                 comment_store: Vec::new(),
             },
             item_stack: Vec::with_capacity(64),
@@ -461,13 +454,14 @@ impl<'a> Parser<'a> {
             return self.compound_ty();
         }
         let tok = self.bump();
+        let tag = word_type(self.text(tok).as_bytes());
         self.tree.types.push(TypeNode {
             span: Range32 {
                 start: tok.start,
                 end: tok.end,
             },
             list: NONE,
-            tag: word_type(self.text(tok).as_bytes()),
+            tag,
         });
         Ok(index(self.tree.types.len() - 1))
     }

@@ -111,7 +111,7 @@ impl<'i, 'a> Validator<'i, 'a> {
                 }
             }
         }
-        for list in &tree.lists {
+        for list in tree.lists.iter() {
             self.list_names(list);
         }
         for (index, ty) in tree.types.iter().enumerate() {
