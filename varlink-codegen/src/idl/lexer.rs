@@ -223,7 +223,7 @@ impl<'a> Lexer<'a> {
                         let end = pos + find_line_end(&bytes[pos..]);
                         let body = &src[pos + 1..end];
                         self.comments.push(Comment {
-                            text: body.strip_prefix(' ').unwrap_or(body).trim_end(),
+                            text: comment_text(body),
                             span: Span::new(pos, end),
                             blank_line_before: newlines >= 2,
                         });
@@ -362,6 +362,19 @@ fn fold_bytes(mut word: u64) -> u8 {
     word |= word >> 16;
     word |= word >> 8;
     word as u8
+}
+
+/// A comment's text from what follows its `#`: without the one
+/// conventional space and without trailing whitespace.
+#[inline]
+fn comment_text(body: &str) -> &str {
+    let text = body.strip_prefix(' ').unwrap_or(body);
+    // Most comments end in a visible ASCII character; `trim_end` calls out
+    // to decode chars from the end, looking for Unicode spaces.
+    match text.as_bytes().last() {
+        Some(byte) if byte.is_ascii_graphic() => text,
+        _ => text.trim_end(),
+    }
 }
 
 /// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
@@ -546,6 +559,28 @@ mod tests {
                 };
                 assert_eq!(find_line_end(text.as_bytes()), expected, "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn comment_texts_lose_one_leading_space_and_all_trailing_whitespace() {
+        for body in [
+            "",
+            " ",
+            "a",
+            " a",
+            "  a",
+            " a.",
+            " a  ",
+            " a\t",
+            " a\u{3000}",
+            " é",
+            " a é\u{a0}",
+            "\t",
+            " ~",
+        ] {
+            let want = body.strip_prefix(' ').unwrap_or(body).trim_end();
+            assert_eq!(comment_text(body), want, "{body:?}");
         }
     }
 
