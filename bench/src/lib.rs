@@ -342,11 +342,11 @@ pub fn measure(
 /// in turn (one of each, then the next of each), so that a slow spell of
 /// a shared machine falls on all of them alike instead of on whichever ran
 /// then; their ratios are what the benchmarks report.
-pub fn measure_together(
+pub fn measure_together<F: FnMut()>(
     warmup: Duration,
     sample_time: Duration,
     samples: usize,
-    functions: &mut [&mut dyn FnMut()],
+    functions: &mut [F],
 ) -> Vec<Timing> {
     let iterations: Vec<u64> = functions
         .iter_mut()
@@ -379,7 +379,7 @@ pub fn measure_together(
 }
 
 /// Runs `f` for `warmup` and returns how many calls make `sample_time`.
-fn calibrate(warmup: Duration, sample_time: Duration, f: &mut dyn FnMut()) -> u64 {
+fn calibrate(warmup: Duration, sample_time: Duration, f: &mut impl FnMut()) -> u64 {
     let start = Instant::now();
     let mut calls = 0u64;
     while calls == 0 || start.elapsed() < warmup {
@@ -397,12 +397,14 @@ mod tests {
     #[test]
     fn functions_measured_together_each_get_every_sample() {
         let (mut a, mut b) = (0u64, 0u64);
+        let mut functions: [Box<dyn FnMut()>; 2] = [Box::new(|| a += 1), Box::new(|| b += 1)];
         let timings = measure_together(
             Duration::from_millis(5),
             Duration::from_millis(2),
             3,
-            &mut [&mut || a += 1, &mut || b += 1],
+            &mut functions,
         );
+        drop(functions);
         assert_eq!(timings.len(), 2);
         for timing in &timings {
             assert_eq!(timing.samples, 3);

@@ -175,11 +175,7 @@ fn main() {
                 })
             })
             .collect();
-        let mut functions: Vec<&mut dyn FnMut()> = runs
-            .iter_mut()
-            .map(|run| &mut **run as &mut dyn FnMut())
-            .collect();
-        let timings = measure_together(WARMUP, sample_time, SAMPLES, &mut functions);
+        let timings = measure_together(WARMUP, sample_time, SAMPLES, &mut runs);
         // Ours comes first in `IMPLEMENTATIONS`; the ratios are to it.
         let ours = timed
             .first()
