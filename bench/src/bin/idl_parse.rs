@@ -15,6 +15,10 @@
 //! ratios are the point.
 //! "ours" parses and validates (`idl::parse`); `varlink_parser` validates
 //! too (duplicate names); `zlink-idl` checks the grammar and names only.
+//! Parsing in a loop, ours reuses the vectors of the tree it dropped;
+//! the "new thread each" rows show a first parse, on a fresh thread with
+//! its own malloc arena, for ours and for zlink-idl ("(a new thread
+//! alone)" is what the thread itself costs).
 
 use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -54,6 +58,34 @@ fn ours_syntax_only(text: &str) -> Result<(), String> {
     }
 }
 
+/// Runs `parse` on a thread of its own: a fresh thread has its own malloc
+/// arena and no vectors kept from an earlier parse (`idl/spare.rs`), so
+/// this is a first parse as a one-shot tool sees it, plus the cost of a
+/// thread ([`thread_alone`]).
+fn on_new_thread(parse: fn(&str) -> Result<(), String>, text: &str) -> Result<(), String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| parse(text))
+            .join()
+            .unwrap_or_else(|_| Err("panicked".to_owned()))
+    })
+}
+
+fn ours_new_thread(text: &str) -> Result<(), String> {
+    on_new_thread(ours, text)
+}
+
+fn zlink_idl_new_thread(text: &str) -> Result<(), String> {
+    on_new_thread(zlink_idl, text)
+}
+
+/// What [`ours_new_thread`] pays for the thread alone.
+fn thread_alone(text: &str) -> Result<(), String> {
+    std::thread::scope(|scope| scope.spawn(|| black_box(text.len())).join())
+        .map(drop)
+        .map_err(|_| "panicked".to_owned())
+}
+
 fn varlink_parser(text: &str) -> Result<(), String> {
     match varlink_parser::IDL::try_from(text) {
         Ok(interface) => {
@@ -84,12 +116,24 @@ const IMPLEMENTATIONS: &[Implementation] = &[
         parse: ours_syntax_only,
     },
     Implementation {
+        name: "ours, new thread each",
+        parse: ours_new_thread,
+    },
+    Implementation {
+        name: "(a new thread alone)",
+        parse: thread_alone,
+    },
+    Implementation {
         name: "varlink_parser 6",
         parse: varlink_parser,
     },
     Implementation {
         name: "zlink-idl 0.8",
         parse: zlink_idl,
+    },
+    Implementation {
+        name: "zlink-idl, new thread each",
+        parse: zlink_idl_new_thread,
     },
 ];
 

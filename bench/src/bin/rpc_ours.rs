@@ -55,8 +55,7 @@ async fn connect(address: &str) -> BenchClient {
         .unwrap_or_else(|e| fail("connect", e))
 }
 
-async fn pings(address: &str, count: usize, latencies: &mut Option<Latencies>) {
-    let mut client = connect(address).await;
+async fn pings(client: &mut BenchClient, count: usize, latencies: &mut Option<Latencies>) {
     for _ in 0..count {
         let start = Instant::now();
         let reply = client
@@ -74,10 +73,12 @@ async fn client(scenario: Scenario, address: &str, count: usize) {
     let warm = common::warmup(count);
     match scenario {
         Scenario::S1 => {
-            pings(address, warm, &mut None).await;
+            // Warm-up and measurement on one connection, as the peers do.
+            let mut client = connect(address).await;
+            pings(&mut client, warm, &mut None).await;
             let mut latencies = Some(Latencies::with_capacity(count));
             let start = Instant::now();
-            pings(address, count, &mut latencies).await;
+            pings(&mut client, count, &mut latencies).await;
             common::report(count as u64, start.elapsed(), 0, latencies);
         }
         Scenario::S2 => {
@@ -139,19 +140,9 @@ async fn client(scenario: Scenario, address: &str, count: usize) {
                 let barrier = barrier.clone();
                 tasks.push(tokio::spawn(async move {
                     let mut client = connect(&address).await;
-                    for _ in 0..warm / common::PARALLEL + 1 {
-                        client
-                            .ping(common::PING)
-                            .await
-                            .unwrap_or_else(|e| fail("ping", e));
-                    }
+                    pings(&mut client, warm / common::PARALLEL + 1, &mut None).await;
                     barrier.wait().await;
-                    for _ in 0..per {
-                        client
-                            .ping(common::PING)
-                            .await
-                            .unwrap_or_else(|e| fail("ping", e));
-                    }
+                    pings(&mut client, per, &mut None).await;
                 }));
             }
             barrier.wait().await;

@@ -111,24 +111,33 @@ fn client(opts: &Opts, imp: &str, scenario: &str, address: &str, count: usize) -
     let mut child = Command::new(opts.bin.join(format!("rpc_{imp}")))
         .args(["client", scenario, address, &count.to_string()])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| fail("spawn client", e));
-    let Some(stdout) = child.stdout.take() else {
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         stop(child);
         return None;
     };
-    let reader = std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_to_string_lossy(&mut line);
-        line
-    });
+    let read_all = |pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = BufReader::new(pipe).read_to_string_lossy(&mut text);
+            text
+        })
+    };
+    let out_reader = read_all(Box::new(stdout));
+    let err_reader = read_all(Box::new(stderr));
     if !wait_timeout(&mut child, Duration::from_secs(120)) {
         eprintln!("rpc_run: {imp} {scenario}: timed out");
         return None;
     }
-    let out = reader.join().ok()?;
-    let line = out.lines().find(|l| l.starts_with("RESULT"))?;
+    let out = out_reader.join().unwrap_or_default();
+    let Some(line) = out.lines().find(|l| l.starts_with("RESULT")) else {
+        // A failed run is left out of the median; say why.
+        let err = err_reader.join().unwrap_or_default();
+        eprintln!("rpc_run: {imp} {scenario}: no result: {}", err.trim());
+        return None;
+    };
     let get = |key: &str| -> f64 {
         line.split_whitespace()
             .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
@@ -165,11 +174,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs the server's RSS with 1,000 idle connections (one Ping each, then
-/// nothing), in KiB.
-fn idle_rss(opts: &Opts, imp: &str) -> f64 {
+/// The server's peak RSS (`VmHWM`) while it holds 1,000 idle connections
+/// (each made one Ping, then waits), in KiB.
+fn idle_peak_rss(opts: &Opts, imp: &str) -> f64 {
     let (server, address) = start_server(opts, imp);
-    let base = memory(server.id()).1;
+    let base = memory(server.id()).0;
     let mut idle = Command::new(opts.bin.join("rpc_raw_std"))
         .args(["client", "idle", &address, &IDLE_CONNECTIONS.to_string()])
         .stdin(Stdio::piped())
@@ -181,9 +190,9 @@ fn idle_rss(opts: &Opts, imp: &str) -> f64 {
     if let Some(out) = idle.stdout.take() {
         let _ = BufReader::new(out).read_line(&mut line);
     }
-    let rss = if line.starts_with("READY") {
+    let peak = if line.starts_with("READY") {
         std::thread::sleep(Duration::from_millis(300));
-        memory(server.id()).1 as f64
+        memory(server.id()).0 as f64
     } else {
         f64::NAN
     };
@@ -193,8 +202,8 @@ fn idle_rss(opts: &Opts, imp: &str) -> f64 {
     let _ = idle.kill();
     let _ = idle.wait();
     stop(server);
-    eprintln!("  {imp} idle: {rss} KiB (empty server {base} KiB)");
-    rss
+    eprintln!("  {imp} idle: peak {peak} KiB (empty server {base} KiB)");
+    peak
 }
 
 struct Row {
@@ -254,21 +263,34 @@ fn main() {
     let r_s4 = add("S4 8 connections, Ping", "calls/s", true);
     let r_s4_rss = add("S4 server peak RSS", "MiB", false);
     let r_s5 = add("S5 10,000 pipelined Pings", "calls/s", true);
-    let r_idle = add("1,000 idle connections, RSS", "MiB", false);
+    let r_idle = add("1,000 idle conn., peak RSS", "MiB", false);
 
-    for &(imp, _) in IMPLS {
-        for &(scenario, count) in scenarios {
-            let count = ((count as f64 * opts.scale) as usize).max(1);
-            let mut samples = Vec::new();
-            let mut hwm = Vec::new();
-            for _ in 0..opts.runs {
+    // The implementations take turns within every run of a scenario, so
+    // that a machine speeding up or slowing down over the minutes of a
+    // benchmark affects them alike; measured one after the other, a ratio
+    // compared runs taken minutes apart.
+    let mut short: Vec<String> = Vec::new();
+    for &(scenario, count) in scenarios {
+        let count = ((count as f64 * opts.scale) as usize).max(1);
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); IMPLS.len()];
+        let mut hwm: Vec<Vec<f64>> = vec![Vec::new(); IMPLS.len()];
+        for _ in 0..opts.runs {
+            for (i, &(imp, _)) in IMPLS.iter().enumerate() {
                 let (server, address) = start_server(&opts, imp);
                 let sample = client(&opts, imp, scenario, &address, count);
-                hwm.push(memory(server.id()).0 as f64 / 1024.0);
+                hwm[i].push(memory(server.id()).0 as f64 / 1024.0);
                 stop(server);
-                if let Some(s) = sample {
-                    samples.push(s);
-                }
+                samples[i].extend(sample);
+            }
+        }
+        for (i, &(imp, _)) in IMPLS.iter().enumerate() {
+            let samples = &samples[i];
+            if !samples.is_empty() && samples.len() < opts.runs {
+                short.push(format!(
+                    "{imp} {scenario}: {} of {} runs",
+                    samples.len(),
+                    opts.runs
+                ));
             }
             let rate = median(samples.iter().map(|s| s.ops / s.secs).collect());
             eprintln!("  {imp} {scenario}: {rate:.0} ops/s");
@@ -295,18 +317,26 @@ fn main() {
                 "S3" => push(&mut rows, r_s3, rate),
                 "S4" => {
                     push(&mut rows, r_s4, rate);
-                    push(&mut rows, r_s4_rss, median(hwm));
+                    push(&mut rows, r_s4_rss, median(hwm[i].clone()));
                 }
                 _ => push(&mut rows, r_s5, rate),
             }
         }
-        let rss = idle_rss(&opts, imp) / 1024.0;
-        rows[r_idle].values.push((imp, rss));
+    }
+    let mut idle: Vec<Vec<f64>> = vec![Vec::new(); IMPLS.len()];
+    for _ in 0..opts.runs {
+        for (i, &(imp, _)) in IMPLS.iter().enumerate() {
+            idle[i].push(idle_peak_rss(&opts, imp) / 1024.0);
+        }
+    }
+    for (i, &(imp, _)) in IMPLS.iter().enumerate() {
+        rows[r_idle].values.push((imp, median(idle[i].clone())));
     }
     let _ = std::fs::remove_dir_all(&opts.dir);
 
     println!(
-        "RPC benchmark: median of {} run(s) per figure{}; each run on a fresh server process",
+        "RPC benchmark: median of {} run(s) per figure{}; each run on a fresh server process; \
+         the implementations take turns within each run",
         opts.runs,
         if quick {
             " (--quick: a tenth of the work)"
@@ -371,6 +401,12 @@ fn main() {
         "notes: varlink 13 has no client pipelining (S5 n/a); zlink S5 uses chains of 1,000 calls \
          (a chain of 10,000 deadlocks); the idle client makes one Ping per connection, then waits"
     );
+    if !short.is_empty() {
+        println!(
+            "figures from fewer runs (the others failed): {}",
+            short.join("; ")
+        );
+    }
     if !args.iter().any(|a| a == "--no-codegen") {
         println!();
         let _ = std::io::stdout().flush();
