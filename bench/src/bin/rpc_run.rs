@@ -10,7 +10,7 @@
 //! After the RPC table it runs `rpc_codegen` (code generation times, and
 //! with a full run the `cargo build` time of the generated podman code).
 //!
-//! Figures are medians of N runs (default 3; `--quick`: 1 run, a tenth of
+//! Figures are medians of N runs (default 5; `--quick`: 1 run, a tenth of
 //! the work). "x floor" is the ratio to the raw tokio floor, "x peer" the
 //! ratio to the better of `varlink` 13 and `zlink` 0.8 (for RSS: lower is
 //! better, and the ratio is ours / theirs all the same).
@@ -222,7 +222,7 @@ fn main() {
         .position(|a| a == "--runs")
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
-        .unwrap_or(if quick { 1 } else { 3 });
+        .unwrap_or(if quick { 1 } else { 5 });
     let bin = std::env::current_exe()
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -241,7 +241,7 @@ fn main() {
         ("S1", 20_000),
         ("S2", 1_000),
         ("S3", 20),
-        ("S4", 40_000),
+        ("S4", 100_000),
         ("S5", 100_000),
     ];
     let mut rows: Vec<Row> = Vec::new();
