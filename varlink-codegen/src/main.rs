@@ -117,6 +117,14 @@ impl SettingsArgs {
 /// to be reported on stderr.
 struct Failed;
 
+/// `eprintln!` that does not panic when stderr is gone (`check ... 2>&1 |
+/// head`): the exit code still says what happened.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -138,7 +146,7 @@ fn generate(files: &[PathBuf], output: Option<&Path>, settings: &Settings) -> Re
     let to_dir = match output {
         Some(path) => files.len() > 1 || path.is_dir(),
         None if files.len() > 1 => {
-            eprintln!("error: several files need `-o DIR`");
+            say!("error: several files need `-o DIR`");
             return Err(Failed);
         }
         None => false,
@@ -166,7 +174,7 @@ fn generate(files: &[PathBuf], output: Option<&Path>, settings: &Settings) -> Re
             Some(path) => std::fs::write(path, &generated.code),
         };
         if let Err(error) = written {
-            eprintln!(
+            say!(
                 "error: cannot write the code for {}: {error}",
                 file.display()
             );
@@ -202,7 +210,7 @@ fn fmt(file: &Path, check: bool, write: bool) -> Result<(), Failed> {
         if formatted == source {
             return Ok(());
         }
-        eprintln!(
+        say!(
             "{}: not in canonical layout (run `varlink-codegen fmt --write {}`)",
             file.display(),
             file.display()
@@ -212,7 +220,7 @@ fn fmt(file: &Path, check: bool, write: bool) -> Result<(), Failed> {
     if write {
         if formatted != source {
             std::fs::write(file, &formatted).map_err(|error| {
-                eprintln!("error: cannot write {}: {error}", file.display());
+                say!("error: cannot write {}: {error}", file.display());
                 Failed
             })?;
         }
@@ -224,15 +232,13 @@ fn fmt(file: &Path, check: bool, write: bool) -> Result<(), Failed> {
 
 fn read(file: &Path) -> Result<String, Failed> {
     std::fs::read_to_string(file).map_err(|error| {
-        eprintln!("error: cannot read {}: {error}", file.display());
+        say!("error: cannot read {}: {error}", file.display());
         Failed
     })
 }
 
 fn report(file: &Path, source: &str, diagnostics: &Diagnostics) {
     let color = std::io::stderr().is_terminal();
-    eprint!(
-        "{}",
-        diagnostics.render(&file.display().to_string(), source, color)
-    );
+    let text = diagnostics.render(&file.display().to_string(), source, color);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

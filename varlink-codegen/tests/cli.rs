@@ -73,6 +73,28 @@ fn check_reports_every_problem_in_every_file_and_exits_1() {
 }
 
 #[test]
+fn a_closed_stderr_still_gives_exit_code_1() {
+    // As in `check FILE 2>&1 | head -c 100`: the reader is gone before the
+    // diagnostics are written. A panic would exit with 101.
+    let dir = scratch("check-closed-stderr");
+    let references: String = (0..2000).map(|i| format!("  a{i}: X{i},\n")).collect();
+    let bad = write(
+        &dir,
+        "bad.varlink",
+        &format!("interface a.b\ntype T (\n{references}  z: int\n)\n"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_varlink-codegen"))
+        .args(["check", &bad])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run varlink-codegen");
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
 fn check_names_a_missing_file() {
     let out = run(&["check", "/nonexistent/x.varlink"]);
     assert_eq!(out.status.code(), Some(1));

@@ -32,8 +32,8 @@ const CASES: &[Case] = &[
     case("", 1, 1, "expected `interface`, found end of file", 1),
     case(
         "# only a comment\n",
-        2,
         1,
+        17,
         "expected `interface`, found end of file",
         1,
     ),
@@ -485,6 +485,39 @@ fn misspelt_reference_suggests_the_declared_type() {
         rendered.contains("help: did you mean `MyType`?"),
         "{rendered}"
     );
+}
+
+#[test]
+fn hints_name_builtins_and_only_close_types() {
+    let hint = |source: &str| {
+        let diagnostics = idl::parse(source).expect_err("invalid");
+        diagnostics.0[0].help.clone()
+    };
+    let hint_for = |reference: &str| {
+        hint(&format!(
+            "interface a.b\ntype T ()\ntype Note ()\nmethod F(x: {reference}) -> ()\n"
+        ))
+    };
+    assert_eq!(hint_for("Int").as_deref(), Some("did you mean `int`?"));
+    assert_eq!(
+        hint_for("STRING").as_deref(),
+        Some("did you mean `string`?")
+    );
+    assert_eq!(hint_for("Nope").as_deref(), Some("did you mean `Note`?"));
+    // One letter in common with a one-letter name is not a likeness.
+    assert_eq!(hint_for("X"), None);
+    assert_eq!(hint_for("t").as_deref(), Some("did you mean `T`?"));
+    assert_eq!(hint_for("Something"), None);
+}
+
+#[test]
+fn every_use_of_an_undefined_name_gets_the_same_hint() {
+    let source = "interface a.b\ntype MyType ()\nmethod F(x: MyTpye, y: MyTpye) -> (z: MyTpye)\n";
+    let diagnostics = idl::parse(source).expect_err("invalid");
+    assert_eq!(diagnostics.len(), 3);
+    for diagnostic in diagnostics.iter() {
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `MyType`?"));
+    }
 }
 
 #[test]

@@ -69,6 +69,8 @@ pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
         tree: interface,
         members: NameMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
         diagnostics: Vec::new(),
+        hints: HashMap::new(),
+        hint_budget: HINT_BUDGET,
     };
     validator.run();
     let mut diagnostics = Diagnostics(validator.diagnostics);
@@ -85,6 +87,10 @@ struct Validator<'i, 'a> {
     /// Every member's index by name; the first definition wins.
     members: NameMap<'a, usize>,
     diagnostics: Vec<Diagnostic>,
+    /// The "did you mean" hint of each undefined name seen so far.
+    hints: HashMap<&'a str, Option<&'a str>>,
+    /// Name comparisons the hints may still make (see [`HINT_BUDGET`]).
+    hint_budget: usize,
 }
 
 impl<'i, 'a> Validator<'i, 'a> {
@@ -244,7 +250,7 @@ impl<'i, 'a> Validator<'i, 'a> {
     }
 
     #[cold]
-    fn undefined_type(&mut self, name: &str, span: Span) {
+    fn undefined_type(&mut self, name: &'a str, span: Span) {
         let mut diagnostic =
             Diagnostic::error(format!("cannot find type `{name}` in this interface"), span)
                 .with_label("not declared");
@@ -254,25 +260,56 @@ impl<'i, 'a> Validator<'i, 'a> {
         self.diagnostics.push(diagnostic);
     }
 
-    /// The declared type whose name is closest to `name`, if any is close.
-    fn similar_type(&self, name: &str) -> Option<&'a str> {
+    /// The builtin or declared type whose name is closest to `name`, if
+    /// any is close. Each name is looked up once, however often it is used.
+    fn similar_type(&mut self, name: &'a str) -> Option<&'a str> {
+        if let Some(&hint) = self.hints.get(name) {
+            return hint;
+        }
+        let hint = self.closest_type(name);
+        self.hints.insert(name, hint);
+        hint
+    }
+
+    fn closest_type(&mut self, name: &str) -> Option<&'a str> {
         let lower = name.to_ascii_lowercase();
-        self.tree
-            .members
-            .iter()
-            .filter(|member| member.tag == MemberTag::Type)
-            .map(|member| {
-                let candidate = self.tree.text(member.name);
-                (
-                    strsim::levenshtein(&lower, &candidate.to_ascii_lowercase()),
-                    candidate,
-                )
-            })
-            .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
-            .min()
-            .map(|(_, candidate)| candidate)
+        // A builtin written with capitals (`Int`, `String`).
+        if let Some(builtin) = BUILTIN_TYPES.iter().find(|builtin| **builtin == lower) {
+            return Some(builtin);
+        }
+        let mut best: Option<(usize, &'a str)> = None;
+        for member in self.tree.members.iter() {
+            if member.tag != MemberTag::Type {
+                continue;
+            }
+            let candidate = self.tree.text(member.name);
+            // Up to a third of the letters may differ, so one-letter names
+            // are only hinted when they differ in case. The distance is at
+            // least the difference in length: most names need no count.
+            let limit = candidate.len() / 3;
+            if candidate.len().abs_diff(name.len()) > limit {
+                continue;
+            }
+            // Out of budget: no hint rather than one from half the types.
+            self.hint_budget = self.hint_budget.checked_sub(1)?;
+            let distance = strsim::levenshtein(&lower, &candidate.to_ascii_lowercase());
+            if distance <= limit && best.is_none_or(|best| (distance, candidate) < best) {
+                best = Some((distance, candidate));
+            }
+        }
+        best.map(|(_, candidate)| candidate)
     }
 }
+
+/// The builtin type names, for hints.
+const BUILTIN_TYPES: [&str; 6] = ["bool", "int", "float", "string", "object", "any"];
+
+/// How many names the "did you mean" hints of one file may compare, all
+/// together. Each undefined name is compared with every declared type of
+/// a similar length; a file with thousands of misspelt references would
+/// otherwise take minutes, and past the first few hundred errors a hint
+/// helps nobody.
+const HINT_BUDGET: usize = 200_000;
 
 fn article(keyword: &str) -> String {
     match keyword {
