@@ -141,6 +141,56 @@ method M(
 }
 
 #[test]
+fn a_comment_after_an_opening_paren_stays_on_its_line() {
+    let source = "\
+interface a.b
+
+method Foo( # input
+  # doc of a
+  a: int
+) -> (# output
+  b: (x, y), c: ( # values
+  z)
+)
+
+type E ( # empty
+)
+";
+    let want = "\
+interface a.b
+
+method Foo( # input
+  # doc of a
+  a: int
+) -> ( # output
+  b: (x, y),
+  c: ( # values
+    z
+  )
+)
+
+type E ( # empty
+)
+";
+    assert_eq!(fmt(source), want);
+    assert_stable(source);
+    // It is nobody's documentation.
+    let interface = idl::parse(source).expect("valid");
+    let idl::ast::MemberKind::Method { input, output } =
+        interface.members().next().expect("Foo").kind()
+    else {
+        panic!("not a method");
+    };
+    assert_eq!(input.open_comment().map(|c| c.text), Some("input"));
+    let docs: Vec<Vec<&str>> = input
+        .fields()
+        .chain(output.fields())
+        .map(|field| field.doc().collect())
+        .collect();
+    assert_eq!(docs, [vec!["doc of a"], vec![], vec![]]);
+}
+
+#[test]
 fn crlf_and_unicode_whitespace_become_plain_newlines() {
     let source = "interface a.b\r\n\r\ntype T\u{3000}(a: int)\r\n# doc\r\nmethod M() -> ()\r\n";
     assert_eq!(

@@ -169,6 +169,9 @@ pub(super) struct ListNode {
     pub(super) items: Range32,
     /// A run of `comment_store`.
     pub(super) end_comments: Range32,
+    /// A comment at the end of the `(` line (not documentation of the
+    /// first item), or [`NONE`].
+    pub(super) open_comment: u32,
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
 }
@@ -487,6 +490,12 @@ impl<'i, 'a> Struct<'i, 'a> {
         self.tree.comment_range(self.node.end_comments)
     }
 
+    /// A comment at the end of the line of `(`: `( # input`. It belongs to
+    /// the list, not to the first field.
+    pub fn open_comment(&self) -> Option<Comment<'a>> {
+        self.tree.comment(self.node.open_comment)
+    }
+
     /// From `(` to `)`.
     pub fn span(&self) -> Span {
         self.node.span.span()
@@ -498,6 +507,7 @@ impl fmt::Debug for Struct<'_, '_> {
         f.debug_struct("Struct")
             .field("fields", &self.fields().collect::<Vec<_>>())
             .field("end_comments", &self.end_comments())
+            .field("open_comment", &self.open_comment())
             .finish()
     }
 }
@@ -583,6 +593,11 @@ impl<'i, 'a> Enum<'i, 'a> {
         self.tree.comment_range(self.node.end_comments)
     }
 
+    /// A comment at the end of the line of `(`, as for a structure.
+    pub fn open_comment(&self) -> Option<Comment<'a>> {
+        self.tree.comment(self.node.open_comment)
+    }
+
     /// From `(` to `)`.
     pub fn span(&self) -> Span {
         self.node.span.span()
@@ -594,6 +609,7 @@ impl fmt::Debug for Enum<'_, '_> {
         f.debug_struct("Enum")
             .field("variants", &self.variants().collect::<Vec<_>>())
             .field("end_comments", &self.end_comments())
+            .field("open_comment", &self.open_comment())
             .finish()
     }
 }
@@ -733,7 +749,9 @@ impl PartialEq for Member<'_, '_> {
 
 impl PartialEq for Struct<'_, '_> {
     fn eq(&self, other: &Self) -> bool {
-        self.fields().eq(other.fields()) && same_comments(self.end_comments(), other.end_comments())
+        self.fields().eq(other.fields())
+            && same_comments(self.end_comments(), other.end_comments())
+            && same_comment(self.open_comment(), other.open_comment())
     }
 }
 
@@ -750,6 +768,7 @@ impl PartialEq for Enum<'_, '_> {
     fn eq(&self, other: &Self) -> bool {
         self.variants().eq(other.variants())
             && same_comments(self.end_comments(), other.end_comments())
+            && same_comment(self.open_comment(), other.open_comment())
     }
 }
 

@@ -105,6 +105,12 @@ impl Formatter {
         self.out.push('\n');
     }
 
+    /// Opens a list laid out one item per line.
+    fn open(&mut self, comment: Option<&Comment<'_>>) {
+        self.out.push('(');
+        self.trailing(comment);
+    }
+
     fn indent(&mut self, width: usize) {
         self.out.extend(std::iter::repeat_n(' ', width));
     }
@@ -115,7 +121,7 @@ impl Formatter {
         if self.try_inline(|inline| inline.struct_inline(fields), line_start) {
             return;
         }
-        self.out.push_str("(\n");
+        self.open(fields.open_comment().as_ref());
         let count = fields.len();
         for (i, field) in fields.fields().enumerate() {
             self.comments(field.comments(), indent + INDENT);
@@ -138,7 +144,7 @@ impl Formatter {
         if self.try_inline(|inline| inline.enum_inline(variants), line_start) {
             return;
         }
-        self.out.push_str("(\n");
+        self.open(variants.open_comment().as_ref());
         let count = variants.len();
         for (i, variant) in variants.variants().enumerate() {
             self.comments(variant.comments(), indent + INDENT);
@@ -187,7 +193,7 @@ impl Formatter {
 
     /// Writes `(a: T, b: U)`; false if a comment forbids the one-line form.
     fn struct_inline(&mut self, fields: &Struct<'_, '_>) -> bool {
-        if !fields.end_comments().is_empty() {
+        if !fields.end_comments().is_empty() || fields.open_comment().is_some() {
             return false;
         }
         self.out.push('(');
@@ -209,7 +215,7 @@ impl Formatter {
     }
 
     fn enum_inline(&mut self, variants: &Enum<'_, '_>) -> bool {
-        if !variants.end_comments().is_empty() {
+        if !variants.end_comments().is_empty() || variants.open_comment().is_some() {
             return false;
         }
         self.out.push('(');

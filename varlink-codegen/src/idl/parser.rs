@@ -356,6 +356,9 @@ impl<'a> Parser<'a> {
     /// what follows the first name. Returns the index of the list.
     fn paren_body(&mut self, open: Span, role: ListRole) -> PResult<u32> {
         let mark = self.item_stack.len();
+        // A comment on the line of `(` is the list's, not the first item's
+        // documentation (which starts on a line of its own).
+        let open_comment = self.trailing_comment();
         let is_enum = if self.tok.kind == TokenKind::RParen {
             false
         } else {
@@ -375,6 +378,7 @@ impl<'a> Parser<'a> {
             span: Range32::new(open.start, close.end as usize),
             items: Range32::new(items_start, self.tree.items.len()),
             end_comments,
+            open_comment,
             is_enum,
             role,
         });
