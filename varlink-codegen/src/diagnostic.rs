@@ -132,7 +132,8 @@ struct Mark<'d> {
 }
 
 /// How many bytes of source the snippets of one file may show, all
-/// together; later diagnostics show only their position and message. The
+/// together; a diagnostic whose snippet would go past it shows only its
+/// position and message (a later, smaller one may still fit). The
 /// renderer reads every byte of a snippet's lines, so thousands of errors
 /// on one long line would otherwise take time quadratic in its length.
 const SNIPPET_BUDGET: usize = 4 << 20;
@@ -182,11 +183,12 @@ impl<'s> LineIndex<'s> {
     /// Where line `line` ends: its `\n` (or the `\r` of its `\r\n`), or
     /// the end of the text.
     fn line_end(&self, line: usize) -> usize {
-        let end = self
-            .starts
-            .get(line + 1)
-            .map_or(self.source.len(), |next| next - 1);
-        if end > self.starts[line] && self.source.as_bytes().get(end - 1) == Some(&b'\r') {
+        let Some(next) = self.starts.get(line + 1) else {
+            // The last line: a lone `\r` at its end is part of it.
+            return self.source.len();
+        };
+        let end = next - 1;
+        if end > self.starts[line] && self.source.as_bytes()[end - 1] == b'\r' {
             end - 1
         } else {
             end
@@ -416,6 +418,7 @@ mod tests {
             ("interface a.b\rtype T (a: X)\r", 25),
             ("# only a comment\n", 17),
             ("# only a comment\r\n", 18),
+            ("# only a comment\r", 17),
             ("interface a.b\u{2028}type T (a: X)\n", 27),
             ("interface a.b\ntype T (a: X)\n", 25),
             ("x", 1),

@@ -495,7 +495,7 @@ fn hints_name_builtins_and_only_close_types() {
     };
     let hint_for = |reference: &str| {
         hint(&format!(
-            "interface a.b\ntype T ()\ntype Note ()\nmethod F(x: {reference}) -> ()\n"
+            "interface a.b\ntype T ()\ntype Id ()\ntype Note ()\nmethod F(x: {reference}) -> ()\n"
         ))
     };
     assert_eq!(hint_for("Int").as_deref(), Some("did you mean `int`?"));
@@ -507,6 +507,7 @@ fn hints_name_builtins_and_only_close_types() {
     // One letter in common with a one-letter name is not a likeness.
     assert_eq!(hint_for("X"), None);
     assert_eq!(hint_for("t").as_deref(), Some("did you mean `T`?"));
+    assert_eq!(hint_for("Ix").as_deref(), Some("did you mean `Id`?"));
     assert_eq!(hint_for("Something"), None);
 }
 

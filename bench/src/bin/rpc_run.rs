@@ -278,7 +278,10 @@ fn main() {
             for (i, &(imp, _)) in IMPLS.iter().enumerate() {
                 let (server, address) = start_server(&opts, imp);
                 let sample = client(&opts, imp, scenario, &address, count);
-                hwm[i].push(memory(server.id()).0 as f64 / 1024.0);
+                // Peak RSS only of runs that did the work.
+                if sample.is_some() {
+                    hwm[i].push(memory(server.id()).0 as f64 / 1024.0);
+                }
                 stop(server);
                 samples[i].extend(sample);
             }

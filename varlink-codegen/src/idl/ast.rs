@@ -169,8 +169,9 @@ pub(super) struct ListNode {
     pub(super) items: Range32,
     /// A run of `comment_store`.
     pub(super) end_comments: Range32,
-    /// A comment at the end of the `(` line (not documentation of the
-    /// first item), or [`NONE`].
+    /// A comment at the end of a line before the first item, not on a
+    /// line of its own (`( # input`), or [`NONE`]: not documentation of
+    /// the first item.
     pub(super) open_comment: u32,
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
@@ -490,8 +491,11 @@ impl<'i, 'a> Struct<'i, 'a> {
         self.tree.comment_range(self.node.end_comments)
     }
 
-    /// A comment at the end of the line of `(`: `( # input`. It belongs to
-    /// the list, not to the first field.
+    /// A comment at the end of a line before the first field, such as
+    /// `( # input`: it belongs to the list, not to the first field, and the
+    /// formatter writes it after `(`. (One that ends the line of `type T`,
+    /// or a line between a method's `)` and `->`, lands here too: no other
+    /// node has a place for it.)
     pub fn open_comment(&self) -> Option<Comment<'a>> {
         self.tree.comment(self.node.open_comment)
     }

@@ -356,8 +356,9 @@ impl<'a> Parser<'a> {
     /// what follows the first name. Returns the index of the list.
     fn paren_body(&mut self, open: Span, role: ListRole) -> PResult<u32> {
         let mark = self.item_stack.len();
-        // A comment on the line of `(` is the list's, not the first item's
-        // documentation (which starts on a line of its own).
+        // A comment that ends a line before the first item, usually the
+        // line of `(`, is the list's, not the first item's documentation
+        // (which starts on a line of its own).
         let open_comment = self.trailing_comment();
         let is_enum = if self.tok.kind == TokenKind::RParen {
             false

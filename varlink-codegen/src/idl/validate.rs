@@ -283,10 +283,14 @@ impl<'i, 'a> Validator<'i, 'a> {
                 continue;
             }
             let candidate = self.tree.text(member.name);
-            // Up to a third of the letters may differ, so one-letter names
-            // are only hinted when they differ in case. The distance is at
-            // least the difference in length: most names need no count.
-            let limit = candidate.len() / 3;
+            // Up to a third of the letters may differ, and one in a name of
+            // two or three; a one-letter name is only hinted when it differs
+            // in case (else any `X` would be "like" any `T`). The distance
+            // is at least the difference in length: most names need no count.
+            let limit = match candidate.len() {
+                0 | 1 => 0,
+                len => (len / 3).max(1),
+            };
             if candidate.len().abs_diff(name.len()) > limit {
                 continue;
             }
