@@ -263,20 +263,25 @@ impl<'s> LineIndex<'s> {
         {
             windows[..=primary].rotate_right(1);
         }
-        let bytes = |&(first, last, _): &(usize, usize, Vec<usize>)| {
-            self.line_end(last).saturating_sub(self.starts[first])
-        };
-        let size: usize = windows.iter().map(bytes).sum();
+        // Each window's text: from its first line's start to its last
+        // line's end.
+        let windows: Vec<(usize, Range<usize>, Vec<usize>)> = windows
+            .into_iter()
+            .map(|(first, last, members)| {
+                let start = self.starts[first];
+                (first, start..self.line_end(last).max(start), members)
+            })
+            .collect();
+        let size: usize = windows.iter().map(|(_, text, _)| text.len()).sum();
         let Some(left) = budget.checked_sub(size) else {
             return Vec::new();
         };
         *budget = left;
         windows
             .into_iter()
-            .map(|(first, last, members)| {
-                let start = self.starts[first];
-                let end = self.line_end(last).max(start);
-                let text = &self.source[start..end];
+            .map(|(first, text, members)| {
+                let start = text.start;
+                let text = &self.source[text];
                 let mut snippet = Snippet::source(text).line_start(first + 1).path(path);
                 for i in members {
                     let mark = &marks[i];

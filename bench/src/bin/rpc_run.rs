@@ -320,7 +320,7 @@ fn main() {
                 "S3" => push(&mut rows, r_s3, rate),
                 "S4" => {
                     push(&mut rows, r_s4, rate);
-                    push(&mut rows, r_s4_rss, median(hwm[i].clone()));
+                    push(&mut rows, r_s4_rss, median(std::mem::take(&mut hwm[i])));
                 }
                 _ => push(&mut rows, r_s5, rate),
             }
@@ -333,7 +333,9 @@ fn main() {
         }
     }
     for (i, &(imp, _)) in IMPLS.iter().enumerate() {
-        rows[r_idle].values.push((imp, median(idle[i].clone())));
+        rows[r_idle]
+            .values
+            .push((imp, median(std::mem::take(&mut idle[i]))));
     }
     let _ = std::fs::remove_dir_all(&opts.dir);
 

