@@ -130,6 +130,7 @@ mod service_interface;
 mod stream;
 mod sys;
 pub mod testing;
+mod unix_hygiene;
 pub mod wire;
 
 pub use address::Address;

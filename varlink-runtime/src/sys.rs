@@ -3,9 +3,9 @@
 //! Everything else in the crate goes through std, tokio or socket2.
 #![allow(unsafe_code)]
 
-use std::ffi::{CString, OsString};
+use std::ffi::{CStr, CString, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -181,4 +181,110 @@ pub(crate) fn spawn_activated(
     // Everything the child used is dropped only now.
     drop((prog_c, argv_c, env_c, pid_env, argv_p, envp_p, listener));
     child
+}
+
+/// The error of a call that returns -1 and sets `errno` on failure.
+fn check(result: libc::c_int) -> io::Result<()> {
+    if result < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Sets the extended attribute `name` of the inode `fd` refers to.
+pub(crate) fn set_fd_xattr(fd: BorrowedFd<'_>, name: &CStr, value: &[u8]) -> io::Result<()> {
+    // SAFETY: `name` is NUL-terminated and `value` is `value.len()` readable
+    // bytes; fsetxattr only reads them, during the call.
+    check(unsafe {
+        libc::fsetxattr(
+            fd.as_raw_fd(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    })
+}
+
+/// Sets the extended attribute `name` of the file at `path`, not following
+/// a symlink there.
+pub(crate) fn set_path_xattr(path: &Path, name: &CStr, value: &[u8]) -> io::Result<()> {
+    let path = cstring(path.as_os_str().as_bytes())?;
+    // SAFETY: `path` and `name` are NUL-terminated and `value` is
+    // `value.len()` readable bytes; lsetxattr only reads them, during the
+    // call.
+    check(unsafe {
+        libc::lsetxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    })
+}
+
+/// `SO_PASSRIGHTS` (Linux 6.16), which the libc crate does not define yet:
+/// the value of the generic socket options, which these architectures use.
+/// Elsewhere its value is not known here.
+const SO_PASSRIGHTS: Option<libc::c_int> = if cfg!(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "loongarch64"
+    )
+)) {
+    Some(83)
+} else {
+    None
+};
+
+/// Turns off the reception of file descriptors (`SCM_RIGHTS`) on a UNIX
+/// socket, and on the connections a listening one accepts: a peer's
+/// `sendmsg` with descriptors then fails instead of queueing them.
+/// `ENOPROTOOPT` on kernels before 6.16; `Unsupported` where the option's
+/// value is not known.
+pub(crate) fn refuse_passed_fds(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let Some(option) = SO_PASSRIGHTS else {
+        return Err(io::ErrorKind::Unsupported.into());
+    };
+    let off: libc::c_int = 0;
+    // SAFETY: the option value is one readable `c_int` and its size is
+    // given; setsockopt only reads it, during the call.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            (&raw const off).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+}
+
+/// The extended attribute `name` of the file at `path` (up to 64 bytes).
+#[cfg(test)]
+pub(crate) fn path_xattr(path: &Path, name: &CStr) -> io::Result<Vec<u8>> {
+    let path = cstring(path.as_os_str().as_bytes())?;
+    let mut value = vec![0u8; 64];
+    // SAFETY: `path` and `name` are NUL-terminated, and `value` has
+    // `value.len()` writable bytes, of which lgetxattr writes at most that
+    // many, during the call.
+    let len = unsafe {
+        libc::lgetxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            value.as_mut_ptr().cast(),
+            value.len(),
+        )
+    };
+    if len < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    value.truncate(len as usize);
+    Ok(value)
 }

@@ -91,3 +91,95 @@ async fn mode_is_set_when_bind_returns() {
         assert!(!path.exists());
     }
 }
+
+/// Whether the running kernel has `SO_PASSRIGHTS` (Linux 6.16).
+fn kernel_has_passrights() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release.trim().split(['.', '-']).map(|p| p.parse::<u32>());
+    let (Some(Ok(major)), Some(Ok(minor))) = (parts.next(), parts.next()) else {
+        panic!("unexpected kernel release {release:?}");
+    };
+    (major, minor) >= (6, 16)
+}
+
+/// Sends `bytes` with `fd` attached in an `SCM_RIGHTS` message.
+fn send_with_fd(
+    stream: &std::os::unix::net::UnixStream,
+    bytes: &[u8],
+    fd: std::os::fd::BorrowedFd<'_>,
+) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; }
+    // followed by the descriptor and padding to 8 bytes.
+    let header = std::mem::size_of::<libc::cmsghdr>();
+    let mut control = Vec::with_capacity(header + 8);
+    control.extend_from_slice(&(header + 4).to_ne_bytes());
+    control.extend_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+    control.extend_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+    control.extend_from_slice(&fd.as_raw_fd().to_ne_bytes());
+    control.extend_from_slice(&[0; 4]);
+    let socket = socket2::SockRef::from(stream);
+    let buffers = [std::io::IoSlice::new(bytes)];
+    let message = socket2::MsgHdr::new()
+        .with_buffers(&buffers)
+        .with_control(&control);
+    socket.sendmsg(&message, 0)
+}
+
+// Multi-threaded: the test's blocking socket calls must not stop the
+// server's task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_refuses_file_descriptors_and_keeps_serving() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsFd;
+    let dir = temp_dir();
+    let (service, _) = test_service();
+    let path_address = unix(&dir.join("fds"), None);
+    for address in [path_address, abstract_address()] {
+        let server = serve(&service, &address).await;
+        let stream = match &server.address {
+            Address::Unix { path, .. } => std::os::unix::net::UnixStream::connect(path).unwrap(),
+            Address::UnixAbstract { name } => {
+                use std::os::linux::net::SocketAddrExt;
+                let addr =
+                    std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+                std::os::unix::net::UnixStream::connect_addr(&addr).unwrap()
+            }
+            other => panic!("{other}"),
+        };
+        let call = b"{\"method\":\"org.example.test.Echo\",\"parameters\":{}}\0";
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let sent = send_with_fd(&stream, call, file.as_fd());
+        if kernel_has_passrights() {
+            // UAPI.20: a service that uses no descriptors turns their
+            // reception off, so the sender learns at once.
+            let error = sent.unwrap_err();
+            assert_eq!(
+                error.raw_os_error(),
+                Some(libc::EPERM),
+                "{address}: {error}"
+            );
+            (&stream).write_all(call).unwrap();
+        } else {
+            // Older kernels queue them; the server reads without ancillary
+            // data, which drops them, and answers the call.
+            assert_eq!(sent.unwrap(), call.len());
+        }
+        // The connection stays usable: the call is answered.
+        let mut stream = stream;
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut reply = Vec::new();
+        let mut byte = [0u8];
+        while reply.last() != Some(&0) {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{address}: closed");
+            reply.push(byte[0]);
+        }
+        let reply: serde_json::Value = serde_json::from_slice(&reply[..reply.len() - 1]).unwrap();
+        // Echo of no parameters: a reply without `parameters` or `error`.
+        assert_eq!(reply, serde_json::json!({}), "{address}");
+        drop(stream);
+        server.stop().await;
+    }
+}

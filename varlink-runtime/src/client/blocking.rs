@@ -16,6 +16,7 @@ use super::core::{ClientCore, Received};
 use super::exec::{self, ExecChild};
 use crate::address::Address;
 use crate::error::Error;
+use crate::unix_hygiene::{Role, tag};
 use crate::wire::{CallFlags, DEFAULT_MAX_MESSAGE_SIZE};
 
 /// The socket under a blocking connection.
@@ -115,11 +116,17 @@ impl Connection {
     pub fn connect(address: impl ToAddress) -> Result<Self, Error> {
         let address = address.to_address()?;
         let (stream, child) = match &address {
-            Address::Unix { path, .. } => (Stream::Unix(UnixStream::connect(path)?), None),
+            Address::Unix { path, .. } => {
+                let s = UnixStream::connect(path)?;
+                tag(&s, Role::Client);
+                (Stream::Unix(s), None)
+            }
             Address::UnixAbstract { name } => {
                 use std::os::linux::net::SocketAddrExt;
                 let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-                (Stream::Unix(UnixStream::connect_addr(&addr)?), None)
+                let s = UnixStream::connect_addr(&addr)?;
+                tag(&s, Role::Client);
+                (Stream::Unix(s), None)
             }
             Address::Tcp { host, port } => {
                 let s = TcpStream::connect((host.as_str(), *port))?;

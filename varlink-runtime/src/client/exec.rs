@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::activation::spawn_activated;
 use crate::error::Error;
+use crate::unix_hygiene::{Role, tag};
 
 /// The started service. It is asked to terminate (SIGTERM) when the
 /// connection is dropped, and reaped in the background, as sd-varlink does.
@@ -45,7 +46,10 @@ pub(crate) fn spawn(program: &Path) -> Result<(UnixStream, ExecChild), Error> {
     );
     let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
     let listener = UnixListener::bind_addr(&addr)?;
+    // Tagged as a service manager tags the sockets it makes for a service.
+    tag(&listener, Role::Listen);
     let stream = UnixStream::connect_addr(&addr)?;
+    tag(&stream, Role::Client);
     let child = spawn_activated(program, &[], listener).map_err(|e| {
         Error::Io(std::io::Error::new(
             e.kind(),

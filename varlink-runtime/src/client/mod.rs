@@ -33,6 +33,7 @@ use self::exec::ExecChild;
 use crate::address::Address;
 use crate::error::Error;
 use crate::stream::{RawStream, Upgraded};
+use crate::unix_hygiene::{Role, tag};
 use crate::wire::{CallFlags, DEFAULT_MAX_MESSAGE_SIZE};
 
 /// Something that names a varlink address: an [`Address`] or its text.
@@ -91,11 +92,16 @@ impl Connection {
 
     async fn open(address: &Address) -> Result<Self, Error> {
         let (stream, child): (Box<dyn RawStream>, _) = match address {
-            Address::Unix { path, .. } => (Box::new(UnixStream::connect(path).await?), None),
+            Address::Unix { path, .. } => {
+                let s = UnixStream::connect(path).await?;
+                tag(&s, Role::Client);
+                (Box::new(s), None)
+            }
             Address::UnixAbstract { name } => {
                 use std::os::linux::net::SocketAddrExt;
                 let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
                 let s = std::os::unix::net::UnixStream::connect_addr(&addr)?;
+                tag(&s, Role::Client);
                 s.set_nonblocking(true)?;
                 (Box::new(UnixStream::from_std(s)?), None)
             }

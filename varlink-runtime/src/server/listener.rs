@@ -12,6 +12,7 @@ use crate::activation;
 use crate::address::Address;
 use crate::error::Error;
 use crate::stream::RawStream;
+use crate::unix_hygiene::{Role, refuse_fds, tag, tag_entrypoint};
 
 const BACKLOG: i32 = 128;
 
@@ -52,6 +53,12 @@ impl Listener {
     /// and `listen()`, so no client can connect before the mode is set. The
     /// socket file is removed when the listener is dropped. `exec:` cannot be
     /// listened on.
+    ///
+    /// As UAPI.20 asks, UNIX sockets refuse file descriptors
+    /// (`SO_PASSRIGHTS`, Linux 6.16), and carry their role in the
+    /// `user.varlink` extended attribute (`listen`, `entrypoint` on the
+    /// socket file, `server` on each accepted connection; Linux 7.0), where
+    /// the kernel supports it.
     pub async fn bind(address: &Address) -> Result<Self, Error> {
         match address {
             Address::Unix { path, mode } => {
@@ -102,8 +109,11 @@ impl Listener {
                         return Err(e.into());
                     }
                 }
+                refuse_fds(&sock);
                 sock.listen(BACKLOG)?;
                 sock.set_nonblocking(true)?;
+                tag(&sock, Role::Listen);
+                tag_entrypoint(path);
                 let std: std::os::unix::net::UnixListener = sock.into();
                 Ok(Self {
                     kind: Kind::Unix(UnixListener::from_std(std)?),
@@ -115,7 +125,9 @@ impl Listener {
                 use std::os::linux::net::SocketAddrExt;
                 let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
                 let std = std::os::unix::net::UnixListener::bind_addr(&addr)?;
+                refuse_fds(&std);
                 std.set_nonblocking(true)?;
+                tag(&std, Role::Listen);
                 Ok(Self {
                     kind: Kind::Unix(UnixListener::from_std(std)?),
                     address: Some(address.clone()),
@@ -163,6 +175,9 @@ impl Listener {
         let listening = sock.is_listener()?;
         let domain = sock.domain()?;
         let kind = if domain == socket2::Domain::UNIX {
+            // The service manager that made the socket tags it; turning off
+            // descriptors is the service's part.
+            refuse_fds(&sock);
             if listening {
                 Kind::Unix(UnixListener::from_std(sock.into())?)
             } else {
@@ -198,6 +213,7 @@ impl Listener {
         match &mut self.kind {
             Kind::Unix(l) => {
                 let (s, _) = l.accept().await?;
+                tag(&s, Role::Server);
                 let peer = peer_of(&s);
                 Ok(Some((Box::new(s), peer)))
             }
