@@ -237,3 +237,22 @@ fn trees_compare_by_content_not_by_position() {
         assert_ne!(same, tree(different), "{different}");
     }
 }
+
+#[test]
+fn a_comment_between_interface_and_its_name_documents_the_interface() {
+    // UAPI.20 makes a comment the documentation of the declaration it
+    // precedes; this one stands inside the interface declaration, and must
+    // not become the first member's documentation.
+    let source = "# doc\ninterface\n# inside\na.b # trailing\n\n# of T\ntype T (a: int)\n";
+    let interface = idl::parse(source).expect("valid");
+    let doc: Vec<&str> = interface.doc().collect();
+    assert_eq!(doc, ["doc", "inside"]);
+    let first = interface.members().next().expect("T");
+    assert_eq!(first.doc().collect::<Vec<_>>(), ["of T"]);
+    assert_eq!(
+        fmt(source),
+        "# doc\n# inside\ninterface a.b # trailing\n\n# of T\ntype T (a: int)\n"
+    );
+    assert_stable(source);
+    assert_stable("interface # same line\na.b\ntype T ()\n");
+}

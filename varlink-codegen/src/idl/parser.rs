@@ -257,6 +257,14 @@ impl<'a> Parser<'a> {
             ));
         }
         self.bump();
+        // A comment between `interface` and the name (an odd place) joins
+        // the comments before the keyword, which it follows in the store:
+        // left for the next node, it would document the first member.
+        let inside = self.tok.comments_before as usize;
+        if self.comments_taken < inside {
+            self.tree.comments.end = index(inside);
+            self.comments_taken = inside;
+        }
         self.tree.name = self.name("an interface name")?.0;
         self.tree.trailing = self.trailing_comment();
         while self.tok.kind != TokenKind::Eof {
