@@ -225,8 +225,8 @@ pub(crate) fn set_path_xattr(path: &Path, name: &CStr, value: &[u8]) -> io::Resu
 }
 
 /// `SO_PASSRIGHTS` (Linux 6.16), which the libc crate does not define yet:
-/// the value of the generic socket options, which these architectures use.
-/// Elsewhere its value is not known here.
+/// its value on these architectures. (SPARC and PA-RISC number socket
+/// options their own way; others are not checked.)
 const SO_PASSRIGHTS: Option<libc::c_int> = if cfg!(all(
     target_os = "linux",
     any(
@@ -235,7 +235,10 @@ const SO_PASSRIGHTS: Option<libc::c_int> = if cfg!(all(
         target_arch = "aarch64",
         target_arch = "arm",
         target_arch = "riscv64",
-        target_arch = "loongarch64"
+        target_arch = "loongarch64",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "s390x"
     )
 )) {
     Some(83)

@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn a_kernel_that_refuses_the_attribute_on_sockets_is_not_asked_again() {
+    fn a_socket_that_refuses_the_attribute_stops_further_attempts() {
         let socket = std::os::unix::net::UnixDatagram::unbound().unwrap();
         tag(&socket, Role::Client);
         let refused = sys::set_fd_xattr(socket.as_fd(), ATTRIBUTE, b"client").is_err();

@@ -92,14 +92,20 @@ async fn mode_is_set_when_bind_returns() {
     }
 }
 
-/// Whether the running kernel has `SO_PASSRIGHTS` (Linux 6.16).
-fn kernel_has_passrights() -> bool {
+/// Whether the runtime must refuse descriptors here: where it knows the
+/// value of `SO_PASSRIGHTS`, on a kernel that has it (Linux 6.16). Other
+/// kernels may still have it backported, so the test then accepts either
+/// outcome.
+fn descriptors_must_be_refused() -> bool {
+    let known_arch = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-    let mut parts = release.trim().split(['.', '-']).map(|p| p.parse::<u32>());
-    let (Some(Ok(major)), Some(Ok(minor))) = (parts.next(), parts.next()) else {
-        panic!("unexpected kernel release {release:?}");
-    };
-    (major, minor) >= (6, 16)
+    // "6.18.44-fc", "6.16+": the leading digits of the first two parts.
+    let mut numbers = release.trim().split('.').map(|part| {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u32>().unwrap_or(0)
+    });
+    let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+    known_arch && version >= (6, 16)
 }
 
 /// Sends `bytes` with `fd` attached in an `SCM_RIGHTS` message.
@@ -130,7 +136,7 @@ fn send_with_fd(
 // server's task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_refuses_file_descriptors_and_keeps_serving() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::os::fd::AsFd;
     let dir = temp_dir();
     let (service, _) = test_service();
@@ -149,37 +155,85 @@ async fn a_service_refuses_file_descriptors_and_keeps_serving() {
         };
         let call = b"{\"method\":\"org.example.test.Echo\",\"parameters\":{}}\0";
         let file = std::fs::File::open("/dev/null").unwrap();
-        let sent = send_with_fd(&stream, call, file.as_fd());
-        if kernel_has_passrights() {
+        match send_with_fd(&stream, call, file.as_fd()) {
             // UAPI.20: a service that uses no descriptors turns their
-            // reception off, so the sender learns at once.
-            let error = sent.unwrap_err();
-            assert_eq!(
-                error.raw_os_error(),
-                Some(libc::EPERM),
-                "{address}: {error}"
-            );
-            (&stream).write_all(call).unwrap();
-        } else {
-            // Older kernels queue them; the server reads without ancillary
-            // data, which drops them, and answers the call.
-            assert_eq!(sent.unwrap(), call.len());
+            // reception off, so the sender learns at once, and nothing was
+            // sent.
+            Err(error) if error.raw_os_error() == Some(libc::EPERM) => {
+                (&stream).write_all(call).unwrap();
+            }
+            Err(error) => panic!("{address}: {error}"),
+            // Without `SO_PASSRIGHTS` they are queued; the server reads
+            // without ancillary data, which drops them, and answers.
+            Ok(sent) => {
+                assert!(!descriptors_must_be_refused(), "{address}: accepted");
+                assert_eq!(sent, call.len());
+            }
         }
         // The connection stays usable: the call is answered.
         let mut stream = stream;
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let mut reply = Vec::new();
-        let mut byte = [0u8];
-        while reply.last() != Some(&0) {
-            assert_eq!(stream.read(&mut byte).unwrap(), 1, "{address}: closed");
-            reply.push(byte[0]);
-        }
-        let reply: serde_json::Value = serde_json::from_slice(&reply[..reply.len() - 1]).unwrap();
-        // Echo of no parameters: a reply without `parameters` or `error`.
-        assert_eq!(reply, serde_json::json!({}), "{address}");
+        expect_empty_reply(&mut stream, &address.to_string());
         drop(stream);
         server.stop().await;
     }
+}
+
+/// Reads one message and checks it is the empty reply of `Echo`.
+fn expect_empty_reply(stream: &mut std::os::unix::net::UnixStream, what: &str) {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut reply = Vec::new();
+    let mut byte = [0u8];
+    while reply.last() != Some(&0) {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "{what}: closed");
+        reply.push(byte[0]);
+    }
+    let reply: serde_json::Value = serde_json::from_slice(&reply[..reply.len() - 1]).unwrap();
+    // Echo of no parameters: a reply without `parameters` or `error`.
+    assert_eq!(reply, serde_json::json!({}), "{what}");
+}
+
+// A connection takes the listener's `SO_PASSRIGHTS` when the client
+// connects. The clients that wake a socket-activated service connected
+// before the service had the socket; they must be refused as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_connected_before_activation_is_refused_descriptors_too() {
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    let dir = temp_dir();
+    let path = dir.join("activated");
+    let manager_made = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let mut early = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    let listener = Listener::from_fd(manager_made.into()).unwrap();
+    let (service, _) = test_service();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        service
+            .serve_with_shutdown(listener, async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let call = b"{\"method\":\"org.example.test.Echo\",\"parameters\":{}}\0";
+    let file = std::fs::File::open("/dev/null").unwrap();
+    // A first call answered: the server has accepted the connection (where
+    // the refusal is set).
+    early.write_all(call).unwrap();
+    expect_empty_reply(&mut early, "early client, first call");
+    match send_with_fd(&early, call, file.as_fd()) {
+        Err(error) if error.raw_os_error() == Some(libc::EPERM) => {
+            early.write_all(call).unwrap();
+        }
+        Err(error) => panic!("{error}"),
+        Ok(sent) => {
+            assert!(!descriptors_must_be_refused(), "accepted");
+            assert_eq!(sent, call.len());
+        }
+    }
+    expect_empty_reply(&mut early, "early client");
+    drop(early);
+    let _ = stop.send(());
+    within(task).await.unwrap().unwrap();
 }

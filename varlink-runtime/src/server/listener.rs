@@ -101,6 +101,7 @@ impl Listener {
                 let sock =
                     socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
                 sock.bind(&socket2::SockAddr::unix(path)?)?;
+                tag_entrypoint(path);
                 if let Some(mode) = mode {
                     if let Err(e) =
                         std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))
@@ -113,7 +114,6 @@ impl Listener {
                 sock.listen(BACKLOG)?;
                 sock.set_nonblocking(true)?;
                 tag(&sock, Role::Listen);
-                tag_entrypoint(path);
                 let std: std::os::unix::net::UnixListener = sock.into();
                 Ok(Self {
                     kind: Kind::Unix(UnixListener::from_std(std)?),
@@ -122,12 +122,21 @@ impl Listener {
                 })
             }
             Address::UnixAbstract { name } => {
-                use std::os::linux::net::SocketAddrExt;
-                let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-                let std = std::os::unix::net::UnixListener::bind_addr(&addr)?;
-                refuse_fds(&std);
-                std.set_nonblocking(true)?;
-                tag(&std, Role::Listen);
+                use std::os::unix::ffi::OsStrExt;
+                // Not `UnixListener::bind_addr`, which listens at once:
+                // descriptors are refused before any client can connect.
+                // (socket2 takes an abstract name as a path that starts
+                // with a NUL byte.)
+                let abstract_path = [&[0], name.as_bytes()].concat();
+                let addr = socket2::SockAddr::unix(std::ffi::OsStr::from_bytes(&abstract_path))?;
+                let sock =
+                    socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+                sock.bind(&addr)?;
+                refuse_fds(&sock);
+                sock.listen(BACKLOG)?;
+                sock.set_nonblocking(true)?;
+                tag(&sock, Role::Listen);
+                let std: std::os::unix::net::UnixListener = sock.into();
                 Ok(Self {
                     kind: Kind::Unix(UnixListener::from_std(std)?),
                     address: Some(address.clone()),
@@ -213,6 +222,11 @@ impl Listener {
         match &mut self.kind {
             Kind::Unix(l) => {
                 let (s, _) = l.accept().await?;
+                // A connection takes the listener's `SO_PASSRIGHTS` when the
+                // client connects, so one that connected before the listener
+                // refused descriptors (a socket-activated service's first
+                // clients) would still take them: refused here too.
+                refuse_fds(&s);
                 tag(&s, Role::Server);
                 let peer = peer_of(&s);
                 Ok(Some((Box::new(s), peer)))
