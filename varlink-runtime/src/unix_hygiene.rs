@@ -81,11 +81,20 @@ fn refused_for_good(e: &io::Error) -> bool {
     )
 }
 
-/// Turns off the reception of file descriptors on a service's socket (for a
-/// listening socket, also on the connections it accepts). This crate reads
-/// messages without ancillary data, so descriptors a client sends are never
-/// used; refused, they are not queued with the data either, and the
-/// client's `sendmsg` fails with `EPERM`.
+/// Prepares the socket of a client that just connected: it refuses
+/// descriptors (UAPI.20 lets clients take them only from methods that
+/// return them, and this crate has none) and is tagged `client`. Nothing
+/// has been sent yet, so the service cannot have sent any.
+pub(crate) fn connected_client(fd: &impl AsFd) {
+    refuse_fds(fd);
+    tag(fd, Role::Client);
+}
+
+/// Turns off the reception of file descriptors on a socket (for a
+/// listening socket, also on the connections clients make to it from then
+/// on). This crate reads messages without ancillary data, so descriptors
+/// the peer sends are never used; refused, they are not queued with the
+/// data either, and the peer's `sendmsg` fails with `EPERM`.
 pub(crate) fn refuse_fds(fd: &impl AsFd) {
     if let Err(e) = sys::refuse_passed_fds(fd.as_fd()) {
         tracing::trace!("cannot turn off SO_PASSRIGHTS: {e}");

@@ -237,3 +237,58 @@ async fn a_client_that_connected_before_activation_is_refused_descriptors_too() 
     let _ = stop.send(());
     within(task).await.unwrap().unwrap();
 }
+
+// UAPI.20: clients accept descriptors only from methods that return them;
+// this crate has none, so both clients refuse them.
+#[test]
+fn clients_refuse_file_descriptors_from_the_service() {
+    use std::io::{Read, Write};
+    use std::os::fd::AsFd;
+    let dir = temp_dir();
+    for blocking in [true, false] {
+        let path = dir.join(format!("client-{blocking}"));
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        // A service that answers the first call with a descriptor attached.
+        let service = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut call = Vec::new();
+            let mut byte = [0u8];
+            while call.last() != Some(&0) {
+                assert_eq!(stream.read(&mut byte).unwrap(), 1);
+                call.push(byte[0]);
+            }
+            let file = std::fs::File::open("/dev/null").unwrap();
+            let reply = b"{\"parameters\":{\"n\":1}}\0";
+            let sent = send_with_fd(&stream, reply, file.as_fd());
+            if matches!(&sent, Err(e) if e.raw_os_error() == Some(libc::EPERM)) {
+                stream.write_all(reply).unwrap();
+            }
+            sent.map_err(|e| e.raw_os_error())
+        });
+        let address: Address = format!("unix:{}", path.display()).parse().unwrap();
+        let reply: serde_json::Value = if blocking {
+            let mut conn =
+                varlink_runtime::client::blocking::Connection::connect(&address).unwrap();
+            conn.call("org.example.test.Echo", &()).unwrap()
+        } else {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut conn = within(Connection::connect(&address)).await.unwrap();
+                within(conn.call("org.example.test.Echo", &()))
+                    .await
+                    .unwrap()
+            })
+        };
+        assert_eq!(reply, serde_json::json!({"n": 1}), "blocking: {blocking}");
+        match service.join().unwrap() {
+            Err(errno) => assert_eq!(errno, Some(libc::EPERM), "blocking: {blocking}"),
+            Ok(_) => assert!(
+                !descriptors_must_be_refused(),
+                "blocking: {blocking}: accepted"
+            ),
+        }
+    }
+}

@@ -16,7 +16,7 @@ use super::core::{ClientCore, Received};
 use super::exec::{self, ExecChild};
 use crate::address::Address;
 use crate::error::Error;
-use crate::unix_hygiene::{Role, tag};
+use crate::unix_hygiene::connected_client;
 use crate::wire::{CallFlags, DEFAULT_MAX_MESSAGE_SIZE};
 
 /// The socket under a blocking connection.
@@ -118,14 +118,14 @@ impl Connection {
         let (stream, child) = match &address {
             Address::Unix { path, .. } => {
                 let s = UnixStream::connect(path)?;
-                tag(&s, Role::Client);
+                connected_client(&s);
                 (Stream::Unix(s), None)
             }
             Address::UnixAbstract { name } => {
                 use std::os::linux::net::SocketAddrExt;
                 let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
                 let s = UnixStream::connect_addr(&addr)?;
-                tag(&s, Role::Client);
+                connected_client(&s);
                 (Stream::Unix(s), None)
             }
             Address::Tcp { host, port } => {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::activation::spawn_activated;
 use crate::error::Error;
-use crate::unix_hygiene::{Role, tag};
+use crate::unix_hygiene::{Role, connected_client, tag};
 
 /// The started service. It is asked to terminate (SIGTERM) when the
 /// connection is dropped, and reaped in the background, as sd-varlink does.
@@ -49,7 +49,7 @@ pub(crate) fn spawn(program: &Path) -> Result<(UnixStream, ExecChild), Error> {
     // Tagged as a service manager tags the sockets it makes for a service.
     tag(&listener, Role::Listen);
     let stream = UnixStream::connect_addr(&addr)?;
-    tag(&stream, Role::Client);
+    connected_client(&stream);
     let child = spawn_activated(program, &[], listener).map_err(|e| {
         Error::Io(std::io::Error::new(
             e.kind(),

@@ -33,7 +33,7 @@ use self::exec::ExecChild;
 use crate::address::Address;
 use crate::error::Error;
 use crate::stream::{RawStream, Upgraded};
-use crate::unix_hygiene::{Role, tag};
+use crate::unix_hygiene::connected_client;
 use crate::wire::{CallFlags, DEFAULT_MAX_MESSAGE_SIZE};
 
 /// Something that names a varlink address: an [`Address`] or its text.
@@ -94,14 +94,14 @@ impl Connection {
         let (stream, child): (Box<dyn RawStream>, _) = match address {
             Address::Unix { path, .. } => {
                 let s = UnixStream::connect(path).await?;
-                tag(&s, Role::Client);
+                connected_client(&s);
                 (Box::new(s), None)
             }
             Address::UnixAbstract { name } => {
                 use std::os::linux::net::SocketAddrExt;
                 let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
                 let s = std::os::unix::net::UnixStream::connect_addr(&addr)?;
-                tag(&s, Role::Client);
+                connected_client(&s);
                 s.set_nonblocking(true)?;
                 (Box::new(UnixStream::from_std(s)?), None)
             }
