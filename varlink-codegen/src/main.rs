@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use varlink_codegen::generate::Settings;
+use varlink_codegen::generate::{self, Settings};
 use varlink_codegen::{Diagnostics, idl};
 
 #[derive(Parser)]
@@ -191,7 +191,9 @@ fn check(files: &[PathBuf]) -> Result<(), Failed> {
             failed = true;
             continue;
         };
-        if let Err(diagnostics) = idl::parse(&source) {
+        // The IDL's own rules, then the names generated code needs.
+        let checked = idl::parse(&source).and_then(|interface| generate::check(&interface));
+        if let Err(diagnostics) = checked {
             report(file, &source, &diagnostics);
             failed = true;
         }

@@ -232,3 +232,29 @@ fn generate_reports_rust_name_collisions_with_the_idl_location() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn check_reports_what_generate_would_refuse() {
+    // `check` is what CI runs before generating: a file it passes must
+    // generate, so Rust-name collisions are its to report too.
+    let dir = scratch("check-collision");
+    let file = write(
+        &dir,
+        "x.varlink",
+        "interface a.b\ntype T (fooBar: int, foo_bar: int)\n",
+    );
+    let out = run(&["check", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{file}:2:22: error: two field names both become `foo_bar` in Rust"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        run(&["generate", &file]).status.code(),
+        Some(1),
+        "generate refuses it too"
+    );
+}

@@ -11,8 +11,8 @@
 //! that editing it rebuilds the crate. `inline = r#"..."#` takes the
 //! interface text directly; settings follow as `key = value`
 //! (`server = false`, `map_type = "::std::collections::BTreeMap"`, ...). The
-//! expansion is the same as the build script's output: both call
-//! `varlink_codegen::generate`. See `varlink_codegen::macro_input` for the
+//! expansion is the same as the build script's output: both run
+//! `varlink_codegen::generate::generate`. See `varlink_codegen::macro_input` for the
 //! full syntax.
 #![warn(missing_docs)]
 

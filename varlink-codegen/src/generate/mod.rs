@@ -70,6 +70,14 @@ pub fn generate(
     })
 }
 
+/// The problems [`generate`] would report for `interface` with any
+/// settings, without generating anything: IDL names that become the same
+/// Rust name, or a name Rust or the generated code already uses. What
+/// `varlink-codegen check` runs after the IDL's own checks.
+pub fn check(interface: &Interface<'_>) -> Result<(), Diagnostics> {
+    plan::Plan::new(interface).map(drop)
+}
+
 /// Formats generated tokens as a file: the `@generated` header, then the
 /// items as `prettyplease` lays them out.
 pub fn to_string(tokens: TokenStream) -> Result<String, syn::Error> {
