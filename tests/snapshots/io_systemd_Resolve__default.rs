@@ -5,7 +5,71 @@
 pub const INTERFACE_NAME: &str = "io.systemd.Resolve";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "interface io.systemd.Resolve\n\ntype ResolvedAddress(\n    ifindex: ?int,\n    family: int,\n    address: []int\n)\n\ntype ResolvedName(\n    ifindex: ?int,\n    name: string\n)\n\ntype ResourceKey(\n    class: int,\n    type: int,\n    name: string\n)\n\ntype ResourceRecord(\n    key: ResourceKey,\n    priority: ?int,\n    weight: ?int,\n    port: ?int,\n    name: ?string,\n    address: ?[]int\n)\n\nmethod ResolveHostname(\n    ifindex: ?int,\n    name: string,\n    family: ?int,\n    flags: ?int\n) -> (\n    addresses: []ResolvedAddress,\n    name: string,\n    flags: int\n)\n\nmethod ResolveAddress(\n    ifindex: ?int,\n    family: int,\n    address: []int,\n    flags: ?int\n) -> (\n    names: []ResolvedName,\n    flags: int\n)\n\nerror NoNameServers()\n\nerror QueryTimedOut()\n\nerror DNSSECValidationFailed(\n    result: string,\n    extendedDNSErrorCode: ?int,\n    extendedDNSErrorMessage: ?string\n)\n\nerror DNSError(\n    rcode: int,\n    extendedDNSErrorCode: ?int,\n    extendedDNSErrorMessage: ?string\n)\n";
+pub const INTERFACE_DESCRIPTION: &str = r"interface io.systemd.Resolve
+
+type ResolvedAddress(
+    ifindex: ?int,
+    family: int,
+    address: []int
+)
+
+type ResolvedName(
+    ifindex: ?int,
+    name: string
+)
+
+type ResourceKey(
+    class: int,
+    type: int,
+    name: string
+)
+
+type ResourceRecord(
+    key: ResourceKey,
+    priority: ?int,
+    weight: ?int,
+    port: ?int,
+    name: ?string,
+    address: ?[]int
+)
+
+method ResolveHostname(
+    ifindex: ?int,
+    name: string,
+    family: ?int,
+    flags: ?int
+) -> (
+    addresses: []ResolvedAddress,
+    name: string,
+    flags: int
+)
+
+method ResolveAddress(
+    ifindex: ?int,
+    family: int,
+    address: []int,
+    flags: ?int
+) -> (
+    names: []ResolvedName,
+    flags: int
+)
+
+error NoNameServers()
+
+error QueryTimedOut()
+
+error DNSSECValidationFailed(
+    result: string,
+    extendedDNSErrorCode: ?int,
+    extendedDNSErrorMessage: ?string
+)
+
+error DNSError(
+    rcode: int,
+    extendedDNSErrorCode: ?int,
+    extendedDNSErrorMessage: ?string
+)
+";
 /// The varlink type `ResolvedAddress` of `io.systemd.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[derive(

@@ -5,7 +5,41 @@
 pub const INTERFACE_NAME: &str = "io.systemd.UserDatabase";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "interface io.systemd.UserDatabase\n\nmethod GetUserRecord(\n        uid : ?int,\n        userName : ?string,\n        service : string\n) -> (\n        record : object,\n        incomplete : bool\n)\n\nmethod GetGroupRecord(\n        gid : ?int,\n        groupName : ?string,\n        service : string\n) -> (\n        record : object,\n        incomplete : bool\n)\n\nmethod GetMemberships(\n        userName : ?string,\n        groupName : ?string,\n        service : string\n) -> (\n        userName : string,\n        groupName : string\n)\n\nerror NoRecordFound()\nerror BadService()\nerror ServiceNotAvailable()\nerror ConflictingRecordFound()\nerror EnumerationNotSupported()\n";
+pub const INTERFACE_DESCRIPTION: &str = r"interface io.systemd.UserDatabase
+
+method GetUserRecord(
+        uid : ?int,
+        userName : ?string,
+        service : string
+) -> (
+        record : object,
+        incomplete : bool
+)
+
+method GetGroupRecord(
+        gid : ?int,
+        groupName : ?string,
+        service : string
+) -> (
+        record : object,
+        incomplete : bool
+)
+
+method GetMemberships(
+        userName : ?string,
+        groupName : ?string,
+        service : string
+) -> (
+        userName : string,
+        groupName : string
+)
+
+error NoRecordFound()
+error BadService()
+error ServiceNotAvailable()
+error ConflictingRecordFound()
+error EnumerationNotSupported()
+";
 /// The input parameters of `io.systemd.UserDatabase.GetUserRecord`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[derive(

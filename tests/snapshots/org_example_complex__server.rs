@@ -5,7 +5,57 @@
 pub const INTERFACE_NAME: &str = "org.example.complex";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "interface org.example.complex\n\ntype Enum (enum, b, c)\n\ntype Type (type, b, c)\n\ntype TypeEnum (type, b, c)\n\ntype Interface (interface, b, c)\n\ntype TypeFoo (\n  bool: bool,\n  int: int,\n  float: float,\n  string: string,\n  enum: ?[string]?(foo, bar, baz),\n  type: ?TypeEnum,\n  anon: (\n    foo: bool,\n    bar: int,\n    baz: [](a: int, b: int)\n  ),\n  object: object,\n  stringset: [string]()\n)\n\nmethod Foo(\n  enum: (b: bool, c: int),\n  foo: TypeFoo,\n  interface: Interface\n) -> (\n  a: [](b: bool, c: int),\n  foo: TypeFoo,\n  interface: Interface\n)\n\nmethod Bar() -> ()\n\nerror ErrorFoo (\n  enum: (\n    b: bool,\n    c: int,\n    interface: Interface\n  ),\n  foo: TypeFoo,\n  bar: (type, enum, int, bool, string, if, let),\n  interface: Interface\n)\n\nerror ErrorBar ()\n";
+pub const INTERFACE_DESCRIPTION: &str = r"interface org.example.complex
+
+type Enum (enum, b, c)
+
+type Type (type, b, c)
+
+type TypeEnum (type, b, c)
+
+type Interface (interface, b, c)
+
+type TypeFoo (
+  bool: bool,
+  int: int,
+  float: float,
+  string: string,
+  enum: ?[string]?(foo, bar, baz),
+  type: ?TypeEnum,
+  anon: (
+    foo: bool,
+    bar: int,
+    baz: [](a: int, b: int)
+  ),
+  object: object,
+  stringset: [string]()
+)
+
+method Foo(
+  enum: (b: bool, c: int),
+  foo: TypeFoo,
+  interface: Interface
+) -> (
+  a: [](b: bool, c: int),
+  foo: TypeFoo,
+  interface: Interface
+)
+
+method Bar() -> ()
+
+error ErrorFoo (
+  enum: (
+    b: bool,
+    c: int,
+    interface: Interface
+  ),
+  foo: TypeFoo,
+  bar: (type, enum, int, bool, string, if, let),
+  interface: Interface
+)
+
+error ErrorBar ()
+";
 /// The varlink type `Enum` of `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[derive(

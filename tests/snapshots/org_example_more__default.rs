@@ -5,7 +5,30 @@
 pub const INTERFACE_NAME: &str = "org.example.more";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "# Example Varlink service\ninterface org.example.more\n\n# Enum, returning either start, progress or end\n# progress: [0-100]\ntype State (\n  start: ?bool,\n  progress: ?int,\n  end: ?bool\n)\n\n# Returns the same string\nmethod Ping(ping: string) -> (pong: string)\n\n# Dummy progress method\n# n: number of progress steps\nmethod TestMore(n: int) -> (state: State)\n\n# Stop serving\nmethod StopServing() -> ()\n\n# Something failed in TestMore\nerror TestMoreError (reason: string)\n";
+pub const INTERFACE_DESCRIPTION: &str = r"# Example Varlink service
+interface org.example.more
+
+# Enum, returning either start, progress or end
+# progress: [0-100]
+type State (
+  start: ?bool,
+  progress: ?int,
+  end: ?bool
+)
+
+# Returns the same string
+method Ping(ping: string) -> (pong: string)
+
+# Dummy progress method
+# n: number of progress steps
+method TestMore(n: int) -> (state: State)
+
+# Stop serving
+method StopServing() -> ()
+
+# Something failed in TestMore
+error TestMoreError (reason: string)
+";
 /// Enum, returning either start, progress or end
 /// progress: \[0-100\]
 ///

@@ -5,7 +5,28 @@
 pub const INTERFACE_NAME: &str = "org.example.network";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "# Provides information about network state\n#\ninterface org.example.network\n\ntype NetdevInfo (\n  ifindex: int,\n  ifname: string\n)\n\ntype Netdev (\n  ifindex: int,\n  ifname: string\n)\n\n# Returns information about a network device\nmethod Info(ifindex: int) -> (info: NetdevInfo)\n\n# Lists all network devices\nmethod List() -> (netdevs: []Netdev)\n\nerror UnknownNetworkIfIndex (ifindex: int)\nerror UnknownError (text: string)";
+pub const INTERFACE_DESCRIPTION: &str = r"# Provides information about network state
+#
+interface org.example.network
+
+type NetdevInfo (
+  ifindex: int,
+  ifname: string
+)
+
+type Netdev (
+  ifindex: int,
+  ifname: string
+)
+
+# Returns information about a network device
+method Info(ifindex: int) -> (info: NetdevInfo)
+
+# Lists all network devices
+method List() -> (netdevs: []Netdev)
+
+error UnknownNetworkIfIndex (ifindex: int)
+error UnknownError (text: string)";
 /// The varlink type `NetdevInfo` of `org.example.network`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[derive(

@@ -5,7 +5,15 @@
 pub const INTERFACE_NAME: &str = "org.example.ping";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "# Example service\ninterface org.example.ping\n\n# Returns the same string\nmethod Ping(ping: string) -> (pong: string)\n\nmethod Upgrade() -> ()\n\nerror PingError(parameter: int)";
+pub const INTERFACE_DESCRIPTION: &str = r"# Example service
+interface org.example.ping
+
+# Returns the same string
+method Ping(ping: string) -> (pong: string)
+
+method Upgrade() -> ()
+
+error PingError(parameter: int)";
 /// The input parameters of `org.example.ping.Ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[derive(

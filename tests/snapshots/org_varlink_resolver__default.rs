@@ -5,7 +5,25 @@
 pub const INTERFACE_NAME: &str = "org.varlink.resolver";
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
-pub const INTERFACE_DESCRIPTION: &str = "# Interface to resolve reverse-domain interface names to\n# service addresses\ninterface org.varlink.resolver\n\n# Get a list of all resolvable interfaces and information\n# about the resolver's identity.\nmethod GetInfo() -> (\n  vendor: string,\n  product: string,\n  version: string,\n  url: string,\n  interfaces: []string\n)\n\n# Resolve an interface name to a registered varlink service address\nmethod Resolve(interface: string) -> (address: string)\n\nerror InterfaceNotFound (interface: string)\n";
+pub const INTERFACE_DESCRIPTION: &str = r"# Interface to resolve reverse-domain interface names to
+# service addresses
+interface org.varlink.resolver
+
+# Get a list of all resolvable interfaces and information
+# about the resolver's identity.
+method GetInfo() -> (
+  vendor: string,
+  product: string,
+  version: string,
+  url: string,
+  interfaces: []string
+)
+
+# Resolve an interface name to a registered varlink service address
+method Resolve(interface: string) -> (address: string)
+
+error InterfaceNotFound (interface: string)
+";
 /// The input parameters of `org.varlink.resolver.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[derive(

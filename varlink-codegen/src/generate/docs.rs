@@ -8,22 +8,46 @@
 //! `text`, and lines indented like a Markdown code block lose that
 //! indentation.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
+
+/// A string literal for `text`, raw (`r#"..."#`) where Rust allows it.
+///
+/// `Literal::string` escapes char by char (`escape_debug`, a push per
+/// char); for documentation and the embedded interface text that was about
+/// a sixth of generation. A raw literal is the text as it is, between
+/// enough `#`s. A carriage return cannot stand in a raw literal, so text
+/// with one is escaped as before.
+pub(crate) fn string_literal(text: &str) -> Literal {
+    if text.contains('\r') {
+        return Literal::string(text);
+    }
+    // One `#` more than the longest run of them after a `"`.
+    let mut hashes = 0;
+    for (at, _) in text.match_indices('"') {
+        let run = text[at + 1..].bytes().take_while(|&b| b == b'#').count();
+        hashes = hashes.max(run + 1);
+    }
+    let fence = "#".repeat(hashes);
+    match format!("r{fence}\"{text}\"{fence}").parse() {
+        Ok(literal) => literal,
+        Err(_) => Literal::string(text),
+    }
+}
 
 /// `#[doc = "..."]` attributes for IDL documentation lines, followed by
 /// `extra` lines that the generator writes itself (already Markdown).
 pub(crate) fn attrs(lines: &[&str], extra: &[String]) -> TokenStream {
     let mut out = TokenStream::new();
     for line in lines {
-        let text = format!(" {}", escape_line(line));
+        let text = string_literal(&format!(" {}", escape_line(line)));
         out.extend(quote!(#[doc = #text]));
     }
     if !lines.is_empty() && !extra.is_empty() {
         out.extend(quote!(#[doc = ""]));
     }
     for line in extra {
-        let text = format!(" {line}");
+        let text = string_literal(&format!(" {line}"));
         out.extend(quote!(#[doc = #text]));
     }
     out
@@ -101,5 +125,24 @@ mod tests {
             escape_line("the [A](https://x.y/A.md) file"),
             r"the \[A\](<https://x.y/A.md>) file"
         );
+    }
+
+    #[test]
+    fn string_literals_keep_every_text_and_are_raw_where_they_can_be() {
+        for (text, raw) in [
+            ("plain", true),
+            ("a \"quote\" and a \\ backslash", true),
+            ("\"# closes a one-hash literal, \"## a two-hash one", true),
+            ("ends in a quote\"", true),
+            ("lines\nand\ttabs, é, \u{2028}, \0", true),
+            ("a carriage\r\nreturn", false),
+            ("", true),
+        ] {
+            let literal = string_literal(text);
+            let tokens = literal.to_string();
+            assert_eq!(tokens.starts_with('r'), raw, "{tokens}");
+            let parsed: syn::LitStr = syn::parse_str(&tokens).expect("a valid literal");
+            assert_eq!(parsed.value(), text, "{tokens}");
+        }
     }
 }

@@ -53,6 +53,7 @@ pub fn generate(
         .server
         .then(|| server::server(&plan, &paths, settings.default_method_bodies));
     let name = plan.interface.name().text;
+    let source = docs::string_literal(source);
     let allow = &paths.allow_unused;
     Ok(quote! {
         /// The name of this interface.
