@@ -40,13 +40,18 @@ pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStr
     let client = names::ident(name);
     let allow_idl = &paths.allow_idl;
     let allow = &paths.allow_unused;
-    let doc = format!(" A client of `{interface}`: one method per varlink method.{flavor_doc}");
+    let doc = docs::attrs(
+        &[],
+        &[format!(
+            "A client of `{interface}`: one method per varlink method.{flavor_doc}"
+        )],
+    );
     let methods = plan
         .methods
         .iter()
         .map(|method| client_method(plan, paths, method, flavor));
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Debug)]
         #allow
         pub struct #client {
@@ -116,13 +121,23 @@ fn client_method(
     let call_struct = call_struct_ident(method);
     let parameters = quote!(#call_struct { #(#inits),* });
     let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
-    let more_doc = format!(
-        " Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
+    let more_doc = docs::attrs(
+        &[],
+        &[format!(
+            "Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
+        )],
     );
-    let oneway_doc =
-        format!(" Calls `{full}` with `oneway`: the service sends no reply, not even an error.");
-    let upgrade_doc = format!(
-        " Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
+    let oneway_doc = docs::attrs(
+        &[],
+        &[format!(
+            "Calls `{full}` with `oneway`: the service sends no reply, not even an error."
+        )],
+    );
+    let upgrade_doc = docs::attrs(
+        &[],
+        &[format!(
+            "Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
+        )],
     );
     match flavor {
         Flavor::Async => {
@@ -139,17 +154,17 @@ fn client_method(
                     #rt::client_call::call(&mut self.connection, #full, #parameters)
                 }
 
-                #[doc = #more_doc]
+                #more_doc
                 pub fn #more<'c>(&'c mut self, #(#args),*) -> #streamed {
                     #rt::client_call::more(&mut self.connection, #full, #parameters)
                 }
 
-                #[doc = #oneway_doc]
+                #oneway_doc
                 pub fn #oneway<'c>(&'c mut self, #(#args),*) -> #nothing {
                     #rt::client_call::oneway(&mut self.connection, #full, #parameters)
                 }
 
-                #[doc = #upgrade_doc]
+                #upgrade_doc
                 pub fn #upgrade<'c>(&'c mut self, #(#args),*) -> #upgraded {
                     #rt::client_call::upgrade(&mut self.connection, #full, #parameters)
                 }
@@ -162,19 +177,19 @@ fn client_method(
                 ::std::result::Result::Ok(self.connection.call(#full, &parameters)?)
             }
 
-            #[doc = #more_doc]
+            #more_doc
             pub fn #more (&mut self, #(#args),*) -> ::std::result::Result<#rt::BlockingReplies<'_, #reply, Error>, Error> {
                 let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_more(#full, &parameters)?.err_into())
             }
 
-            #[doc = #oneway_doc]
+            #oneway_doc
             pub fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
                 let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters)?)
             }
 
-            #[doc = #upgrade_doc]
+            #upgrade_doc
             pub fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #rt::BlockingUpgraded), Error> {
                 let parameters = #parameters;
                 ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters)?)

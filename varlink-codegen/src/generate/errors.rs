@@ -112,10 +112,15 @@ pub(crate) fn error_enum(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
         }
     });
 
-    let doc = format!(" The errors of `{interface}`, and the ways a call can fail besides.");
+    let doc = docs::attrs(
+        &[],
+        &[format!(
+            "The errors of `{interface}`, and the ways a call can fail besides."
+        )],
+    );
     let allow = &paths.allow_unused;
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Debug)]
         #[non_exhaustive]
         #allow

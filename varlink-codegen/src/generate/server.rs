@@ -33,9 +33,12 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
             "Each method receives the call context (flags, peer credentials, `continues` replies) and the typed input parameters.".to_owned(),
         ],
     );
-    let adapter_doc = format!(
-        " Serves an implementation of [`{}`] as the interface `{interface}`: register it with `Service::add_interface`.",
-        plan.names.service_trait
+    let adapter_doc = docs::attrs(
+        &[],
+        &[format!(
+            "Serves an implementation of [`{}`] as the interface `{interface}`: register it with `Service::add_interface`.",
+            plan.names.service_trait
+        )],
     );
     quote! {
         #trait_doc
@@ -45,7 +48,7 @@ pub(crate) fn server(plan: &Plan<'_>, paths: &Paths, default_bodies: bool) -> To
             #(#trait_methods)*
         }
 
-        #[doc = #adapter_doc]
+        #adapter_doc
         #[derive(Debug)]
         #allow
         pub struct #adapter<T> {
