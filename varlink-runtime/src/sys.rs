@@ -18,9 +18,7 @@ pub(crate) const LISTEN_FDS_START: RawFd = 3;
 pub(crate) fn take_inherited_fd(fd: RawFd) -> io::Result<OwnedFd> {
     // SAFETY: F_GETFD only queries the descriptor table; an invalid fd gives
     // EBADF and no other effect.
-    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    check(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
     // SAFETY: the descriptor is open (checked above) and was passed to this
     // process for the varlink service by socket activation (the caller
     // checked LISTEN_PID and LISTEN_FDNAMES), so nothing else in the process

@@ -90,6 +90,16 @@ pub(crate) fn connected_client(fd: &impl AsFd) {
     tag(fd, Role::Client);
 }
 
+/// Prepares a connection a service accepted: it refuses descriptors
+/// (connections take the listener's `SO_PASSRIGHTS` when the client
+/// connects, so those that connected before the listener refused them, a
+/// socket-activated service's first clients, would still take them) and is
+/// tagged `server`.
+pub(crate) fn accepted(fd: &impl AsFd) {
+    refuse_fds(fd);
+    tag(fd, Role::Server);
+}
+
 /// Turns off the reception of file descriptors on a socket (for a
 /// listening socket, also on the connections clients make to it from then
 /// on). This crate reads messages without ancillary data, so descriptors

@@ -12,7 +12,7 @@ use crate::activation;
 use crate::address::Address;
 use crate::error::Error;
 use crate::stream::RawStream;
-use crate::unix_hygiene::{Role, refuse_fds, tag, tag_entrypoint};
+use crate::unix_hygiene::{Role, accepted, refuse_fds, tag, tag_entrypoint};
 
 const BACKLOG: i32 = 128;
 
@@ -98,47 +98,33 @@ impl Listener {
                         }
                     }
                 }
-                let sock =
-                    socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
-                sock.bind(&socket2::SockAddr::unix(path)?)?;
-                tag_entrypoint(path);
-                if let Some(mode) = mode {
-                    if let Err(e) =
-                        std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))
-                    {
-                        let _ = std::fs::remove_file(path);
-                        return Err(e.into());
+                let listener = listen_unix(&socket2::SockAddr::unix(path)?, || {
+                    tag_entrypoint(path);
+                    if let Some(mode) = mode {
+                        if let Err(e) =
+                            std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))
+                        {
+                            let _ = std::fs::remove_file(path);
+                            return Err(e);
+                        }
                     }
-                }
-                refuse_fds(&sock);
-                sock.listen(BACKLOG)?;
-                sock.set_nonblocking(true)?;
-                tag(&sock, Role::Listen);
-                let std: std::os::unix::net::UnixListener = sock.into();
+                    Ok(())
+                })?;
                 Ok(Self {
-                    kind: Kind::Unix(UnixListener::from_std(std)?),
+                    kind: Kind::Unix(listener),
                     address: Some(address.clone()),
                     unlink: Some(path.clone()),
                 })
             }
             Address::UnixAbstract { name } => {
                 use std::os::unix::ffi::OsStrExt;
-                // Not `UnixListener::bind_addr`, which listens at once:
-                // descriptors are refused before any client can connect.
-                // (socket2 takes an abstract name as a path that starts
-                // with a NUL byte.)
+                // Not `UnixListener::bind_addr`, which listens at once. (socket2
+                // takes an abstract name as a path that starts with a NUL
+                // byte.)
                 let abstract_path = [&[0], name.as_bytes()].concat();
                 let addr = socket2::SockAddr::unix(std::ffi::OsStr::from_bytes(&abstract_path))?;
-                let sock =
-                    socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
-                sock.bind(&addr)?;
-                refuse_fds(&sock);
-                sock.listen(BACKLOG)?;
-                sock.set_nonblocking(true)?;
-                tag(&sock, Role::Listen);
-                let std: std::os::unix::net::UnixListener = sock.into();
                 Ok(Self {
-                    kind: Kind::Unix(UnixListener::from_std(std)?),
+                    kind: Kind::Unix(listen_unix(&addr, || Ok(()))?),
                     address: Some(address.clone()),
                     unlink: None,
                 })
@@ -222,12 +208,7 @@ impl Listener {
         match &mut self.kind {
             Kind::Unix(l) => {
                 let (s, _) = l.accept().await?;
-                // A connection takes the listener's `SO_PASSRIGHTS` when the
-                // client connects, so one that connected before the listener
-                // refused descriptors (a socket-activated service's first
-                // clients) would still take them: refused here too.
-                refuse_fds(&s);
-                tag(&s, Role::Server);
+                accepted(&s);
                 let peer = peer_of(&s);
                 Ok(Some((Box::new(s), peer)))
             }
@@ -243,6 +224,24 @@ impl Listener {
             })),
         }
     }
+}
+
+/// A UNIX socket listening at `addr`. `before_listen` runs between `bind()`
+/// and `listen()`, while the socket exists but no client can connect yet;
+/// so do the refusal of file descriptors, which connections take from the
+/// listener when they connect, and the `listen` tag.
+fn listen_unix(
+    addr: &socket2::SockAddr,
+    before_listen: impl FnOnce() -> io::Result<()>,
+) -> io::Result<UnixListener> {
+    let sock = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+    sock.bind(addr)?;
+    before_listen()?;
+    refuse_fds(&sock);
+    sock.listen(BACKLOG)?;
+    sock.set_nonblocking(true)?;
+    tag(&sock, Role::Listen);
+    UnixListener::from_std(sock.into())
 }
 
 impl Drop for Listener {
