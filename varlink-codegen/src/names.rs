@@ -12,27 +12,154 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span};
 
 /// Words that are keywords in some Rust edition (strict and reserved).
-const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
-];
+/// A `match` rather than a list: it compares lengths first.
+fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
 
 /// Keywords that cannot be raw identifiers.
-const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+fn is_not_raw(name: &str) -> bool {
+    matches!(name, "self" | "Self" | "super" | "crate" | "_")
+}
 
 /// The Rust spelling of a type or enum value name: `UpperCamelCase`,
 /// escaped. The text is what collision checks compare.
 pub fn type_name(idl: &str) -> String {
+    if is_plain_upper_camel(idl) {
+        return escape(idl.to_owned());
+    }
+    if is_plain_snake(idl) {
+        // heck splits at the underscores only: `spooling_up` is
+        // `SpoolingUp`.
+        let mut out = String::with_capacity(idl.len());
+        for word in idl.split('_') {
+            // Plain snake case is ASCII, and no word is empty.
+            out.push(char::from(word.as_bytes()[0].to_ascii_uppercase()));
+            out.push_str(&word[1..]);
+        }
+        return escape(out);
+    }
     escape(idl.to_upper_camel_case())
 }
 
 /// The Rust spelling of a field, parameter or method name: `snake_case`,
 /// escaped.
 pub fn field_name(idl: &str) -> String {
+    if is_plain_snake(idl) {
+        return escape(idl.to_owned());
+    }
+    if is_plain_camel(idl) {
+        // heck splits before each capital only: `containerId` is
+        // `container_id`.
+        let mut out = String::with_capacity(idl.len() + 4);
+        for (at, b) in idl.bytes().enumerate() {
+            if b.is_ascii_uppercase() && at > 0 {
+                out.push('_');
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        return escape(out);
+    }
     escape(idl.to_snake_case())
+}
+
+// heck converts char by char through `core::fmt`, which was a third of
+// planning a large interface. Most IDL names are already in the case they
+// get; for those the conversion is the identity, and these checks (which
+// `fast_paths_agree_with_heck` holds to heck's answers) skip it.
+
+/// `Foo`, `Test06Bar`: ASCII letters and digits, a capital first, and
+/// every later capital after a small letter (digits between do not count:
+/// heck reads `A1B` as one word, `A1b`). heck splits such a name only
+/// before a capital, and capitalizing each word changes nothing.
+fn is_plain_upper_camel(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase()) && is_plain_camel(name)
+}
+
+/// `Foo`, `fooBar`, `ipv4Address`: [`is_plain_upper_camel`] but for the
+/// first letter, which may be small.
+fn is_plain_camel(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let mut after_capital = bytes[0].is_ascii_uppercase();
+    bytes.iter().skip(1).all(|&b| match b {
+        b'A'..=b'Z' if after_capital => false,
+        b'A'..=b'Z' => {
+            after_capital = true;
+            true
+        }
+        b'a'..=b'z' => {
+            after_capital = false;
+            true
+        }
+        b'0'..=b'9' => true,
+        _ => false,
+    })
+}
+
+/// `name`, `a1_b2`: lowercase ASCII letters, digits and single inner
+/// underscores, a letter first. heck splits such a name at its
+/// underscores only and joins the words with one again.
+fn is_plain_snake(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && !name.ends_with('_')
+        && !name.contains("__")
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The name of an anonymous structure or enumeration: its owner's Rust name
@@ -43,9 +170,9 @@ pub fn nested_type_name(owner: &str, field: &str) -> String {
 }
 
 fn escape(name: String) -> String {
-    if NOT_RAW.contains(&name.as_str()) || name.is_empty() {
+    if is_not_raw(&name) || name.is_empty() {
         format!("{name}_")
-    } else if KEYWORDS.contains(&name.as_str()) {
+    } else if is_keyword(&name) {
         format!("r#{name}")
     } else {
         name
@@ -114,6 +241,58 @@ mod tests {
             nested_type_name("TypeFoo", "anon_field"),
             "TypeFooAnonField"
         );
+    }
+
+    #[test]
+    fn fast_paths_agree_with_heck() {
+        // Every name of up to four characters over an alphabet with each
+        // kind of character, and the names of the table above.
+        let alphabet = ['a', 'b', 'A', 'B', '1', '_'];
+        let mut names = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|name| alphabet.iter().map(move |c| format!("{name}{c}")))
+                .collect();
+            names.extend(last.iter().cloned());
+        }
+        names.extend(
+            [
+                "DNSError",
+                "Test06",
+                "ipv4Address",
+                "fooBar",
+                "HTTPServer",
+                "aBC",
+                "A1B2",
+                "a1_b2",
+            ]
+            .map(str::to_owned),
+        );
+        let mut plain = (0, 0, 0);
+        for name in &names {
+            if is_plain_upper_camel(name) {
+                plain.0 += 1;
+                assert_eq!(name.to_upper_camel_case(), *name, "type name {name:?}");
+            }
+            if is_plain_snake(name) {
+                plain.1 += 1;
+                assert_eq!(name.to_snake_case(), *name, "field name {name:?}");
+            }
+            if is_plain_camel(name) {
+                plain.2 += 1;
+            }
+            if !name.is_empty() {
+                assert_eq!(field_name(name), escape(name.to_snake_case()), "{name:?}");
+                assert_eq!(
+                    type_name(name),
+                    escape(name.to_upper_camel_case()),
+                    "{name:?}"
+                );
+            }
+        }
+        assert!(plain.0 > 50 && plain.1 > 50 && plain.2 > 100, "{plain:?}");
     }
 
     #[test]

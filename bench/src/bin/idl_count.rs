@@ -10,8 +10,9 @@
 //! Arguments: the input (`podman`, `synthetic`, or the path of a
 //! `.varlink` file, e.g. one written by `dump`), the number of parses
 //! (default 1) and what to run: `ours` (`idl::parse`, the default),
-//! `syntax` (`idl::parse_syntax`), `zlink` (`zlink-idl`) or
-//! `varlink_parser`; `dump` prints the input instead. Wall
+//! `syntax` (`idl::parse_syntax`), `zlink` (`zlink-idl`),
+//! `varlink_parser`, `plan` (`idl::parse` and `generate::check`) or
+//! `generate` (`generate_file`, the whole code generation); `dump` prints the input instead. Wall
 //! time is `idl_parse`'s job; under callgrind, counts are exact and free of
 //! the noise of a shared machine. (For quick A/B timings of two builds,
 //! the best of many short runs on a dumped file is steadier than one long
@@ -48,6 +49,17 @@ fn main() {
         "syntax" => |text| drop(black_box(idl::parse_syntax(black_box(text)))),
         "zlink" => |text| drop(black_box(zlink_idl::Interface::try_from(black_box(text)))),
         "varlink_parser" => |text| drop(black_box(varlink_parser::IDL::try_from(black_box(text)))),
+        "plan" => |text| {
+            let interface = idl::parse(black_box(text)).expect("valid");
+            drop(black_box(varlink_codegen::generate::check(&interface)));
+        },
+        "generate" => |text| {
+            let settings = varlink_codegen::generate::Settings::default();
+            drop(black_box(varlink_codegen::generate_file(
+                black_box(text),
+                &settings,
+            )));
+        },
         "dump" => {
             print!("{text}");
             return;

@@ -161,6 +161,7 @@ fn main() {
         });
         if let Some((interface, tokens)) = &stages {
             let t_parse = median_time(runs, || drop(varlink_codegen::idl::parse(src)));
+            let t_plan = median_time(runs, || drop(varlink_codegen::generate::check(interface)));
             let t_tokens = median_time(runs, || {
                 drop(varlink_codegen::generate::generate(
                     interface, src, &settings,
@@ -171,6 +172,7 @@ fn main() {
             });
             for (label, t) in [
                 ("  ours stage: idl::parse (+validate)", t_parse),
+                ("  ours stage: generate::check (plan)", t_plan),
                 ("  ours stage: generate (plan + tokens)", t_tokens),
                 ("  ours stage: to_string (syn + prettyplease)", t_fmt),
             ] {

@@ -6,7 +6,7 @@
 //! and report it as a diagnostic at the IDL location, instead of emitting
 //! code that does not compile.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::idl::ast::{self, Interface, MemberKind, Span, TypeDef, TypeKind};
@@ -189,9 +189,9 @@ pub(crate) fn client_method_names(method: &str) -> [String; 4] {
     let base = names::unraw(method);
     [
         method.to_owned(),
-        format!("{base}_more"),
-        format!("{base}_oneway"),
-        format!("{base}_upgrade"),
+        [base, "_more"].concat(),
+        [base, "_oneway"].concat(),
+        [base, "_upgrade"].concat(),
     ]
 }
 
@@ -248,7 +248,7 @@ impl<'a> Plan<'a> {
                 builder.claim(
                     &rust,
                     member.name().span,
-                    &format!("type `{}`", member.name().text),
+                    Claimant::Type(member.name().text),
                 );
                 type_names.insert(member.name().text, rust);
             }
@@ -284,22 +284,23 @@ impl<'a> Plan<'a> {
                     let base = names::unraw(&names::type_name(member.name().text)).to_owned();
                     let params_name = format!("{base}Params");
                     let reply_name = format!("{base}Reply");
-                    let what = |item: &str| {
-                        format!("the generated `{item}` of method `{}`", member.name().text)
+                    let claimant = || Claimant::Generated {
+                        of: "method",
+                        member: member.name().text,
                     };
                     let params = builder.structure(
                         &params_name,
                         Role::Params(member.name().text),
                         Vec::new(),
                         &input,
-                        Some((member.name().span, &what(&params_name))),
+                        Some((member.name().span, claimant())),
                     );
                     let reply = builder.structure(
                         &reply_name,
                         Role::Reply(member.name().text),
                         Vec::new(),
                         &output,
-                        Some((member.name().span, &what(&reply_name))),
+                        Some((member.name().span, claimant())),
                     );
                     let rust = names::field_name(member.name().text);
                     for client_fn in client_method_names(&rust) {
@@ -328,16 +329,16 @@ impl<'a> Plan<'a> {
                 MemberKind::Error(fields) => {
                     let rust = names::type_name(member.name().text);
                     let params_name = format!("{}Parameters", names::unraw(&rust));
-                    let what = format!(
-                        "the generated `{params_name}` of error `{}`",
-                        member.name().text
-                    );
+                    let claimant = Claimant::Generated {
+                        of: "error",
+                        member: member.name().text,
+                    };
                     let params = builder.structure(
                         &params_name,
                         Role::ErrorParams(member.name().text),
                         Vec::new(),
                         &fields,
-                        Some((member.name().span, &what)),
+                        Some((member.name().span, claimant)),
                     );
                     // `Error::InterfaceNotFound` and its siblings stand for
                     // the org.varlink.service errors; an interface's own
@@ -399,39 +400,73 @@ fn is_service_error(interface: &Interface<'_>, member: &ast::Member<'_, '_>) -> 
         && BUILTIN_ERROR_VARIANTS.contains(&member.name().text)
 }
 
-enum Taken {
+enum Taken<'a> {
     /// An item every interface module has.
     Generated,
     /// A type from the IDL, with where it was declared and what it is.
-    Idl(Span, String),
+    Idl(Span, Claimant<'a>),
+}
+
+/// What claims a type name. It is put in words only for a collision.
+enum Claimant<'a> {
+    /// `type Name`.
+    Type(&'a str),
+    /// A struct the generator makes for a method or error (`of`), such as
+    /// `FooParams`.
+    Generated { of: &'static str, member: &'a str },
+    /// An anonymous structure or enumeration, already described.
+    Anonymous(String),
+}
+
+impl Claimant<'_> {
+    fn describe(&self, rust: &str) -> String {
+        match self {
+            Claimant::Type(name) => format!("type `{name}`"),
+            Claimant::Generated { of, member } => {
+                format!("the generated `{rust}` of {of} `{member}`")
+            }
+            Claimant::Anonymous(what) => what.clone(),
+        }
+    }
 }
 
 struct Builder<'a> {
     types: Vec<TypeItem<'a>>,
     /// Every type-namespace name claimed so far.
-    taken: HashMap<String, Taken>,
+    taken: HashMap<String, Taken<'a>>,
     type_names: HashMap<&'a str, String>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a> {
     /// Claims a type name; reports a collision when it is already taken.
-    fn claim(&mut self, rust: &str, span: Span, what: &str) {
+    fn claim(&mut self, rust: &str, span: Span, claimant: Claimant<'a>) {
         match self.taken.get(rust) {
             None => {
-                self.taken.insert(rust.to_owned(), Taken::Idl(span, what.to_owned()));
+                self.taken
+                    .insert(rust.to_owned(), Taken::Idl(span, claimant));
             }
             Some(Taken::Generated) => self.diagnostics.push(
                 Diagnostic::error(
-                    format!("{what} becomes the Rust name `{rust}`, which the generated code already uses"),
+                    format!(
+                        "{} becomes the Rust name `{rust}`, which the generated code already uses",
+                        claimant.describe(rust)
+                    ),
                     span,
                 )
                 .with_label(format!("`{rust}` is taken")),
             ),
             Some(Taken::Idl(first, first_what)) => self.diagnostics.push(
-                Diagnostic::error(format!("{what} and {first_what} both become the Rust type `{rust}`"), span)
-                    .with_label(format!("becomes `{rust}`"))
-                    .with_related(*first, format!("also becomes `{rust}`")),
+                Diagnostic::error(
+                    format!(
+                        "{} and {} both become the Rust type `{rust}`",
+                        claimant.describe(rust),
+                        first_what.describe(rust)
+                    ),
+                    span,
+                )
+                .with_label(format!("becomes `{rust}`"))
+                .with_related(*first, format!("also becomes `{rust}`")),
             ),
         }
     }
@@ -456,10 +491,10 @@ impl<'a> Builder<'a> {
         role: Role<'a>,
         doc: Vec<&'a str>,
         fields: &ast::Struct<'_, 'a>,
-        claim: Option<(Span, &str)>,
+        claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        if let Some((span, what)) = claim {
-            self.claim(rust, span, what);
+        if let Some((span, claimant)) = claim {
+            self.claim(rust, span, claimant);
         }
         let index = self.types.len();
         self.types.push(TypeItem {
@@ -471,13 +506,10 @@ impl<'a> Builder<'a> {
             default: false,
         });
         let mut planned = Vec::with_capacity(fields.len());
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut spans = Vec::with_capacity(fields.len());
         for field in fields.fields() {
             let rust_field = names::field_name(field.name().text);
-            if let Some(first) = seen.get(&rust_field) {
-                self.collision(field.name().span, *first, &rust_field, "field");
-            }
-            seen.insert(rust_field.clone(), field.name().span);
+            spans.push(field.name().span);
             let ty = self.ty(&field.ty(), rust, field.name().text);
             if ty.has_nested_set() {
                 self.diagnostics.push(
@@ -496,6 +528,9 @@ impl<'a> Builder<'a> {
                 doc: field.doc().collect(),
             });
         }
+        for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
+            self.collision(spans[later], spans[first], &planned[later].rust, "field");
+        }
         self.types[index].shape = Shape::Struct(planned);
         index
     }
@@ -506,24 +541,29 @@ impl<'a> Builder<'a> {
         role: Role<'a>,
         doc: Vec<&'a str>,
         variants: &ast::Enum<'_, 'a>,
-        claim: Option<(Span, &str)>,
+        claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        if let Some((span, what)) = claim {
-            self.claim(rust, span, what);
+        if let Some((span, claimant)) = claim {
+            self.claim(rust, span, claimant);
         }
         let mut planned = Vec::with_capacity(variants.len());
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut spans = Vec::with_capacity(variants.len());
         for variant in variants.variants() {
             let rust_variant = names::type_name(variant.name().text);
-            if let Some(first) = seen.get(&rust_variant) {
-                self.collision(variant.name().span, *first, &rust_variant, "enum value");
-            }
-            seen.insert(rust_variant.clone(), variant.name().span);
+            spans.push(variant.name().span);
             planned.push(Variant {
                 wire: variant.name().text,
                 rust: rust_variant,
                 doc: variant.doc().collect(),
             });
+        }
+        for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
+            self.collision(
+                spans[later],
+                spans[first],
+                &planned[later].rust,
+                "enum value",
+            );
         }
         self.types.push(TypeItem {
             rust: rust.to_owned(),
@@ -560,56 +600,88 @@ impl<'a> Builder<'a> {
             TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(&inner, owner, field))),
             TypeKind::Struct(fields) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
-                let what = format!(
+                let what = Claimant::Anonymous(format!(
                     "the anonymous structure of field `{field}` in `{}`",
                     names::unraw(owner)
-                );
+                ));
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
                 let index =
-                    self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), &what)));
+                    self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), what)));
                 Ty::Named(self.types[index].rust.clone())
             }
             TypeKind::Enum(variants) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
-                let what = format!(
+                let what = Claimant::Anonymous(format!(
                     "the anonymous enumeration of field `{field}` in `{}`",
                     names::unraw(owner)
-                );
+                ));
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
                 let index =
-                    self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), &what)));
+                    self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), what)));
                 Ty::Named(self.types[index].rust.clone())
             }
         }
     }
 }
 
+/// Every name among `count` that repeats an earlier one, as `(later,
+/// first)` indices: a sort instead of a hash set, because most lists are a
+/// handful of fields.
+fn repeats<'n>(count: usize, name: impl Fn(usize) -> &'n str) -> Vec<(usize, usize)> {
+    if count < 2 {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..count).collect();
+    // Stable: within one name, the indices stay in order.
+    order.sort_by(|&a, &b| name(a).cmp(name(b)));
+    let mut out = Vec::new();
+    let mut first = order[0];
+    for &index in &order[1..] {
+        if name(index) == name(first) {
+            out.push((index, first));
+        } else {
+            first = index;
+        }
+    }
+    out
+}
+
+/// The index of each planned type by Rust name.
+fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> HashMap<&'t str, usize> {
+    types
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (item.rust.as_str(), index))
+        .collect()
+}
+
 /// Decides `Eq` and `Default` for every type: a fixed point, because types
 /// refer to each other (and to themselves).
 fn derive_traits(types: &mut [TypeItem<'_>]) {
+    let index = index_by_name(types);
+    let lookup = |flags: &[bool], name: &str| index.get(name).is_none_or(|&i| flags[i]);
     // Start optimistic and remove what does not hold until nothing changes.
-    let mut eq: HashSet<String> = types.iter().map(|t| t.rust.clone()).collect();
-    let mut default: HashSet<String> = types
+    let mut eq = vec![true; types.len()];
+    let mut default: Vec<bool> = types
         .iter()
-        .filter(|t| matches!(t.shape, Shape::Struct(_)))
-        .map(|t| t.rust.clone())
+        .map(|t| matches!(t.shape, Shape::Struct(_)))
         .collect();
     loop {
         let mut changed = false;
-        for item in types.iter() {
+        for (i, item) in types.iter().enumerate() {
             let Shape::Struct(fields) = &item.shape else {
                 continue;
             };
-            if eq.contains(&item.rust) && !fields.iter().all(|f| f.ty.is_eq(&|n| eq.contains(n))) {
-                eq.remove(&item.rust);
+            if eq[i] && !fields.iter().all(|f| f.ty.is_eq(&|n| lookup(&eq, n))) {
+                eq[i] = false;
                 changed = true;
             }
-            if default.contains(&item.rust)
+            if default[i]
                 && !fields
                     .iter()
-                    .all(|f| f.ty.has_default(&|n| default.contains(n)))
+                    .all(|f| f.ty.has_default(&|n| lookup(&default, n)))
             {
-                default.remove(&item.rust);
+                default[i] = false;
                 changed = true;
             }
         }
@@ -617,53 +689,108 @@ fn derive_traits(types: &mut [TypeItem<'_>]) {
             break;
         }
     }
-    for item in types {
-        item.eq = eq.contains(&item.rust);
-        item.default = default.contains(&item.rust);
+    for (i, item) in types.iter_mut().enumerate() {
+        item.eq = eq[i];
+        item.default = default[i];
     }
 }
 
 /// Puts a `Box` around every field that directly contains a type which
 /// directly contains the field's owner again: without it the struct would
 /// have infinite size.
+///
+/// The owner directly contains the field's type, so the type leads back to
+/// the owner exactly when both lie in one strongly connected component of
+/// the "directly contains" graph; one pass of Tarjan's algorithm finds them
+/// all, instead of a search per field.
 fn box_cycles(types: &mut [TypeItem<'_>]) {
-    let edges: HashMap<String, Vec<String>> = types
+    let index = index_by_name(types);
+    let edges: Vec<Vec<usize>> = types
         .iter()
         .map(|item| {
-            let mut out = Vec::new();
+            let mut names = Vec::new();
             if let Shape::Struct(fields) = &item.shape {
                 for field in fields {
-                    field.ty.direct_names(&mut out);
+                    field.ty.direct_names(&mut names);
                 }
             }
-            (
-                item.rust.clone(),
-                out.into_iter().map(str::to_owned).collect(),
-            )
+            names
+                .iter()
+                .filter_map(|name| index.get(name).copied())
+                .collect()
         })
         .collect();
-    let reaches = |from: &str, to: &str| -> bool {
-        let mut stack = vec![from.to_owned()];
-        let mut seen = HashSet::new();
-        while let Some(next) = stack.pop() {
-            if next == to {
-                return true;
-            }
-            if seen.insert(next.clone()) {
-                stack.extend(edges.get(&next).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    for item in types.iter_mut() {
-        let owner = item.rust.clone();
+    let component = strongly_connected_components(&edges);
+    let component_of: HashMap<String, usize> = types
+        .iter()
+        .zip(&component)
+        .map(|(item, &c)| (item.rust.clone(), c))
+        .collect();
+    for (owner, item) in types.iter_mut().enumerate() {
         let Shape::Struct(fields) = &mut item.shape else {
             continue;
         };
         for field in fields {
-            box_direct(&mut field.ty, &|name| reaches(name, &owner));
+            box_direct(&mut field.ty, &|name| {
+                component_of.get(name) == Some(&component[owner])
+            });
         }
     }
+}
+
+/// The strongly connected component of every node (Tarjan's algorithm,
+/// iterative so that a long chain of types cannot overflow the stack).
+fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNVISITED: usize = usize::MAX;
+    let count = edges.len();
+    let mut order = vec![UNVISITED; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut component = vec![UNVISITED; count];
+    let mut stack = Vec::new();
+    let mut next_order = 0;
+    let mut next_component = 0;
+    // (node, index of the next edge to follow)
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    for root in 0..count {
+        if order[root] != UNVISITED {
+            continue;
+        }
+        calls.push((root, 0));
+        while let Some(&mut (node, ref mut edge)) = calls.last_mut() {
+            if *edge == 0 && order[node] == UNVISITED {
+                order[node] = next_order;
+                low[node] = next_order;
+                next_order += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&next) = edges[node].get(*edge) {
+                *edge += 1;
+                if order[next] == UNVISITED {
+                    calls.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(order[next]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == order[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
 }
 
 fn box_direct(ty: &mut Ty, cyclic: &dyn Fn(&str) -> bool) {
@@ -801,5 +928,25 @@ mod tests {
             panic!()
         };
         assert_eq!(fields[0].ty, Ty::Named("Node".into()));
+
+        // A cycle through two types boxes both edges; a type that only
+        // leads into the cycle is not boxed.
+        let interface = idl::parse(
+            "interface a.cycles\ntype A (b: B)\ntype B (a: ?A, c: C)\ntype C (n: int)\ntype D (a: A)\n",
+        )
+        .expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        let field_ty = |owner: &str, at: usize| {
+            let item = plan.types.iter().find(|t| t.rust == owner).expect("type");
+            let Shape::Struct(fields) = &item.shape else {
+                panic!()
+            };
+            fields[at].ty.clone()
+        };
+        let boxed = |name: &str| Ty::Boxed(Box::new(Ty::Named(name.into())));
+        assert_eq!(field_ty("A", 0), boxed("B"));
+        assert_eq!(field_ty("B", 0), Ty::Option(Box::new(boxed("A"))));
+        assert_eq!(field_ty("B", 1), Ty::Named("C".into()));
+        assert_eq!(field_ty("D", 0), Ty::Named("A".into()));
     }
 }
