@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "io.podman";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r#"# Podman Service Interface and API description.  The master version of this document can be found
@@ -1404,69 +1405,53 @@ error ErrCtrStopped (id: string)
 # This function requires CGroupsV2 to run in rootless mode.
 error ErrRequiresCgroupsV2ForRootless(reason: string)
 "#;
+
 /// The varlink type `Volume` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Volume {
     pub name: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     /// Wire name: `mountPoint`.
     #[serde(rename = "mountPoint")]
     pub mount_point: ::std::string::String,
     pub driver: ::std::string::String,
-    pub options: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub options: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The varlink type `NotImplemented` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NotImplemented {
     pub comment: ::std::string::String,
 }
+
 /// The varlink type `StringResponse` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StringResponse {
     pub message: ::std::string::String,
 }
+
 /// The varlink type `RemoveImageResponse` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveImageResponse {
     pub untagged: ::std::vec::Vec<::std::string::String>,
     pub deleted: ::std::string::String,
 }
+
 /// The varlink type `LogLine` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct LogLine {
@@ -1478,14 +1463,12 @@ pub struct LogLine {
     pub msg: ::std::string::String,
     pub cid: ::std::string::String,
 }
+
 /// ContainerChanges describes the return struct for ListContainerChanges
 ///
 /// The varlink type `ContainerChanges` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerChanges {
@@ -1493,12 +1476,10 @@ pub struct ContainerChanges {
     pub added: ::std::vec::Vec<::std::string::String>,
     pub deleted: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The varlink type `ImageSaveOptions` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageSaveOptions {
@@ -1514,12 +1495,10 @@ pub struct ImageSaveOptions {
     pub quiet: bool,
     pub compress: bool,
 }
+
 /// The varlink type `VolumeCreateOpts` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeCreateOpts {
@@ -1527,21 +1506,13 @@ pub struct VolumeCreateOpts {
     #[serde(rename = "volumeName")]
     pub volume_name: ::std::string::String,
     pub driver: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
-    pub options: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    pub options: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The varlink type `VolumeRemoveOpts` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeRemoveOpts {
@@ -1549,12 +1520,10 @@ pub struct VolumeRemoveOpts {
     pub all: bool,
     pub force: bool,
 }
+
 /// The varlink type `Image` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Image {
@@ -1576,10 +1545,7 @@ pub struct Image {
     #[serde(rename = "virtualSize")]
     pub virtual_size: i64,
     pub containers: i64,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     /// Wire name: `isParent`.
     #[serde(rename = "isParent")]
     pub is_parent: bool,
@@ -1591,14 +1557,12 @@ pub struct Image {
     pub read_only: bool,
     pub history: ::std::vec::Vec<::std::string::String>,
 }
+
 /// ImageHistory describes the returned structure from ImageHistory.
 ///
 /// The varlink type `ImageHistory` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageHistory {
@@ -1611,14 +1575,12 @@ pub struct ImageHistory {
     pub size: i64,
     pub comment: ::std::string::String,
 }
+
 /// Represents a single search result from SearchImages
 ///
 /// The varlink type `ImageSearchResult` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageSearchResult {
@@ -1629,12 +1591,10 @@ pub struct ImageSearchResult {
     pub name: ::std::string::String,
     pub star_count: i64,
 }
+
 /// The varlink type `ImageSearchFilter` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageSearchFilter {
@@ -1644,36 +1604,30 @@ pub struct ImageSearchFilter {
     pub is_automated: ::std::option::Option<bool>,
     pub star_count: i64,
 }
+
 /// The varlink type `AuthConfig` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct AuthConfig {
     pub username: ::std::string::String,
     pub password: ::std::string::String,
 }
+
 /// The varlink type `KubePodService` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct KubePodService {
     pub pod: ::std::string::String,
     pub service: ::std::string::String,
 }
+
 /// The varlink type `Container` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Container {
@@ -1688,22 +1642,17 @@ pub struct Container {
     pub rootfssize: i64,
     pub rwsize: i64,
     pub names: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     pub mounts: ::std::vec::Vec<ContainerMount>,
     pub containerrunning: bool,
     pub namespaces: ContainerNameSpace,
 }
+
 /// ContainerStats is the return struct for the stats of a container
 ///
 /// The varlink type `ContainerStats` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerStats {
@@ -1721,12 +1670,10 @@ pub struct ContainerStats {
     pub block_input: i64,
     pub pids: i64,
 }
+
 /// The varlink type `PsOpts` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PsOpts {
@@ -1752,12 +1699,10 @@ pub struct PsOpts {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sync: ::std::option::Option<bool>,
 }
+
 /// The varlink type `PsContainer` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PsContainer {
@@ -1791,10 +1736,7 @@ pub struct PsContainer {
     /// Wire name: `startedAt`.
     #[serde(rename = "startedAt")]
     pub started_at: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     /// Wire name: `nsPid`.
     #[serde(rename = "nsPid")]
     pub ns_pid: ::std::string::String,
@@ -1809,14 +1751,12 @@ pub struct PsContainer {
     pub uts: ::std::string::String,
     pub mounts: ::std::string::String,
 }
+
 /// ContainerMount describes the struct for mounts in a container
 ///
 /// The varlink type `ContainerMount` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerMount {
@@ -1825,14 +1765,12 @@ pub struct ContainerMount {
     pub source: ::std::string::String,
     pub options: ::std::vec::Vec<::std::string::String>,
 }
+
 /// ContainerPortMappings describes the struct for portmappings in an existing container
 ///
 /// The varlink type `ContainerPortMappings` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerPortMappings {
@@ -1841,14 +1779,12 @@ pub struct ContainerPortMappings {
     pub protocol: ::std::string::String,
     pub container_port: ::std::string::String,
 }
+
 /// ContainerNamespace describes the namespace structure for an existing container
 ///
 /// The varlink type `ContainerNameSpace` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerNameSpace {
@@ -1861,28 +1797,24 @@ pub struct ContainerNameSpace {
     pub mnt: ::std::string::String,
     pub ipc: ::std::string::String,
 }
+
 /// InfoDistribution describes the host's distribution
 ///
 /// The varlink type `InfoDistribution` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoDistribution {
     pub distribution: ::std::string::String,
     pub version: ::std::string::String,
 }
+
 /// InfoHost describes the host stats portion of PodmanInfo
 ///
 /// The varlink type `InfoHost` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoHost {
@@ -1900,14 +1832,12 @@ pub struct InfoHost {
     pub uptime: ::std::string::String,
     pub eventlogger: ::std::string::String,
 }
+
 /// InfoGraphStatus describes the detailed status of the storage driver
 ///
 /// The varlink type `InfoGraphStatus` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoGraphStatus {
@@ -1915,14 +1845,12 @@ pub struct InfoGraphStatus {
     pub native_overlay_diff: ::std::string::String,
     pub supports_d_type: ::std::string::String,
 }
+
 /// InfoRegistry describes the host's registry information
 ///
 /// The varlink type `InfoRegistry` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoRegistry {
@@ -1930,14 +1858,12 @@ pub struct InfoRegistry {
     pub insecure: ::std::vec::Vec<::std::string::String>,
     pub blocked: ::std::vec::Vec<::std::string::String>,
 }
+
 /// InfoStore describes the host's storage information
 ///
 /// The varlink type `InfoStore` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoStore {
@@ -1949,14 +1875,12 @@ pub struct InfoStore {
     pub graph_status: InfoGraphStatus,
     pub run_root: ::std::string::String,
 }
+
 /// InfoPodman provides details on the Podman binary
 ///
 /// The varlink type `InfoPodmanBinary` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoPodmanBinary {
@@ -1965,14 +1889,12 @@ pub struct InfoPodmanBinary {
     pub podman_version: ::std::string::String,
     pub git_commit: ::std::string::String,
 }
+
 /// PodmanInfo describes the Podman host and build
 ///
 /// The varlink type `PodmanInfo` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodmanInfo {
@@ -1981,14 +1903,12 @@ pub struct PodmanInfo {
     pub store: InfoStore,
     pub podman: InfoPodmanBinary,
 }
+
 /// Sockets describes sockets location for a container
 ///
 /// The varlink type `Sockets` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Sockets {
@@ -1996,16 +1916,14 @@ pub struct Sockets {
     pub io_socket: ::std::string::String,
     pub control_socket: ::std::string::String,
 }
+
 /// Create is an input structure for creating containers.
 /// args\[0\] is the image name or id
 /// args\[1-\] are the new commands if changed
 ///
 /// The varlink type `Create` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Create {
@@ -2025,9 +1943,7 @@ pub struct Create {
     /// Wire name: `blkioWeightDevice`.
     #[serde(rename = "blkioWeightDevice")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blkio_weight_device: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    >,
+    pub blkio_weight_device: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Wire name: `capAdd`.
     #[serde(rename = "capAdd")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2315,14 +2231,12 @@ pub struct Create {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub work_dir: ::std::option::Option<::std::string::String>,
 }
+
 /// BuildOptions are are used to describe describe physical attributes of the build
 ///
 /// The varlink type `BuildOptions` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildOptions {
@@ -2357,14 +2271,12 @@ pub struct BuildOptions {
     pub ulimit: ::std::vec::Vec<::std::string::String>,
     pub volume: ::std::vec::Vec<::std::string::String>,
 }
+
 /// BuildInfo is used to describe user input for building images
 ///
 /// The varlink type `BuildInfo` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildInfo {
@@ -2378,10 +2290,7 @@ pub struct BuildInfo {
     pub annotations: ::std::vec::Vec<::std::string::String>,
     /// Wire name: `buildArgs`.
     #[serde(rename = "buildArgs")]
-    pub build_args: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub build_args: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     /// Wire name: `buildOptions`.
     #[serde(rename = "buildOptions")]
     pub build_options: BuildOptions,
@@ -2439,29 +2348,25 @@ pub struct BuildInfo {
     #[serde(rename = "transientMounts")]
     pub transient_mounts: ::std::vec::Vec<::std::string::String>,
 }
+
 /// MoreResponse is a struct for when responses from varlink requires longer output
 ///
 /// The varlink type `MoreResponse` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MoreResponse {
     pub logs: ::std::vec::Vec<::std::string::String>,
     pub id: ::std::string::String,
 }
+
 /// ListPodContainerInfo is a returned struct for describing containers
 /// in a pod.
 ///
 /// The varlink type `ListPodContainerInfo` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListPodContainerInfo {
@@ -2469,16 +2374,14 @@ pub struct ListPodContainerInfo {
     pub id: ::std::string::String,
     pub status: ::std::string::String,
 }
+
 /// PodCreate is an input structure for creating pods.
 /// It emulates options to podman pod create. The infraCommand and
 /// infraImage options are currently NotSupported.
 ///
 /// The varlink type `PodCreate` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodCreate {
@@ -2486,10 +2389,7 @@ pub struct PodCreate {
     /// Wire name: `cgroupParent`.
     #[serde(rename = "cgroupParent")]
     pub cgroup_parent: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     pub share: ::std::vec::Vec<::std::string::String>,
     pub infra: bool,
     /// Wire name: `infraCommand`.
@@ -2500,14 +2400,12 @@ pub struct PodCreate {
     pub infra_image: ::std::string::String,
     pub publish: ::std::vec::Vec<::std::string::String>,
 }
+
 /// ListPodData is the returned struct for an individual pod
 ///
 /// The varlink type `ListPodData` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListPodData {
@@ -2516,33 +2414,26 @@ pub struct ListPodData {
     pub createdat: ::std::string::String,
     pub cgroup: ::std::string::String,
     pub status: ::std::string::String,
-    pub labels: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     pub numberofcontainers: ::std::string::String,
     pub containersinfo: ::std::vec::Vec<ListPodContainerInfo>,
 }
+
 /// The varlink type `PodContainerErrorData` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodContainerErrorData {
     pub containerid: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// Runlabel describes the required input for container runlabel
 ///
 /// The varlink type `Runlabel` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Runlabel {
@@ -2557,14 +2448,12 @@ pub struct Runlabel {
     pub extra_args: ::std::vec::Vec<::std::string::String>,
     pub opts: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// Event describes a libpod struct
 ///
 /// The varlink type `Event` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Event {
@@ -2582,12 +2471,10 @@ pub struct Event {
     /// type describes object the event happened with (image, container...)
     pub r#type: ::std::string::String,
 }
+
 /// The varlink type `DiffInfo` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DiffInfo {
@@ -2599,12 +2486,10 @@ pub struct DiffInfo {
     #[serde(rename = "changeType")]
     pub change_type: ::std::string::String,
 }
+
 /// The varlink type `ExecOpts` of `io.podman`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExecOpts {
@@ -2632,21 +2517,17 @@ pub struct ExecOpts {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detach_keys: ::std::option::Option<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GetVersion`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetVersionParams {}
+
 /// The output parameters of `io.podman.GetVersion`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetVersionReply {
@@ -2657,103 +2538,83 @@ pub struct GetVersionReply {
     pub os_arch: ::std::string::String,
     pub remote_api_version: i64,
 }
+
 /// The input parameters of `io.podman.Reset`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResetParams {}
+
 /// The output parameters of `io.podman.Reset`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResetReply {}
+
 /// The input parameters of `io.podman.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoParams {}
+
 /// The output parameters of `io.podman.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoReply {
     pub info: PodmanInfo,
 }
+
 /// The input parameters of `io.podman.ListContainers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainersParams {}
+
 /// The output parameters of `io.podman.ListContainers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainersReply {
     pub containers: ::std::vec::Vec<Container>,
 }
+
 /// The input parameters of `io.podman.Ps`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PsParams {
     pub opts: PsOpts,
 }
+
 /// The output parameters of `io.podman.Ps`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PsReply {
     pub containers: ::std::vec::Vec<PsContainer>,
 }
+
 /// The input parameters of `io.podman.GetContainersByStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersByStatusParams {
     pub status: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.GetContainersByStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersByStatusReply {
@@ -2761,12 +2622,10 @@ pub struct GetContainersByStatusReply {
     #[serde(rename = "containerS")]
     pub container_s: ::std::vec::Vec<Container>,
 }
+
 /// The input parameters of `io.podman.Top`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TopParams {
@@ -2775,23 +2634,19 @@ pub struct TopParams {
     pub name_or_id: ::std::string::String,
     pub descriptors: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.Top`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TopReply {
     pub top: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.HealthCheckRun`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct HealthCheckRunParams {
@@ -2799,12 +2654,10 @@ pub struct HealthCheckRunParams {
     #[serde(rename = "nameOrID")]
     pub name_or_id: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.HealthCheckRun`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct HealthCheckRunReply {
@@ -2812,34 +2665,28 @@ pub struct HealthCheckRunReply {
     #[serde(rename = "healthCheckStatus")]
     pub health_check_status: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.GetContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerParams {
     pub id: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerReply {
     pub container: Container,
 }
+
 /// The input parameters of `io.podman.GetContainersByContext`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersByContextParams {
@@ -2847,112 +2694,92 @@ pub struct GetContainersByContextParams {
     pub latest: bool,
     pub args: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.GetContainersByContext`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersByContextReply {
     pub containers: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.CreateContainer`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreateContainerParams {
     pub create: Create,
 }
+
 /// The output parameters of `io.podman.CreateContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreateContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.InspectContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.InspectContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ListContainerProcesses`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerProcessesParams {
     pub name: ::std::string::String,
     pub opts: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.ListContainerProcesses`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerProcessesReply {
     pub container: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GetContainerLogs`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerLogsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetContainerLogs`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerLogsReply {
     pub container: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GetContainersLogs`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersLogsParams {
@@ -2963,90 +2790,74 @@ pub struct GetContainersLogsParams {
     pub tail: i64,
     pub timestamps: bool,
 }
+
 /// The output parameters of `io.podman.GetContainersLogs`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainersLogsReply {
     pub log: LogLine,
 }
+
 /// The input parameters of `io.podman.ListContainerChanges`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerChangesParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ListContainerChanges`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerChangesReply {
     pub container: ContainerChanges,
 }
+
 /// The input parameters of `io.podman.ExportContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExportContainerParams {
     pub name: ::std::string::String,
     pub path: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ExportContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExportContainerReply {
     pub tarfile: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.GetContainerStats`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerStatsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetContainerStats`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerStatsReply {
     pub container: ContainerStats,
 }
+
 /// The input parameters of `io.podman.GetContainerStatsWithHistory`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerStatsWithHistoryParams {
@@ -3054,180 +2865,148 @@ pub struct GetContainerStatsWithHistoryParams {
     #[serde(rename = "previousStats")]
     pub previous_stats: ContainerStats,
 }
+
 /// The output parameters of `io.podman.GetContainerStatsWithHistory`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetContainerStatsWithHistoryReply {
     pub container: ContainerStats,
 }
+
 /// The input parameters of `io.podman.StartContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.StartContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.StopContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopContainerParams {
     pub name: ::std::string::String,
     pub timeout: i64,
 }
+
 /// The output parameters of `io.podman.StopContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.InitContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InitContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.InitContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InitContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.RestartContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RestartContainerParams {
     pub name: ::std::string::String,
     pub timeout: i64,
 }
+
 /// The output parameters of `io.podman.RestartContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RestartContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.KillContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct KillContainerParams {
     pub name: ::std::string::String,
     pub signal: i64,
 }
+
 /// The output parameters of `io.podman.KillContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct KillContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.PauseContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PauseContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.PauseContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PauseContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.UnpauseContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnpauseContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.UnpauseContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnpauseContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.Attach`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct AttachParams {
@@ -3237,86 +3016,70 @@ pub struct AttachParams {
     pub detach_keys: ::std::string::String,
     pub start: bool,
 }
+
 /// The output parameters of `io.podman.Attach`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct AttachReply {}
+
 /// The input parameters of `io.podman.AttachControl`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct AttachControlParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.AttachControl`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct AttachControlReply {}
+
 /// The input parameters of `io.podman.GetAttachSockets`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetAttachSocketsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetAttachSockets`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetAttachSocketsReply {
     pub sockets: Sockets,
 }
+
 /// The input parameters of `io.podman.WaitContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct WaitContainerParams {
     pub name: ::std::string::String,
     pub interval: i64,
 }
+
 /// The output parameters of `io.podman.WaitContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct WaitContainerReply {
     pub exitcode: i64,
 }
+
 /// The input parameters of `io.podman.RemoveContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveContainerParams {
@@ -3326,23 +3089,19 @@ pub struct RemoveContainerParams {
     #[serde(rename = "removeVolumes")]
     pub remove_volumes: bool,
 }
+
 /// The output parameters of `io.podman.RemoveContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.EvictContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct EvictContainerParams {
@@ -3351,173 +3110,141 @@ pub struct EvictContainerParams {
     #[serde(rename = "removeVolumes")]
     pub remove_volumes: bool,
 }
+
 /// The output parameters of `io.podman.EvictContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct EvictContainerReply {
     pub container: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.DeleteStoppedContainers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DeleteStoppedContainersParams {}
+
 /// The output parameters of `io.podman.DeleteStoppedContainers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DeleteStoppedContainersReply {
     pub containers: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.ListImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListImagesParams {}
+
 /// The output parameters of `io.podman.ListImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListImagesReply {
     pub images: ::std::vec::Vec<Image>,
 }
+
 /// The input parameters of `io.podman.ListImagesWithFilters`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListImagesWithFiltersParams {
     pub filters: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.ListImagesWithFilters`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListImagesWithFiltersReply {
     pub images: ::std::vec::Vec<Image>,
 }
+
 /// The input parameters of `io.podman.GetImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetImageParams {
     pub id: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetImageReply {
     pub image: Image,
 }
+
 /// The input parameters of `io.podman.BuildImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildImageParams {
     pub build: BuildInfo,
 }
+
 /// The output parameters of `io.podman.BuildImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildImageReply {
     pub image: MoreResponse,
 }
+
 /// The input parameters of `io.podman.InspectImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectImageParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.InspectImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.HistoryImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct HistoryImageParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.HistoryImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct HistoryImageReply {
     pub history: ::std::vec::Vec<ImageHistory>,
 }
+
 /// The input parameters of `io.podman.PushImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PushImageParams {
@@ -3532,115 +3259,95 @@ pub struct PushImageParams {
     #[serde(rename = "signBy")]
     pub sign_by: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.PushImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PushImageReply {
     pub reply: MoreResponse,
 }
+
 /// The input parameters of `io.podman.TagImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TagImageParams {
     pub name: ::std::string::String,
     pub tagged: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.TagImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TagImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.UntagImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UntagImageParams {
     pub name: ::std::string::String,
     pub tag: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.UntagImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UntagImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.RemoveImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveImageParams {
     pub name: ::std::string::String,
     pub force: bool,
 }
+
 /// The output parameters of `io.podman.RemoveImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.RemoveImageWithResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveImageWithResponseParams {
     pub name: ::std::string::String,
     pub force: bool,
 }
+
 /// The output parameters of `io.podman.RemoveImageWithResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemoveImageWithResponseReply {
     pub response: RemoveImageResponse,
 }
+
 /// The input parameters of `io.podman.SearchImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SearchImagesParams {
@@ -3649,43 +3356,35 @@ pub struct SearchImagesParams {
     pub limit: ::std::option::Option<i64>,
     pub filter: ImageSearchFilter,
 }
+
 /// The output parameters of `io.podman.SearchImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SearchImagesReply {
     pub results: ::std::vec::Vec<ImageSearchResult>,
 }
+
 /// The input parameters of `io.podman.DeleteUnusedImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DeleteUnusedImagesParams {}
+
 /// The output parameters of `io.podman.DeleteUnusedImages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DeleteUnusedImagesReply {
     pub images: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.Commit`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CommitParams {
@@ -3699,23 +3398,19 @@ pub struct CommitParams {
     #[serde(rename = "manifestType")]
     pub manifest_type: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.Commit`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CommitReply {
     pub reply: MoreResponse,
 }
+
 /// The input parameters of `io.podman.ImportImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImportImageParams {
@@ -3725,23 +3420,19 @@ pub struct ImportImageParams {
     pub changes: ::std::vec::Vec<::std::string::String>,
     pub delete: bool,
 }
+
 /// The output parameters of `io.podman.ImportImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImportImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ExportImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExportImageParams {
@@ -3750,289 +3441,237 @@ pub struct ExportImageParams {
     pub compress: bool,
     pub tags: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.ExportImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExportImageReply {
     pub image: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.PullImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PullImageParams {
     pub name: ::std::string::String,
     pub creds: AuthConfig,
 }
+
 /// The output parameters of `io.podman.PullImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PullImageReply {
     pub reply: MoreResponse,
 }
+
 /// The input parameters of `io.podman.CreatePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreatePodParams {
     pub create: PodCreate,
 }
+
 /// The output parameters of `io.podman.CreatePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreatePodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ListPods`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListPodsParams {}
+
 /// The output parameters of `io.podman.ListPods`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListPodsReply {
     pub pods: ::std::vec::Vec<ListPodData>,
 }
+
 /// The input parameters of `io.podman.GetPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodReply {
     pub pod: ListPodData,
 }
+
 /// The input parameters of `io.podman.InspectPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectPodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.InspectPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectPodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.StartPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartPodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.StartPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartPodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.StopPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopPodParams {
     pub name: ::std::string::String,
     pub timeout: i64,
 }
+
 /// The output parameters of `io.podman.StopPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopPodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.RestartPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RestartPodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.RestartPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RestartPodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.KillPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct KillPodParams {
     pub name: ::std::string::String,
     pub signal: i64,
 }
+
 /// The output parameters of `io.podman.KillPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct KillPodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.PausePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PausePodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.PausePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PausePodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.UnpausePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnpausePodParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.UnpausePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnpausePodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.RemovePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemovePodParams {
     pub name: ::std::string::String,
     pub force: bool,
 }
+
 /// The output parameters of `io.podman.RemovePod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RemovePodReply {
     pub pod: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.TopPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TopPodParams {
@@ -4040,90 +3679,74 @@ pub struct TopPodParams {
     pub latest: bool,
     pub descriptors: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.TopPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TopPodReply {
     pub stats: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GetPodStats`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodStatsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetPodStats`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodStatsReply {
     pub pod: ::std::string::String,
     pub containers: ::std::vec::Vec<ContainerStats>,
 }
+
 /// The input parameters of `io.podman.GetPodsByStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodsByStatusParams {
     pub statuses: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.GetPodsByStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodsByStatusReply {
     pub pods: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.ImageExists`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageExistsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ImageExists`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageExistsReply {
     pub exists: i64,
 }
+
 /// The input parameters of `io.podman.ImageTree`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageTreeParams {
@@ -4132,45 +3755,37 @@ pub struct ImageTreeParams {
     #[serde(rename = "whatRequires")]
     pub what_requires: bool,
 }
+
 /// The output parameters of `io.podman.ImageTree`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageTreeReply {
     pub tree: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerExists`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerExistsParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ContainerExists`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerExistsReply {
     pub exists: i64,
 }
+
 /// The input parameters of `io.podman.ContainerCheckpoint`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerCheckpointParams {
@@ -4183,23 +3798,19 @@ pub struct ContainerCheckpointParams {
     #[serde(rename = "tcpEstablished")]
     pub tcp_established: bool,
 }
+
 /// The output parameters of `io.podman.ContainerCheckpoint`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerCheckpointReply {
     pub id: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerRestore`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerRestoreParams {
@@ -4209,197 +3820,158 @@ pub struct ContainerRestoreParams {
     #[serde(rename = "tcpEstablished")]
     pub tcp_established: bool,
 }
+
 /// The output parameters of `io.podman.ContainerRestore`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerRestoreReply {
     pub id: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerRunlabel`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerRunlabelParams {
     pub runlabel: Runlabel,
 }
+
 /// The output parameters of `io.podman.ContainerRunlabel`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerRunlabelReply {}
+
 /// The input parameters of `io.podman.ExecContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExecContainerParams {
     pub opts: ExecOpts,
 }
+
 /// The output parameters of `io.podman.ExecContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExecContainerReply {}
+
 /// The input parameters of `io.podman.ListContainerMounts`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerMountsParams {}
+
 /// The output parameters of `io.podman.ListContainerMounts`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListContainerMountsReply {
-    pub mounts: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub mounts: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The input parameters of `io.podman.MountContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MountContainerParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.MountContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MountContainerReply {
     pub path: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.UnmountContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnmountContainerParams {
     pub name: ::std::string::String,
     pub force: bool,
 }
+
 /// The output parameters of `io.podman.UnmountContainer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnmountContainerReply {}
+
 /// The input parameters of `io.podman.ImagesPrune`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImagesPruneParams {
     pub all: bool,
     pub filter: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.ImagesPrune`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImagesPruneReply {
     pub pruned: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GenerateKube`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GenerateKubeParams {
     pub name: ::std::string::String,
     pub service: bool,
 }
+
 /// The output parameters of `io.podman.GenerateKube`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GenerateKubeReply {
     pub pod: KubePodService,
 }
+
 /// The input parameters of `io.podman.ContainerConfig`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerConfigParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ContainerConfig`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerConfigReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerArtifacts`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerArtifactsParams {
@@ -4408,191 +3980,157 @@ pub struct ContainerArtifactsParams {
     #[serde(rename = "artifactName")]
     pub artifact_name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ContainerArtifacts`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerArtifactsReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerInspectData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerInspectDataParams {
     pub name: ::std::string::String,
     pub size: bool,
 }
+
 /// The output parameters of `io.podman.ContainerInspectData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerInspectDataReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ContainerStateData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerStateDataParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.ContainerStateData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerStateDataReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.PodStateData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodStateDataParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.PodStateData`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodStateDataReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.CreateFromCC`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreateFromCcParams {
     pub r#in: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.CreateFromCC`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CreateFromCcReply {
     pub id: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.Spec`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SpecParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.Spec`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SpecReply {
     pub config: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.SendFile`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SendFileParams {
     pub r#type: ::std::string::String,
     pub length: i64,
 }
+
 /// The output parameters of `io.podman.SendFile`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct SendFileReply {
     pub file_handle: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.ReceiveFile`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ReceiveFileParams {
     pub path: ::std::string::String,
     pub delete: bool,
 }
+
 /// The output parameters of `io.podman.ReceiveFile`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ReceiveFileReply {
     pub len: i64,
 }
+
 /// The input parameters of `io.podman.VolumeCreate`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeCreateParams {
     pub options: VolumeCreateOpts,
 }
+
 /// The output parameters of `io.podman.VolumeCreate`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeCreateReply {
@@ -4600,92 +4138,73 @@ pub struct VolumeCreateReply {
     #[serde(rename = "volumeName")]
     pub volume_name: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.VolumeRemove`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeRemoveParams {
     pub options: VolumeRemoveOpts,
 }
+
 /// The output parameters of `io.podman.VolumeRemove`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeRemoveReply {
     pub successes: ::std::vec::Vec<::std::string::String>,
-    pub failures: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub failures: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The input parameters of `io.podman.GetVolumes`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetVolumesParams {
     pub args: ::std::vec::Vec<::std::string::String>,
     pub all: bool,
 }
+
 /// The output parameters of `io.podman.GetVolumes`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetVolumesReply {
     pub volumes: ::std::vec::Vec<Volume>,
 }
+
 /// The input parameters of `io.podman.InspectVolume`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectVolumeParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.InspectVolume`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InspectVolumeReply {
     pub volume: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.VolumesPrune`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumesPruneParams {}
+
 /// The output parameters of `io.podman.VolumesPrune`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumesPruneReply {
@@ -4696,34 +4215,28 @@ pub struct VolumesPruneReply {
     #[serde(rename = "prunedErrors")]
     pub pruned_errors: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.ImageSave`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageSaveParams {
     pub options: ImageSaveOptions,
 }
+
 /// The output parameters of `io.podman.ImageSave`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageSaveReply {
     pub reply: MoreResponse,
 }
+
 /// The input parameters of `io.podman.GetPodsByContext`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodsByContextParams {
@@ -4731,23 +4244,19 @@ pub struct GetPodsByContextParams {
     pub latest: bool,
     pub args: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `io.podman.GetPodsByContext`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetPodsByContextReply {
     pub pods: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `io.podman.LoadImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct LoadImageParams {
@@ -4760,23 +4269,19 @@ pub struct LoadImageParams {
     #[serde(rename = "deleteFile")]
     pub delete_file: bool,
 }
+
 /// The output parameters of `io.podman.LoadImage`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct LoadImageReply {
     pub reply: MoreResponse,
 }
+
 /// The input parameters of `io.podman.GetEvents`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetEventsParams {
@@ -4784,54 +4289,44 @@ pub struct GetEventsParams {
     pub since: ::std::string::String,
     pub until: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.GetEvents`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetEventsReply {
     pub events: Event,
 }
+
 /// The input parameters of `io.podman.Diff`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DiffParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.Diff`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DiffReply {
     pub diffs: ::std::vec::Vec<DiffInfo>,
 }
+
 /// The input parameters of `io.podman.GetLayersMapWithImageInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetLayersMapWithImageInfoParams {}
+
 /// The output parameters of `io.podman.GetLayersMapWithImageInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetLayersMapWithImageInfoReply {
@@ -4839,23 +4334,19 @@ pub struct GetLayersMapWithImageInfoReply {
     #[serde(rename = "layerMap")]
     pub layer_map: ::std::string::String,
 }
+
 /// The input parameters of `io.podman.BuildImageHierarchyMap`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildImageHierarchyMapParams {
     pub name: ::std::string::String,
 }
+
 /// The output parameters of `io.podman.BuildImageHierarchyMap`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BuildImageHierarchyMapReply {
@@ -4863,153 +4354,128 @@ pub struct BuildImageHierarchyMapReply {
     #[serde(rename = "imageInfo")]
     pub image_info: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.ImageNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ImageNotFoundParameters {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.ContainerNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ContainerNotFoundParameters {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.NoContainerRunning`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NoContainerRunningParameters {}
+
 /// The parameters of the error `io.podman.PodNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodNotFoundParameters {
     pub name: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.VolumeNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct VolumeNotFoundParameters {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.PodContainerError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodContainerErrorParameters {
     pub podname: ::std::string::String,
     pub errors: ::std::vec::Vec<PodContainerErrorData>,
 }
+
 /// The parameters of the error `io.podman.NoContainersInPod`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NoContainersInPodParameters {
     pub name: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.InvalidState`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InvalidStateParameters {
     pub id: ::std::string::String,
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.ErrorOccurred`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrorOccurredParameters {
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.RuntimeError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct RuntimeErrorParameters {
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.WantsMoreRequired`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct WantsMoreRequiredParameters {
     pub reason: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.ErrCtrStopped`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrCtrStoppedParameters {
     pub id: ::std::string::String,
 }
+
 /// The parameters of the error `io.podman.ErrRequiresCgroupsV2ForRootless`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrRequiresCgroupsV2ForRootlessParameters {
     pub reason: ::std::string::String,
 }
+
 /// The errors of `io.podman`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -5019,11 +4485,17 @@ pub enum Error {
     /// ImageNotFound means the image could not be found by the provided name or ID in local storage.
     ///
     /// The error `io.podman.ImageNotFound`.
-    ImageNotFound { id: ::std::string::String, reason: ::std::string::String },
+    ImageNotFound {
+        id: ::std::string::String,
+        reason: ::std::string::String,
+    },
     /// ContainerNotFound means the container could not be found by the provided name or ID in local storage.
     ///
     /// The error `io.podman.ContainerNotFound`.
-    ContainerNotFound { id: ::std::string::String, reason: ::std::string::String },
+    ContainerNotFound {
+        id: ::std::string::String,
+        reason: ::std::string::String,
+    },
     /// NoContainerRunning means none of the containers requested are running in a command that requires a running container.
     ///
     /// The error `io.podman.NoContainerRunning`.
@@ -5031,11 +4503,17 @@ pub enum Error {
     /// PodNotFound means the pod could not be found by the provided name or ID in local storage.
     ///
     /// The error `io.podman.PodNotFound`.
-    PodNotFound { name: ::std::string::String, reason: ::std::string::String },
+    PodNotFound {
+        name: ::std::string::String,
+        reason: ::std::string::String,
+    },
     /// VolumeNotFound means the volume could not be found by the name or ID in local storage.
     ///
     /// The error `io.podman.VolumeNotFound`.
-    VolumeNotFound { id: ::std::string::String, reason: ::std::string::String },
+    VolumeNotFound {
+        id: ::std::string::String,
+        reason: ::std::string::String,
+    },
     /// PodContainerError means a container associated with a pod failed to perform an operation. It contains
     /// a container ID of the container that failed.
     ///
@@ -5048,32 +4526,47 @@ pub enum Error {
     /// the pod ID.
     ///
     /// The error `io.podman.NoContainersInPod`.
-    NoContainersInPod { name: ::std::string::String },
+    NoContainersInPod {
+        name: ::std::string::String,
+    },
     /// InvalidState indicates that a container or pod was in an improper state for the requested operation
     ///
     /// The error `io.podman.InvalidState`.
-    InvalidState { id: ::std::string::String, reason: ::std::string::String },
+    InvalidState {
+        id: ::std::string::String,
+        reason: ::std::string::String,
+    },
     /// ErrorOccurred is a generic error for an error that occurs during the execution.  The actual error message
     /// is includes as part of the error's text.
     ///
     /// The error `io.podman.ErrorOccurred`.
-    ErrorOccurred { reason: ::std::string::String },
+    ErrorOccurred {
+        reason: ::std::string::String,
+    },
     /// RuntimeErrors generally means a runtime could not be found or gotten.
     ///
     /// The error `io.podman.RuntimeError`.
-    RuntimeError { reason: ::std::string::String },
+    RuntimeError {
+        reason: ::std::string::String,
+    },
     /// The Podman endpoint requires that you use a streaming connection.
     ///
     /// The error `io.podman.WantsMoreRequired`.
-    WantsMoreRequired { reason: ::std::string::String },
+    WantsMoreRequired {
+        reason: ::std::string::String,
+    },
     /// Container is already stopped
     ///
     /// The error `io.podman.ErrCtrStopped`.
-    ErrCtrStopped { id: ::std::string::String },
+    ErrCtrStopped {
+        id: ::std::string::String,
+    },
     /// This function requires CGroupsV2 to run in rootless mode.
     ///
     /// The error `io.podman.ErrRequiresCgroupsV2ForRootless`.
-    ErrRequiresCgroupsV2ForRootless { reason: ::std::string::String },
+    ErrRequiresCgroupsV2ForRootless {
+        reason: ::std::string::String,
+    },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
         /// The interface that was asked for.
@@ -5106,103 +4599,43 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::ImageNotFound { id, reason } => {
-                ::std::write!(
-                    f, "io.podman.ImageNotFound {{ id: {:?}, reason: {:?} }}", id, reason
-                )
-            }
-            Error::ContainerNotFound { id, reason } => {
-                ::std::write!(
-                    f, "io.podman.ContainerNotFound {{ id: {:?}, reason: {:?} }}", id,
-                    reason
-                )
-            }
+            Error::ImageNotFound { id, reason } => ::std::write!(f, "io.podman.ImageNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::ContainerNotFound { id, reason } => ::std::write!(f, "io.podman.ContainerNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
             Error::NoContainerRunning => f.write_str("io.podman.NoContainerRunning"),
-            Error::PodNotFound { name, reason } => {
-                ::std::write!(
-                    f, "io.podman.PodNotFound {{ name: {:?}, reason: {:?} }}", name,
-                    reason
-                )
-            }
-            Error::VolumeNotFound { id, reason } => {
-                ::std::write!(
-                    f, "io.podman.VolumeNotFound {{ id: {:?}, reason: {:?} }}", id,
-                    reason
-                )
-            }
-            Error::PodContainerError { podname, errors } => {
-                ::std::write!(
-                    f, "io.podman.PodContainerError {{ podname: {:?}, errors: {:?} }}",
-                    podname, errors
-                )
-            }
-            Error::NoContainersInPod { name } => {
-                ::std::write!(f, "io.podman.NoContainersInPod {{ name: {:?} }}", name)
-            }
-            Error::InvalidState { id, reason } => {
-                ::std::write!(
-                    f, "io.podman.InvalidState {{ id: {:?}, reason: {:?} }}", id, reason
-                )
-            }
-            Error::ErrorOccurred { reason } => {
-                ::std::write!(f, "io.podman.ErrorOccurred {{ reason: {:?} }}", reason)
-            }
-            Error::RuntimeError { reason } => {
-                ::std::write!(f, "io.podman.RuntimeError {{ reason: {:?} }}", reason)
-            }
-            Error::WantsMoreRequired { reason } => {
-                ::std::write!(
-                    f, "io.podman.WantsMoreRequired {{ reason: {:?} }}", reason
-                )
-            }
-            Error::ErrCtrStopped { id } => {
-                ::std::write!(f, "io.podman.ErrCtrStopped {{ id: {:?} }}", id)
-            }
-            Error::ErrRequiresCgroupsV2ForRootless { reason } => {
-                ::std::write!(
-                    f, "io.podman.ErrRequiresCgroupsV2ForRootless {{ reason: {:?} }}",
-                    reason
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::PodNotFound { name, reason } => ::std::write!(f, "io.podman.PodNotFound {{ name: {:?}, reason: {:?} }}", name, reason),
+            Error::VolumeNotFound { id, reason } => ::std::write!(f, "io.podman.VolumeNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::PodContainerError { podname, errors } => ::std::write!(f, "io.podman.PodContainerError {{ podname: {:?}, errors: {:?} }}", podname, errors),
+            Error::NoContainersInPod { name } => ::std::write!(f, "io.podman.NoContainersInPod {{ name: {:?} }}", name),
+            Error::InvalidState { id, reason } => ::std::write!(f, "io.podman.InvalidState {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::ErrorOccurred { reason } => ::std::write!(f, "io.podman.ErrorOccurred {{ reason: {:?} }}", reason),
+            Error::RuntimeError { reason } => ::std::write!(f, "io.podman.RuntimeError {{ reason: {:?} }}", reason),
+            Error::WantsMoreRequired { reason } => ::std::write!(f, "io.podman.WantsMoreRequired {{ reason: {:?} }}", reason),
+            Error::ErrCtrStopped { id } => ::std::write!(f, "io.podman.ErrCtrStopped {{ id: {:?} }}", id),
+            Error::ErrRequiresCgroupsV2ForRootless { reason } => ::std::write!(f, "io.podman.ErrRequiresCgroupsV2ForRootless {{ reason: {:?} }}", reason),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -5211,425 +4644,143 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "io.podman.ImageNotFound" => {
-                        match remote.parameters_as::<ImageNotFoundParameters>() {
-                            ::std::result::Result::Ok(
-                                ImageNotFoundParameters { id, reason },
-                            ) => Error::ImageNotFound { id, reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.ContainerNotFound" => {
-                        match remote.parameters_as::<ContainerNotFoundParameters>() {
-                            ::std::result::Result::Ok(
-                                ContainerNotFoundParameters { id, reason },
-                            ) => {
-                                Error::ContainerNotFound {
-                                    id,
-                                    reason,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.NoContainerRunning" => Error::NoContainerRunning,
-                    "io.podman.PodNotFound" => {
-                        match remote.parameters_as::<PodNotFoundParameters>() {
-                            ::std::result::Result::Ok(
-                                PodNotFoundParameters { name, reason },
-                            ) => Error::PodNotFound { name, reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.VolumeNotFound" => {
-                        match remote.parameters_as::<VolumeNotFoundParameters>() {
-                            ::std::result::Result::Ok(
-                                VolumeNotFoundParameters { id, reason },
-                            ) => {
-                                Error::VolumeNotFound {
-                                    id,
-                                    reason,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.PodContainerError" => {
-                        match remote.parameters_as::<PodContainerErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                PodContainerErrorParameters { podname, errors },
-                            ) => {
-                                Error::PodContainerError {
-                                    podname,
-                                    errors,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.NoContainersInPod" => {
-                        match remote.parameters_as::<NoContainersInPodParameters>() {
-                            ::std::result::Result::Ok(
-                                NoContainersInPodParameters { name },
-                            ) => Error::NoContainersInPod { name },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.InvalidState" => {
-                        match remote.parameters_as::<InvalidStateParameters>() {
-                            ::std::result::Result::Ok(
-                                InvalidStateParameters { id, reason },
-                            ) => Error::InvalidState { id, reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.ErrorOccurred" => {
-                        match remote.parameters_as::<ErrorOccurredParameters>() {
-                            ::std::result::Result::Ok(
-                                ErrorOccurredParameters { reason },
-                            ) => Error::ErrorOccurred { reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.RuntimeError" => {
-                        match remote.parameters_as::<RuntimeErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                RuntimeErrorParameters { reason },
-                            ) => Error::RuntimeError { reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.WantsMoreRequired" => {
-                        match remote.parameters_as::<WantsMoreRequiredParameters>() {
-                            ::std::result::Result::Ok(
-                                WantsMoreRequiredParameters { reason },
-                            ) => Error::WantsMoreRequired { reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.ErrCtrStopped" => {
-                        match remote.parameters_as::<ErrCtrStoppedParameters>() {
-                            ::std::result::Result::Ok(ErrCtrStoppedParameters { id }) => {
-                                Error::ErrCtrStopped { id }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.podman.ErrRequiresCgroupsV2ForRootless" => {
-                        match remote
-                            .parameters_as::<ErrRequiresCgroupsV2ForRootlessParameters>()
-                        {
-                            ::std::result::Result::Ok(
-                                ErrRequiresCgroupsV2ForRootlessParameters { reason },
-                            ) => {
-                                Error::ErrRequiresCgroupsV2ForRootless {
-                                    reason,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "io.podman.ImageNotFound" => match remote.parameters_as::<ImageNotFoundParameters>() {
+                    ::std::result::Result::Ok(ImageNotFoundParameters { id, reason }) => Error::ImageNotFound { id, reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.ContainerNotFound" => match remote.parameters_as::<ContainerNotFoundParameters>() {
+                    ::std::result::Result::Ok(ContainerNotFoundParameters { id, reason }) => Error::ContainerNotFound { id, reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.NoContainerRunning" => Error::NoContainerRunning,
+                "io.podman.PodNotFound" => match remote.parameters_as::<PodNotFoundParameters>() {
+                    ::std::result::Result::Ok(PodNotFoundParameters { name, reason }) => Error::PodNotFound { name, reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.VolumeNotFound" => match remote.parameters_as::<VolumeNotFoundParameters>() {
+                    ::std::result::Result::Ok(VolumeNotFoundParameters { id, reason }) => Error::VolumeNotFound { id, reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.PodContainerError" => match remote.parameters_as::<PodContainerErrorParameters>() {
+                    ::std::result::Result::Ok(PodContainerErrorParameters { podname, errors }) => Error::PodContainerError { podname, errors },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.NoContainersInPod" => match remote.parameters_as::<NoContainersInPodParameters>() {
+                    ::std::result::Result::Ok(NoContainersInPodParameters { name }) => Error::NoContainersInPod { name },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.InvalidState" => match remote.parameters_as::<InvalidStateParameters>() {
+                    ::std::result::Result::Ok(InvalidStateParameters { id, reason }) => Error::InvalidState { id, reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.ErrorOccurred" => match remote.parameters_as::<ErrorOccurredParameters>() {
+                    ::std::result::Result::Ok(ErrorOccurredParameters { reason }) => Error::ErrorOccurred { reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.RuntimeError" => match remote.parameters_as::<RuntimeErrorParameters>() {
+                    ::std::result::Result::Ok(RuntimeErrorParameters { reason }) => Error::RuntimeError { reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.WantsMoreRequired" => match remote.parameters_as::<WantsMoreRequiredParameters>() {
+                    ::std::result::Result::Ok(WantsMoreRequiredParameters { reason }) => Error::WantsMoreRequired { reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.ErrCtrStopped" => match remote.parameters_as::<ErrCtrStoppedParameters>() {
+                    ::std::result::Result::Ok(ErrCtrStoppedParameters { id }) => Error::ErrCtrStopped { id },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.podman.ErrRequiresCgroupsV2ForRootless" => match remote.parameters_as::<ErrRequiresCgroupsV2ForRootlessParameters>() {
+                    ::std::result::Result::Ok(ErrRequiresCgroupsV2ForRootlessParameters { reason }) => Error::ErrRequiresCgroupsV2ForRootless { reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::ImageNotFound { id, reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.ImageNotFound",
-                    &ImageNotFoundParameters {
-                        id,
-                        reason,
-                    },
-                )
-            }
-            Error::ContainerNotFound { id, reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.ContainerNotFound",
-                    &ContainerNotFoundParameters {
-                        id,
-                        reason,
-                    },
-                )
-            }
-            Error::NoContainerRunning => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.podman.NoContainerRunning",
-                )
-            }
-            Error::PodNotFound { name, reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.PodNotFound",
-                    &PodNotFoundParameters {
-                        name,
-                        reason,
-                    },
-                )
-            }
-            Error::VolumeNotFound { id, reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.VolumeNotFound",
-                    &VolumeNotFoundParameters {
-                        id,
-                        reason,
-                    },
-                )
-            }
-            Error::PodContainerError { podname, errors } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.PodContainerError",
-                    &PodContainerErrorParameters {
-                        podname,
-                        errors,
-                    },
-                )
-            }
-            Error::NoContainersInPod { name } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.NoContainersInPod",
-                    &NoContainersInPodParameters {
-                        name,
-                    },
-                )
-            }
-            Error::InvalidState { id, reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.InvalidState",
-                    &InvalidStateParameters {
-                        id,
-                        reason,
-                    },
-                )
-            }
-            Error::ErrorOccurred { reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.ErrorOccurred",
-                    &ErrorOccurredParameters { reason },
-                )
-            }
-            Error::RuntimeError { reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.RuntimeError",
-                    &RuntimeErrorParameters { reason },
-                )
-            }
-            Error::WantsMoreRequired { reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.WantsMoreRequired",
-                    &WantsMoreRequiredParameters {
-                        reason,
-                    },
-                )
-            }
-            Error::ErrCtrStopped { id } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.ErrCtrStopped",
-                    &ErrCtrStoppedParameters { id },
-                )
-            }
-            Error::ErrRequiresCgroupsV2ForRootless { reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.podman.ErrRequiresCgroupsV2ForRootless",
-                    &ErrRequiresCgroupsV2ForRootlessParameters {
-                        reason,
-                    },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::ImageNotFound { id, reason } => ::varlink_runtime::__private::MethodError::new("io.podman.ImageNotFound", &ImageNotFoundParameters { id, reason }),
+            Error::ContainerNotFound { id, reason } => ::varlink_runtime::__private::MethodError::new("io.podman.ContainerNotFound", &ContainerNotFoundParameters { id, reason }),
+            Error::NoContainerRunning => ::varlink_runtime::__private::MethodError::without_parameters("io.podman.NoContainerRunning"),
+            Error::PodNotFound { name, reason } => ::varlink_runtime::__private::MethodError::new("io.podman.PodNotFound", &PodNotFoundParameters { name, reason }),
+            Error::VolumeNotFound { id, reason } => ::varlink_runtime::__private::MethodError::new("io.podman.VolumeNotFound", &VolumeNotFoundParameters { id, reason }),
+            Error::PodContainerError { podname, errors } => ::varlink_runtime::__private::MethodError::new("io.podman.PodContainerError", &PodContainerErrorParameters { podname, errors }),
+            Error::NoContainersInPod { name } => ::varlink_runtime::__private::MethodError::new("io.podman.NoContainersInPod", &NoContainersInPodParameters { name }),
+            Error::InvalidState { id, reason } => ::varlink_runtime::__private::MethodError::new("io.podman.InvalidState", &InvalidStateParameters { id, reason }),
+            Error::ErrorOccurred { reason } => ::varlink_runtime::__private::MethodError::new("io.podman.ErrorOccurred", &ErrorOccurredParameters { reason }),
+            Error::RuntimeError { reason } => ::varlink_runtime::__private::MethodError::new("io.podman.RuntimeError", &RuntimeErrorParameters { reason }),
+            Error::WantsMoreRequired { reason } => ::varlink_runtime::__private::MethodError::new("io.podman.WantsMoreRequired", &WantsMoreRequiredParameters { reason }),
+            Error::ErrCtrStopped { id } => ::varlink_runtime::__private::MethodError::new("io.podman.ErrCtrStopped", &ErrCtrStoppedParameters { id }),
+            Error::ErrRequiresCgroupsV2ForRootless { reason } => ::varlink_runtime::__private::MethodError::new("io.podman.ErrRequiresCgroupsV2ForRootless", &ErrRequiresCgroupsV2ForRootlessParameters { reason }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetVersionCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ResetCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetInfoCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListContainersCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PsCall<'p> {
     opts: &'p PsOpts,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetContainersByStatusCall<'p> {
     status: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5638,6 +4789,7 @@ struct __TopCall<'p> {
     name_or_id: &'p str,
     descriptors: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5645,12 +4797,14 @@ struct __HealthCheckRunCall<'p> {
     #[serde(rename = "nameOrID")]
     name_or_id: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetContainerCall<'p> {
     id: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5659,18 +4813,21 @@ struct __GetContainersByContextCall<'p> {
     latest: bool,
     args: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __CreateContainerCall<'p> {
     create: &'p Create,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InspectContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5678,12 +4835,14 @@ struct __ListContainerProcessesCall<'p> {
     name: &'p str,
     opts: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetContainerLogsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5695,12 +4854,14 @@ struct __GetContainersLogsCall<'p> {
     tail: i64,
     timestamps: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListContainerChangesCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5708,12 +4869,14 @@ struct __ExportContainerCall<'p> {
     name: &'p str,
     path: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetContainerStatsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5721,12 +4884,14 @@ struct __GetContainerStatsWithHistoryCall<'p> {
     #[serde(rename = "previousStats")]
     previous_stats: &'p ContainerStats,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __StartContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5734,12 +4899,14 @@ struct __StopContainerCall<'p> {
     name: &'p str,
     timeout: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InitContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5747,6 +4914,7 @@ struct __RestartContainerCall<'p> {
     name: &'p str,
     timeout: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5754,18 +4922,21 @@ struct __KillContainerCall<'p> {
     name: &'p str,
     signal: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PauseContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __UnpauseContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5775,18 +4946,21 @@ struct __AttachCall<'p> {
     detach_keys: &'p str,
     start: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __AttachControlCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetAttachSocketsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5794,6 +4968,7 @@ struct __WaitContainerCall<'p> {
     name: &'p str,
     interval: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5803,6 +4978,7 @@ struct __RemoveContainerCall<'p> {
     #[serde(rename = "removeVolumes")]
     remove_volumes: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5811,44 +4987,52 @@ struct __EvictContainerCall<'p> {
     #[serde(rename = "removeVolumes")]
     remove_volumes: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __DeleteStoppedContainersCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListImagesCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListImagesWithFiltersCall<'p> {
     filters: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetImageCall<'p> {
     id: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __BuildImageCall<'p> {
     build: &'p BuildInfo,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InspectImageCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __HistoryImageCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5862,6 +5046,7 @@ struct __PushImageCall<'p> {
     #[serde(rename = "signBy")]
     sign_by: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5869,6 +5054,7 @@ struct __TagImageCall<'p> {
     name: &'p str,
     tagged: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5876,6 +5062,7 @@ struct __UntagImageCall<'p> {
     name: &'p str,
     tag: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5883,6 +5070,7 @@ struct __RemoveImageCall<'p> {
     name: &'p str,
     force: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5890,6 +5078,7 @@ struct __RemoveImageWithResponseCall<'p> {
     name: &'p str,
     force: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5899,10 +5088,12 @@ struct __SearchImagesCall<'p> {
     limit: ::std::option::Option<i64>,
     filter: &'p ImageSearchFilter,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __DeleteUnusedImagesCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5916,6 +5107,7 @@ struct __CommitCall<'p> {
     #[serde(rename = "manifestType")]
     manifest_type: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5926,6 +5118,7 @@ struct __ImportImageCall<'p> {
     changes: &'p [::std::string::String],
     delete: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5935,6 +5128,7 @@ struct __ExportImageCall<'p> {
     compress: bool,
     tags: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5942,34 +5136,40 @@ struct __PullImageCall<'p> {
     name: &'p str,
     creds: &'p AuthConfig,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __CreatePodCall<'p> {
     create: &'p PodCreate,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListPodsCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetPodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InspectPodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __StartPodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5977,12 +5177,14 @@ struct __StopPodCall<'p> {
     name: &'p str,
     timeout: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __RestartPodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -5990,18 +5192,21 @@ struct __KillPodCall<'p> {
     name: &'p str,
     signal: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PausePodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __UnpausePodCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6009,6 +5214,7 @@ struct __RemovePodCall<'p> {
     name: &'p str,
     force: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6017,24 +5223,28 @@ struct __TopPodCall<'p> {
     latest: bool,
     descriptors: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetPodStatsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetPodsByStatusCall<'p> {
     statuses: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ImageExistsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6043,12 +5253,14 @@ struct __ImageTreeCall<'p> {
     #[serde(rename = "whatRequires")]
     what_requires: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ContainerExistsCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6060,6 +5272,7 @@ struct __ContainerCheckpointCall<'p> {
     #[serde(rename = "tcpEstablished")]
     tcp_established: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6069,28 +5282,33 @@ struct __ContainerRestoreCall<'p> {
     #[serde(rename = "tcpEstablished")]
     tcp_established: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ContainerRunlabelCall<'p> {
     runlabel: &'p Runlabel,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ExecContainerCall<'p> {
     opts: &'p ExecOpts,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListContainerMountsCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __MountContainerCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6098,6 +5316,7 @@ struct __UnmountContainerCall<'p> {
     name: &'p str,
     force: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6105,6 +5324,7 @@ struct __ImagesPruneCall<'p> {
     all: bool,
     filter: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6112,12 +5332,14 @@ struct __GenerateKubeCall<'p> {
     name: &'p str,
     service: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ContainerConfigCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6126,6 +5348,7 @@ struct __ContainerArtifactsCall<'p> {
     #[serde(rename = "artifactName")]
     artifact_name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6133,30 +5356,35 @@ struct __ContainerInspectDataCall<'p> {
     name: &'p str,
     size: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ContainerStateDataCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PodStateDataCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __CreateFromCcCall<'p> {
     r#in: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __SpecCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6164,6 +5392,7 @@ struct __SendFileCall<'p> {
     r#type: &'p str,
     length: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6171,18 +5400,21 @@ struct __ReceiveFileCall<'p> {
     path: &'p str,
     delete: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __VolumeCreateCall<'p> {
     options: &'p VolumeCreateOpts,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __VolumeRemoveCall<'p> {
     options: &'p VolumeRemoveOpts,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6190,22 +5422,26 @@ struct __GetVolumesCall<'p> {
     args: &'p [::std::string::String],
     all: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InspectVolumeCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __VolumesPruneCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ImageSaveCall<'p> {
     options: &'p ImageSaveOptions,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6214,6 +5450,7 @@ struct __GetPodsByContextCall<'p> {
     latest: bool,
     args: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6225,6 +5462,7 @@ struct __LoadImageCall<'p> {
     #[serde(rename = "deleteFile")]
     delete_file: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -6233,793 +5471,326 @@ struct __GetEventsCall<'p> {
     since: &'p str,
     until: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __DiffCall<'p> {
     name: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetLayersMapWithImageInfoCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __BuildImageHierarchyMapCall<'p> {
     name: &'p str,
 }
+
 /// A client of `io.podman`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodmanClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl PodmanClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// GetVersion returns version and build information of the podman service
     ///
     /// Calls `io.podman.GetVersion`.
-    pub fn get_version<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetVersionReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetVersion",
-            __GetVersionCall {},
-        )
+    pub fn get_version<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<GetVersionReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetVersion", __GetVersionCall {})
     }
+
     /// Calls `io.podman.GetVersion` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_version_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetVersionReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetVersion",
-            __GetVersionCall {},
-        )
+    pub fn get_version_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetVersionReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetVersion", __GetVersionCall {})
     }
+
     /// Calls `io.podman.GetVersion` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_version_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetVersion",
-            __GetVersionCall {},
-        )
+    pub fn get_version_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetVersion", __GetVersionCall {})
     }
+
     /// Calls `io.podman.GetVersion` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_version_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetVersionReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetVersion",
-            __GetVersionCall {},
-        )
+    pub fn get_version_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(GetVersionReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetVersion", __GetVersionCall {})
     }
+
     /// Reset resets Podman back to its initial state.
     /// Removes all Pods, Containers, Images and Volumes
     ///
     /// Calls `io.podman.Reset`.
-    pub fn reset<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResetReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Reset",
-            __ResetCall {},
-        )
+    pub fn reset<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ResetReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Reset", __ResetCall {})
     }
+
     /// Calls `io.podman.Reset` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn reset_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ResetReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Reset",
-            __ResetCall {},
-        )
+    pub fn reset_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ResetReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Reset", __ResetCall {})
     }
+
     /// Calls `io.podman.Reset` with `oneway`: the service sends no reply, not even an error.
-    pub fn reset_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Reset",
-            __ResetCall {},
-        )
+    pub fn reset_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Reset", __ResetCall {})
     }
+
     /// Calls `io.podman.Reset` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn reset_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ResetReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Reset",
-            __ResetCall {},
-        )
+    pub fn reset_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ResetReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Reset", __ResetCall {})
     }
+
     /// GetInfo returns a \[PodmanInfo\](#PodmanInfo) struct that describes podman and its host such as storage stats,
     /// build information of Podman, and system-wide registries.
     ///
     /// Calls `io.podman.GetInfo`.
-    pub fn get_info<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInfoReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<GetInfoReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `io.podman.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_info_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `io.podman.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_info_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `io.podman.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_info_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(GetInfoReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetInfo", __GetInfoCall {})
     }
+
     /// ListContainers returns information about all containers.
     /// See also \[GetContainer\](#GetContainer).
     ///
     /// Calls `io.podman.ListContainers`.
-    pub fn list_containers<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainersReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListContainers",
-            __ListContainersCall {},
-        )
+    pub fn list_containers<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainersReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListContainers", __ListContainersCall {})
     }
+
     /// Calls `io.podman.ListContainers` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_containers_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ListContainersReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListContainers",
-            __ListContainersCall {},
-        )
+    pub fn list_containers_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListContainersReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListContainers", __ListContainersCall {})
     }
+
     /// Calls `io.podman.ListContainers` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_containers_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListContainers",
-            __ListContainersCall {},
-        )
+    pub fn list_containers_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListContainers", __ListContainersCall {})
     }
+
     /// Calls `io.podman.ListContainers` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_containers_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListContainersReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListContainers",
-            __ListContainersCall {},
-        )
+    pub fn list_containers_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ListContainersReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListContainers", __ListContainersCall {})
     }
+
     /// Calls `io.podman.Ps`.
-    pub fn ps<'c>(
-        &'c mut self,
-        opts: &'c PsOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Ps",
-            __PsCall { opts },
-        )
+    pub fn ps<'c>(&'c mut self, opts: &'c PsOpts) -> impl ::std::future::Future<Output = ::std::result::Result<PsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Ps", __PsCall { opts })
     }
+
     /// Calls `io.podman.Ps` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn ps_more<'c>(
-        &'c mut self,
-        opts: &'c PsOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Ps",
-            __PsCall { opts },
-        )
+    pub fn ps_more<'c>(&'c mut self, opts: &'c PsOpts) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Ps", __PsCall { opts })
     }
+
     /// Calls `io.podman.Ps` with `oneway`: the service sends no reply, not even an error.
-    pub fn ps_oneway<'c>(
-        &'c mut self,
-        opts: &'c PsOpts,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Ps",
-            __PsCall { opts },
-        )
+    pub fn ps_oneway<'c>(&'c mut self, opts: &'c PsOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Ps", __PsCall { opts })
     }
+
     /// Calls `io.podman.Ps` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn ps_upgrade<'c>(
-        &'c mut self,
-        opts: &'c PsOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Ps",
-            __PsCall { opts },
-        )
+    pub fn ps_upgrade<'c>(&'c mut self, opts: &'c PsOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(PsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Ps", __PsCall { opts })
     }
+
     /// Calls `io.podman.GetContainersByStatus`.
-    pub fn get_containers_by_status<'c>(
-        &'c mut self,
-        status: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersByStatusReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainersByStatus",
-            __GetContainersByStatusCall {
-                status,
-            },
-        )
+    pub fn get_containers_by_status<'c>(&'c mut self, status: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersByStatusReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainersByStatus", __GetContainersByStatusCall { status })
     }
+
     /// Calls `io.podman.GetContainersByStatus` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_containers_by_status_more<'c>(
-        &'c mut self,
-        status: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                GetContainersByStatusReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainersByStatus",
-            __GetContainersByStatusCall {
-                status,
-            },
-        )
+    pub fn get_containers_by_status_more<'c>(&'c mut self, status: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainersByStatusReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainersByStatus", __GetContainersByStatusCall { status })
     }
+
     /// Calls `io.podman.GetContainersByStatus` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_containers_by_status_oneway<'c>(
-        &'c mut self,
-        status: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainersByStatus",
-            __GetContainersByStatusCall {
-                status,
-            },
-        )
+    pub fn get_containers_by_status_oneway<'c>(&'c mut self, status: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainersByStatus", __GetContainersByStatusCall { status })
     }
+
     /// Calls `io.podman.GetContainersByStatus` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_containers_by_status_upgrade<'c>(
-        &'c mut self,
-        status: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainersByStatusReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainersByStatus",
-            __GetContainersByStatusCall {
-                status,
-            },
-        )
+    pub fn get_containers_by_status_upgrade<'c>(&'c mut self, status: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainersByStatusReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainersByStatus", __GetContainersByStatusCall { status })
     }
+
     /// Calls `io.podman.Top`.
-    pub fn top<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TopReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Top",
-            __TopCall {
-                name_or_id,
-                descriptors,
-            },
-        )
+    pub fn top<'c>(&'c mut self, name_or_id: &'c str, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<TopReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Top", __TopCall { name_or_id, descriptors })
     }
+
     /// Calls `io.podman.Top` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn top_more<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, TopReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Top",
-            __TopCall {
-                name_or_id,
-                descriptors,
-            },
-        )
+    pub fn top_more<'c>(&'c mut self, name_or_id: &'c str, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, TopReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Top", __TopCall { name_or_id, descriptors })
     }
+
     /// Calls `io.podman.Top` with `oneway`: the service sends no reply, not even an error.
-    pub fn top_oneway<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Top",
-            __TopCall {
-                name_or_id,
-                descriptors,
-            },
-        )
+    pub fn top_oneway<'c>(&'c mut self, name_or_id: &'c str, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Top", __TopCall { name_or_id, descriptors })
     }
+
     /// Calls `io.podman.Top` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn top_upgrade<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (TopReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Top",
-            __TopCall {
-                name_or_id,
-                descriptors,
-            },
-        )
+    pub fn top_upgrade<'c>(&'c mut self, name_or_id: &'c str, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(TopReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Top", __TopCall { name_or_id, descriptors })
     }
+
     /// HealthCheckRun executes defined container's healthcheck command
     /// and returns the container's health status.
     ///
     /// Calls `io.podman.HealthCheckRun`.
-    pub fn health_check_run<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<HealthCheckRunReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.HealthCheckRun",
-            __HealthCheckRunCall { name_or_id },
-        )
+    pub fn health_check_run<'c>(&'c mut self, name_or_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<HealthCheckRunReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.HealthCheckRun", __HealthCheckRunCall { name_or_id })
     }
+
     /// Calls `io.podman.HealthCheckRun` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn health_check_run_more<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, HealthCheckRunReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.HealthCheckRun",
-            __HealthCheckRunCall { name_or_id },
-        )
+    pub fn health_check_run_more<'c>(&'c mut self, name_or_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, HealthCheckRunReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.HealthCheckRun", __HealthCheckRunCall { name_or_id })
     }
+
     /// Calls `io.podman.HealthCheckRun` with `oneway`: the service sends no reply, not even an error.
-    pub fn health_check_run_oneway<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.HealthCheckRun",
-            __HealthCheckRunCall { name_or_id },
-        )
+    pub fn health_check_run_oneway<'c>(&'c mut self, name_or_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.HealthCheckRun", __HealthCheckRunCall { name_or_id })
     }
+
     /// Calls `io.podman.HealthCheckRun` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn health_check_run_upgrade<'c>(
-        &'c mut self,
-        name_or_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (HealthCheckRunReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.HealthCheckRun",
-            __HealthCheckRunCall { name_or_id },
-        )
+    pub fn health_check_run_upgrade<'c>(&'c mut self, name_or_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(HealthCheckRunReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.HealthCheckRun", __HealthCheckRunCall { name_or_id })
     }
+
     /// GetContainer returns information about a single container.  If a container
     /// with the given id doesn't exist, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.  See also \[ListContainers\](ListContainers) and
     /// \[InspectContainer\](#InspectContainer).
     ///
     /// Calls `io.podman.GetContainer`.
-    pub fn get_container<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainer",
-            __GetContainerCall { id },
-        )
+    pub fn get_container<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainer", __GetContainerCall { id })
     }
+
     /// Calls `io.podman.GetContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_container_more<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainer",
-            __GetContainerCall { id },
-        )
+    pub fn get_container_more<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainer", __GetContainerCall { id })
     }
+
     /// Calls `io.podman.GetContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_container_oneway<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainer",
-            __GetContainerCall { id },
-        )
+    pub fn get_container_oneway<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainer", __GetContainerCall { id })
     }
+
     /// Calls `io.podman.GetContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_container_upgrade<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainer",
-            __GetContainerCall { id },
-        )
+    pub fn get_container_upgrade<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainer", __GetContainerCall { id })
     }
+
     /// GetContainersByContext allows you to get a list of container ids depending on all, latest, or a list of
     /// container names.  The definition of latest container means the latest by creation date.  In a multi-
     /// user environment, results might differ from what you expect.
     ///
     /// Calls `io.podman.GetContainersByContext`.
-    pub fn get_containers_by_context<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersByContextReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainersByContext",
-            __GetContainersByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_containers_by_context<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersByContextReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainersByContext", __GetContainersByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetContainersByContext` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_containers_by_context_more<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                GetContainersByContextReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainersByContext",
-            __GetContainersByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_containers_by_context_more<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainersByContextReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainersByContext", __GetContainersByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetContainersByContext` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_containers_by_context_oneway<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainersByContext",
-            __GetContainersByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_containers_by_context_oneway<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainersByContext", __GetContainersByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetContainersByContext` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_containers_by_context_upgrade<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainersByContextReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainersByContext",
-            __GetContainersByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_containers_by_context_upgrade<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainersByContextReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainersByContext", __GetContainersByContextCall { all, latest, args })
     }
+
     /// CreateContainer creates a new container from an image.  It uses a \[Create\](#Create) type for input.
     ///
     /// Calls `io.podman.CreateContainer`.
-    pub fn create_container<'c>(
-        &'c mut self,
-        create: &'c Create,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreateContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.CreateContainer",
-            __CreateContainerCall { create },
-        )
+    pub fn create_container<'c>(&'c mut self, create: &'c Create) -> impl ::std::future::Future<Output = ::std::result::Result<CreateContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.CreateContainer", __CreateContainerCall { create })
     }
+
     /// Calls `io.podman.CreateContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn create_container_more<'c>(
-        &'c mut self,
-        create: &'c Create,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, CreateContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.CreateContainer",
-            __CreateContainerCall { create },
-        )
+    pub fn create_container_more<'c>(&'c mut self, create: &'c Create) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, CreateContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.CreateContainer", __CreateContainerCall { create })
     }
+
     /// Calls `io.podman.CreateContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn create_container_oneway<'c>(
-        &'c mut self,
-        create: &'c Create,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.CreateContainer",
-            __CreateContainerCall { create },
-        )
+    pub fn create_container_oneway<'c>(&'c mut self, create: &'c Create) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.CreateContainer", __CreateContainerCall { create })
     }
+
     /// Calls `io.podman.CreateContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn create_container_upgrade<'c>(
-        &'c mut self,
-        create: &'c Create,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (CreateContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.CreateContainer",
-            __CreateContainerCall { create },
-        )
+    pub fn create_container_upgrade<'c>(&'c mut self, create: &'c Create) -> impl ::std::future::Future<Output = ::std::result::Result<(CreateContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.CreateContainer", __CreateContainerCall { create })
     }
+
     /// InspectContainer data takes a name or ID of a container returns the inspection
     /// data in string format.  You can then serialize the string into JSON.  A \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned if the container cannot be found. See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.InspectContainer`.
-    pub fn inspect_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.InspectContainer",
-            __InspectContainerCall { name },
-        )
+    pub fn inspect_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<InspectContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.InspectContainer", __InspectContainerCall { name })
     }
+
     /// Calls `io.podman.InspectContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn inspect_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InspectContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.InspectContainer",
-            __InspectContainerCall { name },
-        )
+    pub fn inspect_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InspectContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.InspectContainer", __InspectContainerCall { name })
     }
+
     /// Calls `io.podman.InspectContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn inspect_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.InspectContainer",
-            __InspectContainerCall { name },
-        )
+    pub fn inspect_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.InspectContainer", __InspectContainerCall { name })
     }
+
     /// Calls `io.podman.InspectContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn inspect_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InspectContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.InspectContainer",
-            __InspectContainerCall { name },
-        )
+    pub fn inspect_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(InspectContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.InspectContainer", __InspectContainerCall { name })
     }
+
     /// ListContainerProcesses takes a name or ID of a container and returns the processes
     /// running inside the container as array of strings.  It will accept an array of string
     /// arguments that represent ps options.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
@@ -7038,309 +5809,93 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListContainerProcesses`.
-    pub fn list_container_processes<'c>(
-        &'c mut self,
-        name: &'c str,
-        opts: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerProcessesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListContainerProcesses",
-            __ListContainerProcessesCall {
-                name,
-                opts,
-            },
-        )
+    pub fn list_container_processes<'c>(&'c mut self, name: &'c str, opts: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerProcessesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListContainerProcesses", __ListContainerProcessesCall { name, opts })
     }
+
     /// Calls `io.podman.ListContainerProcesses` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_container_processes_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        opts: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ListContainerProcessesReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListContainerProcesses",
-            __ListContainerProcessesCall {
-                name,
-                opts,
-            },
-        )
+    pub fn list_container_processes_more<'c>(&'c mut self, name: &'c str, opts: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListContainerProcessesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListContainerProcesses", __ListContainerProcessesCall { name, opts })
     }
+
     /// Calls `io.podman.ListContainerProcesses` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_container_processes_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        opts: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListContainerProcesses",
-            __ListContainerProcessesCall {
-                name,
-                opts,
-            },
-        )
+    pub fn list_container_processes_oneway<'c>(&'c mut self, name: &'c str, opts: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListContainerProcesses", __ListContainerProcessesCall { name, opts })
     }
+
     /// Calls `io.podman.ListContainerProcesses` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_container_processes_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        opts: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListContainerProcessesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListContainerProcesses",
-            __ListContainerProcessesCall {
-                name,
-                opts,
-            },
-        )
+    pub fn list_container_processes_upgrade<'c>(&'c mut self, name: &'c str, opts: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(ListContainerProcessesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListContainerProcesses", __ListContainerProcessesCall { name, opts })
     }
+
     /// GetContainerLogs takes a name or ID of a container and returns the logs of that container.
     /// If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound) error will be returned.
     /// The container logs are returned as an array of strings.  GetContainerLogs will honor the streaming
     /// capability of varlink if the client invokes it.
     ///
     /// Calls `io.podman.GetContainerLogs`.
-    pub fn get_container_logs<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerLogsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainerLogs",
-            __GetContainerLogsCall { name },
-        )
+    pub fn get_container_logs<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerLogsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainerLogs", __GetContainerLogsCall { name })
     }
+
     /// Calls `io.podman.GetContainerLogs` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_container_logs_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetContainerLogsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainerLogs",
-            __GetContainerLogsCall { name },
-        )
+    pub fn get_container_logs_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainerLogsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainerLogs", __GetContainerLogsCall { name })
     }
+
     /// Calls `io.podman.GetContainerLogs` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_container_logs_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainerLogs",
-            __GetContainerLogsCall { name },
-        )
+    pub fn get_container_logs_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainerLogs", __GetContainerLogsCall { name })
     }
+
     /// Calls `io.podman.GetContainerLogs` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_container_logs_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainerLogsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainerLogs",
-            __GetContainerLogsCall { name },
-        )
+    pub fn get_container_logs_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainerLogsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainerLogs", __GetContainerLogsCall { name })
     }
+
     /// Calls `io.podman.GetContainersLogs`.
-    pub fn get_containers_logs<'c>(
-        &'c mut self,
-        names: &'c [::std::string::String],
-        follow: bool,
-        latest: bool,
-        since: &'c str,
-        tail: i64,
-        timestamps: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersLogsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainersLogs",
-            __GetContainersLogsCall {
-                names,
-                follow,
-                latest,
-                since,
-                tail,
-                timestamps,
-            },
-        )
+    pub fn get_containers_logs<'c>(&'c mut self, names: &'c [::std::string::String], follow: bool, latest: bool, since: &'c str, tail: i64, timestamps: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersLogsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainersLogs", __GetContainersLogsCall { names, follow, latest, since, tail, timestamps })
     }
+
     /// Calls `io.podman.GetContainersLogs` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_containers_logs_more<'c>(
-        &'c mut self,
-        names: &'c [::std::string::String],
-        follow: bool,
-        latest: bool,
-        since: &'c str,
-        tail: i64,
-        timestamps: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetContainersLogsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainersLogs",
-            __GetContainersLogsCall {
-                names,
-                follow,
-                latest,
-                since,
-                tail,
-                timestamps,
-            },
-        )
+    pub fn get_containers_logs_more<'c>(&'c mut self, names: &'c [::std::string::String], follow: bool, latest: bool, since: &'c str, tail: i64, timestamps: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainersLogsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainersLogs", __GetContainersLogsCall { names, follow, latest, since, tail, timestamps })
     }
+
     /// Calls `io.podman.GetContainersLogs` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_containers_logs_oneway<'c>(
-        &'c mut self,
-        names: &'c [::std::string::String],
-        follow: bool,
-        latest: bool,
-        since: &'c str,
-        tail: i64,
-        timestamps: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainersLogs",
-            __GetContainersLogsCall {
-                names,
-                follow,
-                latest,
-                since,
-                tail,
-                timestamps,
-            },
-        )
+    pub fn get_containers_logs_oneway<'c>(&'c mut self, names: &'c [::std::string::String], follow: bool, latest: bool, since: &'c str, tail: i64, timestamps: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainersLogs", __GetContainersLogsCall { names, follow, latest, since, tail, timestamps })
     }
+
     /// Calls `io.podman.GetContainersLogs` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_containers_logs_upgrade<'c>(
-        &'c mut self,
-        names: &'c [::std::string::String],
-        follow: bool,
-        latest: bool,
-        since: &'c str,
-        tail: i64,
-        timestamps: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainersLogsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainersLogs",
-            __GetContainersLogsCall {
-                names,
-                follow,
-                latest,
-                since,
-                tail,
-                timestamps,
-            },
-        )
+    pub fn get_containers_logs_upgrade<'c>(&'c mut self, names: &'c [::std::string::String], follow: bool, latest: bool, since: &'c str, tail: i64, timestamps: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainersLogsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainersLogs", __GetContainersLogsCall { names, follow, latest, since, tail, timestamps })
     }
+
     /// ListContainerChanges takes a name or ID of a container and returns changes between the container and
     /// its base image. It returns a struct of changed, deleted, and added path names.
     ///
     /// Calls `io.podman.ListContainerChanges`.
-    pub fn list_container_changes<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerChangesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListContainerChanges",
-            __ListContainerChangesCall { name },
-        )
+    pub fn list_container_changes<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerChangesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListContainerChanges", __ListContainerChangesCall { name })
     }
+
     /// Calls `io.podman.ListContainerChanges` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_container_changes_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ListContainerChangesReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListContainerChanges",
-            __ListContainerChangesCall { name },
-        )
+    pub fn list_container_changes_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListContainerChangesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListContainerChanges", __ListContainerChangesCall { name })
     }
+
     /// Calls `io.podman.ListContainerChanges` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_container_changes_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListContainerChanges",
-            __ListContainerChangesCall { name },
-        )
+    pub fn list_container_changes_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListContainerChanges", __ListContainerChangesCall { name })
     }
+
     /// Calls `io.podman.ListContainerChanges` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_container_changes_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListContainerChangesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListContainerChanges",
-            __ListContainerChangesCall { name },
-        )
+    pub fn list_container_changes_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ListContainerChangesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListContainerChanges", __ListContainerChangesCall { name })
     }
+
     /// ExportContainer creates an image from a container.  It takes the name or ID of a container and a
     /// path representing the target tarfile.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.
@@ -7354,77 +5909,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ExportContainer`.
-    pub fn export_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        path: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExportContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ExportContainer",
-            __ExportContainerCall {
-                name,
-                path,
-            },
-        )
+    pub fn export_container<'c>(&'c mut self, name: &'c str, path: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ExportContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ExportContainer", __ExportContainerCall { name, path })
     }
+
     /// Calls `io.podman.ExportContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn export_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        path: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ExportContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ExportContainer",
-            __ExportContainerCall {
-                name,
-                path,
-            },
-        )
+    pub fn export_container_more<'c>(&'c mut self, name: &'c str, path: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ExportContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ExportContainer", __ExportContainerCall { name, path })
     }
+
     /// Calls `io.podman.ExportContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn export_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        path: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ExportContainer",
-            __ExportContainerCall {
-                name,
-                path,
-            },
-        )
+    pub fn export_container_oneway<'c>(&'c mut self, name: &'c str, path: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ExportContainer", __ExportContainerCall { name, path })
     }
+
     /// Calls `io.podman.ExportContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn export_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        path: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ExportContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ExportContainer",
-            __ExportContainerCall {
-                name,
-                path,
-            },
-        )
+    pub fn export_container_upgrade<'c>(&'c mut self, name: &'c str, path: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ExportContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ExportContainer", __ExportContainerCall { name, path })
     }
+
     /// GetContainerStats takes the name or ID of a container and returns a single ContainerStats structure which
     /// contains attributes like memory and cpu usage.  If the container cannot be found, a
     /// \[ContainerNotFound\](#ContainerNotFound) error will be returned. If the container is not running, a \[NoContainerRunning\](#NoContainerRunning)
@@ -7452,192 +5955,72 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetContainerStats`.
-    pub fn get_container_stats<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerStatsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainerStats",
-            __GetContainerStatsCall { name },
-        )
+    pub fn get_container_stats<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainerStats", __GetContainerStatsCall { name })
     }
+
     /// Calls `io.podman.GetContainerStats` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_container_stats_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetContainerStatsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainerStats",
-            __GetContainerStatsCall { name },
-        )
+    pub fn get_container_stats_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainerStatsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainerStats", __GetContainerStatsCall { name })
     }
+
     /// Calls `io.podman.GetContainerStats` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_container_stats_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainerStats",
-            __GetContainerStatsCall { name },
-        )
+    pub fn get_container_stats_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainerStats", __GetContainerStatsCall { name })
     }
+
     /// Calls `io.podman.GetContainerStats` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_container_stats_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainerStatsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainerStats",
-            __GetContainerStatsCall { name },
-        )
+    pub fn get_container_stats_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainerStatsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainerStats", __GetContainerStatsCall { name })
     }
+
     /// GetContainerStatsWithHistory takes a previous set of container statistics and uses libpod functions
     /// to calculate the containers statistics based on current and previous measurements.
     ///
     /// Calls `io.podman.GetContainerStatsWithHistory`.
-    pub fn get_container_stats_with_history<'c>(
-        &'c mut self,
-        previous_stats: &'c ContainerStats,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerStatsWithHistoryReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetContainerStatsWithHistory",
-            __GetContainerStatsWithHistoryCall {
-                previous_stats,
-            },
-        )
+    pub fn get_container_stats_with_history<'c>(&'c mut self, previous_stats: &'c ContainerStats) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsWithHistoryReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetContainerStatsWithHistory", __GetContainerStatsWithHistoryCall { previous_stats })
     }
+
     /// Calls `io.podman.GetContainerStatsWithHistory` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_container_stats_with_history_more<'c>(
-        &'c mut self,
-        previous_stats: &'c ContainerStats,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                GetContainerStatsWithHistoryReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetContainerStatsWithHistory",
-            __GetContainerStatsWithHistoryCall {
-                previous_stats,
-            },
-        )
+    pub fn get_container_stats_with_history_more<'c>(&'c mut self, previous_stats: &'c ContainerStats) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetContainerStatsWithHistoryReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetContainerStatsWithHistory", __GetContainerStatsWithHistoryCall { previous_stats })
     }
+
     /// Calls `io.podman.GetContainerStatsWithHistory` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_container_stats_with_history_oneway<'c>(
-        &'c mut self,
-        previous_stats: &'c ContainerStats,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetContainerStatsWithHistory",
-            __GetContainerStatsWithHistoryCall {
-                previous_stats,
-            },
-        )
+    pub fn get_container_stats_with_history_oneway<'c>(&'c mut self, previous_stats: &'c ContainerStats) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetContainerStatsWithHistory", __GetContainerStatsWithHistoryCall { previous_stats })
     }
+
     /// Calls `io.podman.GetContainerStatsWithHistory` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_container_stats_with_history_upgrade<'c>(
-        &'c mut self,
-        previous_stats: &'c ContainerStats,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetContainerStatsWithHistoryReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetContainerStatsWithHistory",
-            __GetContainerStatsWithHistoryCall {
-                previous_stats,
-            },
-        )
+    pub fn get_container_stats_with_history_upgrade<'c>(&'c mut self, previous_stats: &'c ContainerStats) -> impl ::std::future::Future<Output = ::std::result::Result<(GetContainerStatsWithHistoryReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetContainerStatsWithHistory", __GetContainerStatsWithHistoryCall { previous_stats })
     }
+
     /// StartContainer starts a created or stopped container. It takes the name or ID of container.  It returns
     /// the container ID once started.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.  See also \[CreateContainer\](#CreateContainer).
     ///
     /// Calls `io.podman.StartContainer`.
-    pub fn start_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.StartContainer",
-            __StartContainerCall { name },
-        )
+    pub fn start_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<StartContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.StartContainer", __StartContainerCall { name })
     }
+
     /// Calls `io.podman.StartContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn start_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StartContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.StartContainer",
-            __StartContainerCall { name },
-        )
+    pub fn start_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StartContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.StartContainer", __StartContainerCall { name })
     }
+
     /// Calls `io.podman.StartContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn start_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.StartContainer",
-            __StartContainerCall { name },
-        )
+    pub fn start_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.StartContainer", __StartContainerCall { name })
     }
+
     /// Calls `io.podman.StartContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn start_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StartContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.StartContainer",
-            __StartContainerCall { name },
-        )
+    pub fn start_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(StartContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.StartContainer", __StartContainerCall { name })
     }
+
     /// StopContainer stops a container given a timeout.  It takes the name or ID of a container as well as a
     /// timeout value.  The timeout value the time before a forcible stop to the container is applied.  It
     /// returns the container ID once stopped. If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
@@ -7651,77 +6034,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StopContainer`.
-    pub fn stop_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.StopContainer",
-            __StopContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn stop_container<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.StopContainer", __StopContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.StopContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn stop_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StopContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.StopContainer",
-            __StopContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn stop_container_more<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StopContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.StopContainer", __StopContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.StopContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn stop_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.StopContainer",
-            __StopContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn stop_container_oneway<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.StopContainer", __StopContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.StopContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn stop_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StopContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.StopContainer",
-            __StopContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn stop_container_upgrade<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(StopContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.StopContainer", __StopContainerCall { name, timeout })
     }
+
     /// InitContainer initializes the given container. It accepts a container name or
     /// ID, and will initialize the container matching that ID if possible, and error
     /// if not. Containers can only be initialized when they are in the Created or
@@ -7730,473 +6061,165 @@ impl PodmanClient {
     /// prior to starting it.
     ///
     /// Calls `io.podman.InitContainer`.
-    pub fn init_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InitContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.InitContainer",
-            __InitContainerCall { name },
-        )
+    pub fn init_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<InitContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.InitContainer", __InitContainerCall { name })
     }
+
     /// Calls `io.podman.InitContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn init_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InitContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.InitContainer",
-            __InitContainerCall { name },
-        )
+    pub fn init_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InitContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.InitContainer", __InitContainerCall { name })
     }
+
     /// Calls `io.podman.InitContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn init_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.InitContainer",
-            __InitContainerCall { name },
-        )
+    pub fn init_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.InitContainer", __InitContainerCall { name })
     }
+
     /// Calls `io.podman.InitContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn init_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InitContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.InitContainer",
-            __InitContainerCall { name },
-        )
+    pub fn init_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(InitContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.InitContainer", __InitContainerCall { name })
     }
+
     /// RestartContainer will restart a running container given a container name or ID and timeout value. The timeout
     /// value is the time before a forcible stop is used to stop the container.  If the container cannot be found by
     /// name or ID, a \[ContainerNotFound\](#ContainerNotFound)  error will be returned; otherwise, the ID of the
     /// container will be returned.
     ///
     /// Calls `io.podman.RestartContainer`.
-    pub fn restart_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RestartContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RestartContainer",
-            __RestartContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn restart_container<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<RestartContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RestartContainer", __RestartContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.RestartContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn restart_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, RestartContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RestartContainer",
-            __RestartContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn restart_container_more<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RestartContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RestartContainer", __RestartContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.RestartContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn restart_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RestartContainer",
-            __RestartContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn restart_container_oneway<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RestartContainer", __RestartContainerCall { name, timeout })
     }
+
     /// Calls `io.podman.RestartContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn restart_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RestartContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RestartContainer",
-            __RestartContainerCall {
-                name,
-                timeout,
-            },
-        )
+    pub fn restart_container_upgrade<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(RestartContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RestartContainer", __RestartContainerCall { name, timeout })
     }
+
     /// KillContainer takes the name or ID of a container as well as a signal to be applied to the container.  Once the
     /// container has been killed, the container's ID is returned.  If the container cannot be found, a
     /// \[ContainerNotFound\](#ContainerNotFound) error is returned. See also \[StopContainer\](StopContainer).
     ///
     /// Calls `io.podman.KillContainer`.
-    pub fn kill_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<KillContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.KillContainer",
-            __KillContainerCall {
-                name,
-                signal,
-            },
-        )
+    pub fn kill_container<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.KillContainer", __KillContainerCall { name, signal })
     }
+
     /// Calls `io.podman.KillContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn kill_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, KillContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.KillContainer",
-            __KillContainerCall {
-                name,
-                signal,
-            },
-        )
+    pub fn kill_container_more<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, KillContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.KillContainer", __KillContainerCall { name, signal })
     }
+
     /// Calls `io.podman.KillContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn kill_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.KillContainer",
-            __KillContainerCall {
-                name,
-                signal,
-            },
-        )
+    pub fn kill_container_oneway<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.KillContainer", __KillContainerCall { name, signal })
     }
+
     /// Calls `io.podman.KillContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn kill_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (KillContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.KillContainer",
-            __KillContainerCall {
-                name,
-                signal,
-            },
-        )
+    pub fn kill_container_upgrade<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(KillContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.KillContainer", __KillContainerCall { name, signal })
     }
+
     /// PauseContainer takes the name or ID of container and pauses it.  If the container cannot be found,
     /// a \[ContainerNotFound\](#ContainerNotFound) error will be returned; otherwise the ID of the container is returned.
     /// See also \[UnpauseContainer\](#UnpauseContainer).
     ///
     /// Calls `io.podman.PauseContainer`.
-    pub fn pause_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PauseContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.PauseContainer",
-            __PauseContainerCall { name },
-        )
+    pub fn pause_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PauseContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.PauseContainer", __PauseContainerCall { name })
     }
+
     /// Calls `io.podman.PauseContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn pause_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PauseContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.PauseContainer",
-            __PauseContainerCall { name },
-        )
+    pub fn pause_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PauseContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.PauseContainer", __PauseContainerCall { name })
     }
+
     /// Calls `io.podman.PauseContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn pause_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.PauseContainer",
-            __PauseContainerCall { name },
-        )
+    pub fn pause_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.PauseContainer", __PauseContainerCall { name })
     }
+
     /// Calls `io.podman.PauseContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn pause_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PauseContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.PauseContainer",
-            __PauseContainerCall { name },
-        )
+    pub fn pause_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PauseContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.PauseContainer", __PauseContainerCall { name })
     }
+
     /// UnpauseContainer takes the name or ID of container and unpauses a paused container.  If the container cannot be
     /// found, a \[ContainerNotFound\](#ContainerNotFound) error will be returned; otherwise the ID of the container is returned.
     /// See also \[PauseContainer\](#PauseContainer).
     ///
     /// Calls `io.podman.UnpauseContainer`.
-    pub fn unpause_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnpauseContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.UnpauseContainer",
-            __UnpauseContainerCall { name },
-        )
+    pub fn unpause_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<UnpauseContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.UnpauseContainer", __UnpauseContainerCall { name })
     }
+
     /// Calls `io.podman.UnpauseContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn unpause_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, UnpauseContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.UnpauseContainer",
-            __UnpauseContainerCall { name },
-        )
+    pub fn unpause_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, UnpauseContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.UnpauseContainer", __UnpauseContainerCall { name })
     }
+
     /// Calls `io.podman.UnpauseContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn unpause_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.UnpauseContainer",
-            __UnpauseContainerCall { name },
-        )
+    pub fn unpause_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.UnpauseContainer", __UnpauseContainerCall { name })
     }
+
     /// Calls `io.podman.UnpauseContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn unpause_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (UnpauseContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.UnpauseContainer",
-            __UnpauseContainerCall { name },
-        )
+    pub fn unpause_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(UnpauseContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.UnpauseContainer", __UnpauseContainerCall { name })
     }
+
     /// Attach takes the name or ID of a container and sets up the ability to remotely attach to its console. The start
     /// bool is whether you wish to start the container in question first.
     ///
     /// Calls `io.podman.Attach`.
-    pub fn attach<'c>(
-        &'c mut self,
-        name: &'c str,
-        detach_keys: &'c str,
-        start: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<AttachReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Attach",
-            __AttachCall {
-                name,
-                detach_keys,
-                start,
-            },
-        )
+    pub fn attach<'c>(&'c mut self, name: &'c str, detach_keys: &'c str, start: bool) -> impl ::std::future::Future<Output = ::std::result::Result<AttachReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Attach", __AttachCall { name, detach_keys, start })
     }
+
     /// Calls `io.podman.Attach` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn attach_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        detach_keys: &'c str,
-        start: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, AttachReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Attach",
-            __AttachCall {
-                name,
-                detach_keys,
-                start,
-            },
-        )
+    pub fn attach_more<'c>(&'c mut self, name: &'c str, detach_keys: &'c str, start: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, AttachReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Attach", __AttachCall { name, detach_keys, start })
     }
+
     /// Calls `io.podman.Attach` with `oneway`: the service sends no reply, not even an error.
-    pub fn attach_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        detach_keys: &'c str,
-        start: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Attach",
-            __AttachCall {
-                name,
-                detach_keys,
-                start,
-            },
-        )
+    pub fn attach_oneway<'c>(&'c mut self, name: &'c str, detach_keys: &'c str, start: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Attach", __AttachCall { name, detach_keys, start })
     }
+
     /// Calls `io.podman.Attach` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn attach_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        detach_keys: &'c str,
-        start: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (AttachReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Attach",
-            __AttachCall {
-                name,
-                detach_keys,
-                start,
-            },
-        )
+    pub fn attach_upgrade<'c>(&'c mut self, name: &'c str, detach_keys: &'c str, start: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(AttachReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Attach", __AttachCall { name, detach_keys, start })
     }
+
     /// Calls `io.podman.AttachControl`.
-    pub fn attach_control<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<AttachControlReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.AttachControl",
-            __AttachControlCall { name },
-        )
+    pub fn attach_control<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<AttachControlReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.AttachControl", __AttachControlCall { name })
     }
+
     /// Calls `io.podman.AttachControl` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn attach_control_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, AttachControlReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.AttachControl",
-            __AttachControlCall { name },
-        )
+    pub fn attach_control_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, AttachControlReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.AttachControl", __AttachControlCall { name })
     }
+
     /// Calls `io.podman.AttachControl` with `oneway`: the service sends no reply, not even an error.
-    pub fn attach_control_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.AttachControl",
-            __AttachControlCall { name },
-        )
+    pub fn attach_control_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.AttachControl", __AttachControlCall { name })
     }
+
     /// Calls `io.podman.AttachControl` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn attach_control_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (AttachControlReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.AttachControl",
-            __AttachControlCall { name },
-        )
+    pub fn attach_control_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(AttachControlReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.AttachControl", __AttachControlCall { name })
     }
+
     /// GetAttachSockets takes the name or ID of an existing container.  It returns file paths for two sockets needed
     /// to properly communicate with a container.  The first is the actual I/O socket that the container uses.  The
     /// second is a "control" socket where things like resizing the TTY events are sent. If the container cannot be
@@ -8214,137 +6237,49 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetAttachSockets`.
-    pub fn get_attach_sockets<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetAttachSocketsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetAttachSockets",
-            __GetAttachSocketsCall { name },
-        )
+    pub fn get_attach_sockets<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetAttachSocketsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetAttachSockets", __GetAttachSocketsCall { name })
     }
+
     /// Calls `io.podman.GetAttachSockets` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_attach_sockets_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetAttachSocketsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetAttachSockets",
-            __GetAttachSocketsCall { name },
-        )
+    pub fn get_attach_sockets_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetAttachSocketsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetAttachSockets", __GetAttachSocketsCall { name })
     }
+
     /// Calls `io.podman.GetAttachSockets` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_attach_sockets_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetAttachSockets",
-            __GetAttachSocketsCall { name },
-        )
+    pub fn get_attach_sockets_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetAttachSockets", __GetAttachSocketsCall { name })
     }
+
     /// Calls `io.podman.GetAttachSockets` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_attach_sockets_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetAttachSocketsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetAttachSockets",
-            __GetAttachSocketsCall { name },
-        )
+    pub fn get_attach_sockets_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetAttachSocketsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetAttachSockets", __GetAttachSocketsCall { name })
     }
+
     /// WaitContainer takes the name or ID of a container and waits the given interval in milliseconds until the container
     /// stops.  Upon stopping, the return code of the container is returned. If the container container cannot be found by ID
     /// or name, a \[ContainerNotFound\](#ContainerNotFound) error is returned.
     ///
     /// Calls `io.podman.WaitContainer`.
-    pub fn wait_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        interval: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<WaitContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.WaitContainer",
-            __WaitContainerCall {
-                name,
-                interval,
-            },
-        )
+    pub fn wait_container<'c>(&'c mut self, name: &'c str, interval: i64) -> impl ::std::future::Future<Output = ::std::result::Result<WaitContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.WaitContainer", __WaitContainerCall { name, interval })
     }
+
     /// Calls `io.podman.WaitContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn wait_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        interval: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, WaitContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.WaitContainer",
-            __WaitContainerCall {
-                name,
-                interval,
-            },
-        )
+    pub fn wait_container_more<'c>(&'c mut self, name: &'c str, interval: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, WaitContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.WaitContainer", __WaitContainerCall { name, interval })
     }
+
     /// Calls `io.podman.WaitContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn wait_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        interval: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.WaitContainer",
-            __WaitContainerCall {
-                name,
-                interval,
-            },
-        )
+    pub fn wait_container_oneway<'c>(&'c mut self, name: &'c str, interval: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.WaitContainer", __WaitContainerCall { name, interval })
     }
+
     /// Calls `io.podman.WaitContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn wait_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        interval: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (WaitContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.WaitContainer",
-            __WaitContainerCall {
-                name,
-                interval,
-            },
-        )
+    pub fn wait_container_upgrade<'c>(&'c mut self, name: &'c str, interval: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(WaitContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.WaitContainer", __WaitContainerCall { name, interval })
     }
+
     /// RemoveContainer requires the name or ID of a container as well as a boolean that
     /// indicates whether a container should be forcefully removed (e.g., by stopping it), and a boolean
     /// indicating whether to remove builtin volumes. Upon successful removal of the
@@ -8360,85 +6295,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemoveContainer`.
-    pub fn remove_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RemoveContainer",
-            __RemoveContainerCall {
-                name,
-                force,
-                remove_volumes,
-            },
-        )
+    pub fn remove_container<'c>(&'c mut self, name: &'c str, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RemoveContainer", __RemoveContainerCall { name, force, remove_volumes })
     }
+
     /// Calls `io.podman.RemoveContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn remove_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, RemoveContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RemoveContainer",
-            __RemoveContainerCall {
-                name,
-                force,
-                remove_volumes,
-            },
-        )
+    pub fn remove_container_more<'c>(&'c mut self, name: &'c str, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RemoveContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RemoveContainer", __RemoveContainerCall { name, force, remove_volumes })
     }
+
     /// Calls `io.podman.RemoveContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn remove_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RemoveContainer",
-            __RemoveContainerCall {
-                name,
-                force,
-                remove_volumes,
-            },
-        )
+    pub fn remove_container_oneway<'c>(&'c mut self, name: &'c str, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RemoveContainer", __RemoveContainerCall { name, force, remove_volumes })
     }
+
     /// Calls `io.podman.RemoveContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn remove_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RemoveContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RemoveContainer",
-            __RemoveContainerCall {
-                name,
-                force,
-                remove_volumes,
-            },
-        )
+    pub fn remove_container_upgrade<'c>(&'c mut self, name: &'c str, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(RemoveContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RemoveContainer", __RemoveContainerCall { name, force, remove_volumes })
     }
+
     /// EvictContainer requires the name or ID of a container as well as a boolean that
     /// indicates to remove builtin volumes. Upon successful eviction of the container,
     /// its ID is returned.  If the container cannot be found by name or ID,
@@ -8453,77 +6328,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.EvictContainer`.
-    pub fn evict_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<EvictContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.EvictContainer",
-            __EvictContainerCall {
-                name,
-                remove_volumes,
-            },
-        )
+    pub fn evict_container<'c>(&'c mut self, name: &'c str, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<EvictContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.EvictContainer", __EvictContainerCall { name, remove_volumes })
     }
+
     /// Calls `io.podman.EvictContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn evict_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, EvictContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.EvictContainer",
-            __EvictContainerCall {
-                name,
-                remove_volumes,
-            },
-        )
+    pub fn evict_container_more<'c>(&'c mut self, name: &'c str, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, EvictContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.EvictContainer", __EvictContainerCall { name, remove_volumes })
     }
+
     /// Calls `io.podman.EvictContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn evict_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.EvictContainer",
-            __EvictContainerCall {
-                name,
-                remove_volumes,
-            },
-        )
+    pub fn evict_container_oneway<'c>(&'c mut self, name: &'c str, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.EvictContainer", __EvictContainerCall { name, remove_volumes })
     }
+
     /// Calls `io.podman.EvictContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn evict_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (EvictContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.EvictContainer",
-            __EvictContainerCall {
-                name,
-                remove_volumes,
-            },
-        )
+    pub fn evict_container_upgrade<'c>(&'c mut self, name: &'c str, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(EvictContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.EvictContainer", __EvictContainerCall { name, remove_volumes })
     }
+
     /// DeleteStoppedContainers will delete all containers that are not running. It will return a list the deleted
     /// container IDs.  See also \[RemoveContainer\](RemoveContainer).
     /// #### Example
@@ -8540,247 +6363,95 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.DeleteStoppedContainers`.
-    pub fn delete_stopped_containers<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteStoppedContainersReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.DeleteStoppedContainers",
-            __DeleteStoppedContainersCall {},
-        )
+    pub fn delete_stopped_containers<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteStoppedContainersReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.DeleteStoppedContainers", __DeleteStoppedContainersCall {})
     }
+
     /// Calls `io.podman.DeleteStoppedContainers` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn delete_stopped_containers_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                DeleteStoppedContainersReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.DeleteStoppedContainers",
-            __DeleteStoppedContainersCall {},
-        )
+    pub fn delete_stopped_containers_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, DeleteStoppedContainersReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.DeleteStoppedContainers", __DeleteStoppedContainersCall {})
     }
+
     /// Calls `io.podman.DeleteStoppedContainers` with `oneway`: the service sends no reply, not even an error.
-    pub fn delete_stopped_containers_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.DeleteStoppedContainers",
-            __DeleteStoppedContainersCall {},
-        )
+    pub fn delete_stopped_containers_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.DeleteStoppedContainers", __DeleteStoppedContainersCall {})
     }
+
     /// Calls `io.podman.DeleteStoppedContainers` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn delete_stopped_containers_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (DeleteStoppedContainersReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.DeleteStoppedContainers",
-            __DeleteStoppedContainersCall {},
-        )
+    pub fn delete_stopped_containers_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(DeleteStoppedContainersReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.DeleteStoppedContainers", __DeleteStoppedContainersCall {})
     }
+
     /// ListImages returns information about the images that are currently in storage.
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.ListImages`.
-    pub fn list_images<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListImagesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListImages",
-            __ListImagesCall {},
-        )
+    pub fn list_images<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListImagesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListImages", __ListImagesCall {})
     }
+
     /// Calls `io.podman.ListImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_images_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ListImagesReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListImages",
-            __ListImagesCall {},
-        )
+    pub fn list_images_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListImagesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListImages", __ListImagesCall {})
     }
+
     /// Calls `io.podman.ListImages` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_images_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListImages",
-            __ListImagesCall {},
-        )
+    pub fn list_images_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListImages", __ListImagesCall {})
     }
+
     /// Calls `io.podman.ListImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_images_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListImagesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListImages",
-            __ListImagesCall {},
-        )
+    pub fn list_images_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ListImagesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListImages", __ListImagesCall {})
     }
+
     /// ListImagesWithFilters returns information about the images that are currently in storage
     /// after one or more filters has been applied.
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Calls `io.podman.ListImagesWithFilters`.
-    pub fn list_images_with_filters<'c>(
-        &'c mut self,
-        filters: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListImagesWithFiltersReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListImagesWithFilters",
-            __ListImagesWithFiltersCall {
-                filters,
-            },
-        )
+    pub fn list_images_with_filters<'c>(&'c mut self, filters: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<ListImagesWithFiltersReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListImagesWithFilters", __ListImagesWithFiltersCall { filters })
     }
+
     /// Calls `io.podman.ListImagesWithFilters` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_images_with_filters_more<'c>(
-        &'c mut self,
-        filters: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ListImagesWithFiltersReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListImagesWithFilters",
-            __ListImagesWithFiltersCall {
-                filters,
-            },
-        )
+    pub fn list_images_with_filters_more<'c>(&'c mut self, filters: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListImagesWithFiltersReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListImagesWithFilters", __ListImagesWithFiltersCall { filters })
     }
+
     /// Calls `io.podman.ListImagesWithFilters` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_images_with_filters_oneway<'c>(
-        &'c mut self,
-        filters: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListImagesWithFilters",
-            __ListImagesWithFiltersCall {
-                filters,
-            },
-        )
+    pub fn list_images_with_filters_oneway<'c>(&'c mut self, filters: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListImagesWithFilters", __ListImagesWithFiltersCall { filters })
     }
+
     /// Calls `io.podman.ListImagesWithFilters` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_images_with_filters_upgrade<'c>(
-        &'c mut self,
-        filters: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListImagesWithFiltersReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListImagesWithFilters",
-            __ListImagesWithFiltersCall {
-                filters,
-            },
-        )
+    pub fn list_images_with_filters_upgrade<'c>(&'c mut self, filters: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(ListImagesWithFiltersReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListImagesWithFilters", __ListImagesWithFiltersCall { filters })
     }
+
     /// GetImage returns information about a single image in storage.
     /// If the image caGetImage returns be found, \[ImageNotFound\](#ImageNotFound) will be returned.
     ///
     /// Calls `io.podman.GetImage`.
-    pub fn get_image<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetImage",
-            __GetImageCall { id },
-        )
+    pub fn get_image<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetImage", __GetImageCall { id })
     }
+
     /// Calls `io.podman.GetImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_image_more<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetImage",
-            __GetImageCall { id },
-        )
+    pub fn get_image_more<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetImage", __GetImageCall { id })
     }
+
     /// Calls `io.podman.GetImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_image_oneway<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetImage",
-            __GetImageCall { id },
-        )
+    pub fn get_image_oneway<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetImage", __GetImageCall { id })
     }
+
     /// Calls `io.podman.GetImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_image_upgrade<'c>(
-        &'c mut self,
-        id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetImage",
-            __GetImageCall { id },
-        )
+    pub fn get_image_upgrade<'c>(&'c mut self, id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetImage", __GetImageCall { id })
     }
+
     /// BuildImage takes a \[BuildInfo\](#BuildInfo) structure and builds an image.  At a minimum, you must provide the
     /// contextDir tarball path, the 'dockerfiles' path, and 'output' option in the BuildInfo structure.  The 'output'
     /// options is the name of the of the resulting build. It will return a \[MoreResponse\](#MoreResponse) structure
@@ -8821,417 +6492,145 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.BuildImage`.
-    pub fn build_image<'c>(
-        &'c mut self,
-        build: &'c BuildInfo,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<BuildImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.BuildImage",
-            __BuildImageCall { build },
-        )
+    pub fn build_image<'c>(&'c mut self, build: &'c BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.BuildImage", __BuildImageCall { build })
     }
+
     /// Calls `io.podman.BuildImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn build_image_more<'c>(
-        &'c mut self,
-        build: &'c BuildInfo,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, BuildImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.BuildImage",
-            __BuildImageCall { build },
-        )
+    pub fn build_image_more<'c>(&'c mut self, build: &'c BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, BuildImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.BuildImage", __BuildImageCall { build })
     }
+
     /// Calls `io.podman.BuildImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn build_image_oneway<'c>(
-        &'c mut self,
-        build: &'c BuildInfo,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.BuildImage",
-            __BuildImageCall { build },
-        )
+    pub fn build_image_oneway<'c>(&'c mut self, build: &'c BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.BuildImage", __BuildImageCall { build })
     }
+
     /// Calls `io.podman.BuildImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn build_image_upgrade<'c>(
-        &'c mut self,
-        build: &'c BuildInfo,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (BuildImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.BuildImage",
-            __BuildImageCall { build },
-        )
+    pub fn build_image_upgrade<'c>(&'c mut self, build: &'c BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<(BuildImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.BuildImage", __BuildImageCall { build })
     }
+
     /// InspectImage takes the name or ID of an image and returns a string representation of data associated with the
     /// image.  You must serialize the string into JSON to use it further.  An \[ImageNotFound\](#ImageNotFound) error will
     /// be returned if the image cannot be found.
     ///
     /// Calls `io.podman.InspectImage`.
-    pub fn inspect_image<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.InspectImage",
-            __InspectImageCall { name },
-        )
+    pub fn inspect_image<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<InspectImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.InspectImage", __InspectImageCall { name })
     }
+
     /// Calls `io.podman.InspectImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn inspect_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InspectImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.InspectImage",
-            __InspectImageCall { name },
-        )
+    pub fn inspect_image_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InspectImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.InspectImage", __InspectImageCall { name })
     }
+
     /// Calls `io.podman.InspectImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn inspect_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.InspectImage",
-            __InspectImageCall { name },
-        )
+    pub fn inspect_image_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.InspectImage", __InspectImageCall { name })
     }
+
     /// Calls `io.podman.InspectImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn inspect_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InspectImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.InspectImage",
-            __InspectImageCall { name },
-        )
+    pub fn inspect_image_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(InspectImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.InspectImage", __InspectImageCall { name })
     }
+
     /// HistoryImage takes the name or ID of an image and returns information about its history and layers.  The returned
     /// history is in the form of an array of ImageHistory structures.  If the image cannot be found, an
     /// \[ImageNotFound\](#ImageNotFound) error is returned.
     ///
     /// Calls `io.podman.HistoryImage`.
-    pub fn history_image<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<HistoryImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.HistoryImage",
-            __HistoryImageCall { name },
-        )
+    pub fn history_image<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<HistoryImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.HistoryImage", __HistoryImageCall { name })
     }
+
     /// Calls `io.podman.HistoryImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn history_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, HistoryImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.HistoryImage",
-            __HistoryImageCall { name },
-        )
+    pub fn history_image_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, HistoryImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.HistoryImage", __HistoryImageCall { name })
     }
+
     /// Calls `io.podman.HistoryImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn history_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.HistoryImage",
-            __HistoryImageCall { name },
-        )
+    pub fn history_image_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.HistoryImage", __HistoryImageCall { name })
     }
+
     /// Calls `io.podman.HistoryImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn history_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (HistoryImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.HistoryImage",
-            __HistoryImageCall { name },
-        )
+    pub fn history_image_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(HistoryImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.HistoryImage", __HistoryImageCall { name })
     }
+
     /// PushImage takes two input arguments: the name or ID of an image, the fully-qualified destination name of the image,
     /// It will return an \[ImageNotFound\](#ImageNotFound) error if
     /// the image cannot be found in local storage; otherwise it will return a \[MoreResponse\](#MoreResponse)
     ///
     /// Calls `io.podman.PushImage`.
-    pub fn push_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-        compress: bool,
-        format: &'c str,
-        remove_signatures: bool,
-        sign_by: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PushImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.PushImage",
-            __PushImageCall {
-                name,
-                tag,
-                compress,
-                format,
-                remove_signatures,
-                sign_by,
-            },
-        )
+    pub fn push_image<'c>(&'c mut self, name: &'c str, tag: &'c str, compress: bool, format: &'c str, remove_signatures: bool, sign_by: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PushImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.PushImage", __PushImageCall { name, tag, compress, format, remove_signatures, sign_by })
     }
+
     /// Calls `io.podman.PushImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn push_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-        compress: bool,
-        format: &'c str,
-        remove_signatures: bool,
-        sign_by: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PushImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.PushImage",
-            __PushImageCall {
-                name,
-                tag,
-                compress,
-                format,
-                remove_signatures,
-                sign_by,
-            },
-        )
+    pub fn push_image_more<'c>(&'c mut self, name: &'c str, tag: &'c str, compress: bool, format: &'c str, remove_signatures: bool, sign_by: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PushImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.PushImage", __PushImageCall { name, tag, compress, format, remove_signatures, sign_by })
     }
+
     /// Calls `io.podman.PushImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn push_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-        compress: bool,
-        format: &'c str,
-        remove_signatures: bool,
-        sign_by: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.PushImage",
-            __PushImageCall {
-                name,
-                tag,
-                compress,
-                format,
-                remove_signatures,
-                sign_by,
-            },
-        )
+    pub fn push_image_oneway<'c>(&'c mut self, name: &'c str, tag: &'c str, compress: bool, format: &'c str, remove_signatures: bool, sign_by: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.PushImage", __PushImageCall { name, tag, compress, format, remove_signatures, sign_by })
     }
+
     /// Calls `io.podman.PushImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn push_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-        compress: bool,
-        format: &'c str,
-        remove_signatures: bool,
-        sign_by: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PushImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.PushImage",
-            __PushImageCall {
-                name,
-                tag,
-                compress,
-                format,
-                remove_signatures,
-                sign_by,
-            },
-        )
+    pub fn push_image_upgrade<'c>(&'c mut self, name: &'c str, tag: &'c str, compress: bool, format: &'c str, remove_signatures: bool, sign_by: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PushImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.PushImage", __PushImageCall { name, tag, compress, format, remove_signatures, sign_by })
     }
+
     /// TagImage takes the name or ID of an image in local storage as well as the desired tag name.  If the image cannot
     /// be found, an \[ImageNotFound\](#ImageNotFound) error will be returned; otherwise, the ID of the image is returned on success.
     ///
     /// Calls `io.podman.TagImage`.
-    pub fn tag_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        tagged: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TagImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.TagImage",
-            __TagImageCall { name, tagged },
-        )
+    pub fn tag_image<'c>(&'c mut self, name: &'c str, tagged: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<TagImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.TagImage", __TagImageCall { name, tagged })
     }
+
     /// Calls `io.podman.TagImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn tag_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        tagged: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, TagImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.TagImage",
-            __TagImageCall { name, tagged },
-        )
+    pub fn tag_image_more<'c>(&'c mut self, name: &'c str, tagged: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, TagImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.TagImage", __TagImageCall { name, tagged })
     }
+
     /// Calls `io.podman.TagImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn tag_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        tagged: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.TagImage",
-            __TagImageCall { name, tagged },
-        )
+    pub fn tag_image_oneway<'c>(&'c mut self, name: &'c str, tagged: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.TagImage", __TagImageCall { name, tagged })
     }
+
     /// Calls `io.podman.TagImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn tag_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        tagged: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (TagImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.TagImage",
-            __TagImageCall { name, tagged },
-        )
+    pub fn tag_image_upgrade<'c>(&'c mut self, name: &'c str, tagged: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(TagImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.TagImage", __TagImageCall { name, tagged })
     }
+
     /// UntagImage takes the name or ID of an image in local storage as well as the
     /// tag name to be removed.  If the image cannot be found, an
     /// \[ImageNotFound\](#ImageNotFound) error will be returned; otherwise, the ID of
     /// the image is returned on success.
     ///
     /// Calls `io.podman.UntagImage`.
-    pub fn untag_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UntagImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.UntagImage",
-            __UntagImageCall { name, tag },
-        )
+    pub fn untag_image<'c>(&'c mut self, name: &'c str, tag: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<UntagImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.UntagImage", __UntagImageCall { name, tag })
     }
+
     /// Calls `io.podman.UntagImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn untag_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, UntagImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.UntagImage",
-            __UntagImageCall { name, tag },
-        )
+    pub fn untag_image_more<'c>(&'c mut self, name: &'c str, tag: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, UntagImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.UntagImage", __UntagImageCall { name, tag })
     }
+
     /// Calls `io.podman.UntagImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn untag_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.UntagImage",
-            __UntagImageCall { name, tag },
-        )
+    pub fn untag_image_oneway<'c>(&'c mut self, name: &'c str, tag: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.UntagImage", __UntagImageCall { name, tag })
     }
+
     /// Calls `io.podman.UntagImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn untag_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        tag: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (UntagImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.UntagImage",
-            __UntagImageCall { name, tag },
-        )
+    pub fn untag_image_upgrade<'c>(&'c mut self, name: &'c str, tag: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(UntagImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.UntagImage", __UntagImageCall { name, tag })
     }
+
     /// RemoveImage takes the name or ID of an image as well as a boolean that determines if containers using that image
     /// should be deleted.  If the image cannot be found, an \[ImageNotFound\](#ImageNotFound) error will be returned.  The
     /// ID of the removed image is returned when complete.  See also \[DeleteUnusedImages\](DeleteUnusedImages).
@@ -9244,229 +6643,73 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemoveImage`.
-    pub fn remove_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RemoveImage",
-            __RemoveImageCall { name, force },
-        )
+    pub fn remove_image<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RemoveImage", __RemoveImageCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn remove_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, RemoveImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RemoveImage",
-            __RemoveImageCall { name, force },
-        )
+    pub fn remove_image_more<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RemoveImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RemoveImage", __RemoveImageCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn remove_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RemoveImage",
-            __RemoveImageCall { name, force },
-        )
+    pub fn remove_image_oneway<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RemoveImage", __RemoveImageCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn remove_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RemoveImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RemoveImage",
-            __RemoveImageCall { name, force },
-        )
+    pub fn remove_image_upgrade<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(RemoveImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RemoveImage", __RemoveImageCall { name, force })
     }
+
     /// RemoveImageWithResponse takes the name or ID of an image as well as a boolean that determines if containers using that image
     /// should be deleted.  If the image cannot be found, an \[ImageNotFound\](#ImageNotFound) error will be returned. The response is
     /// in the form of a RemoveImageResponse .
     ///
     /// Calls `io.podman.RemoveImageWithResponse`.
-    pub fn remove_image_with_response<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveImageWithResponseReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RemoveImageWithResponse",
-            __RemoveImageWithResponseCall {
-                name,
-                force,
-            },
-        )
+    pub fn remove_image_with_response<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageWithResponseReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RemoveImageWithResponse", __RemoveImageWithResponseCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImageWithResponse` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn remove_image_with_response_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                RemoveImageWithResponseReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RemoveImageWithResponse",
-            __RemoveImageWithResponseCall {
-                name,
-                force,
-            },
-        )
+    pub fn remove_image_with_response_more<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RemoveImageWithResponseReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RemoveImageWithResponse", __RemoveImageWithResponseCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImageWithResponse` with `oneway`: the service sends no reply, not even an error.
-    pub fn remove_image_with_response_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RemoveImageWithResponse",
-            __RemoveImageWithResponseCall {
-                name,
-                force,
-            },
-        )
+    pub fn remove_image_with_response_oneway<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RemoveImageWithResponse", __RemoveImageWithResponseCall { name, force })
     }
+
     /// Calls `io.podman.RemoveImageWithResponse` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn remove_image_with_response_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RemoveImageWithResponseReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RemoveImageWithResponse",
-            __RemoveImageWithResponseCall {
-                name,
-                force,
-            },
-        )
+    pub fn remove_image_with_response_upgrade<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(RemoveImageWithResponseReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RemoveImageWithResponse", __RemoveImageWithResponseCall { name, force })
     }
+
     /// SearchImages searches available registries for images that contain the
     /// contents of "query" in their name. If "limit" is given, limits the amount of
     /// search results per registry.
     ///
     /// Calls `io.podman.SearchImages`.
-    pub fn search_images<'c>(
-        &'c mut self,
-        query: &'c str,
-        limit: ::std::option::Option<i64>,
-        filter: &'c ImageSearchFilter,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SearchImagesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.SearchImages",
-            __SearchImagesCall {
-                query,
-                limit,
-                filter,
-            },
-        )
+    pub fn search_images<'c>(&'c mut self, query: &'c str, limit: ::std::option::Option<i64>, filter: &'c ImageSearchFilter) -> impl ::std::future::Future<Output = ::std::result::Result<SearchImagesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.SearchImages", __SearchImagesCall { query, limit, filter })
     }
+
     /// Calls `io.podman.SearchImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn search_images_more<'c>(
-        &'c mut self,
-        query: &'c str,
-        limit: ::std::option::Option<i64>,
-        filter: &'c ImageSearchFilter,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, SearchImagesReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.SearchImages",
-            __SearchImagesCall {
-                query,
-                limit,
-                filter,
-            },
-        )
+    pub fn search_images_more<'c>(&'c mut self, query: &'c str, limit: ::std::option::Option<i64>, filter: &'c ImageSearchFilter) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, SearchImagesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.SearchImages", __SearchImagesCall { query, limit, filter })
     }
+
     /// Calls `io.podman.SearchImages` with `oneway`: the service sends no reply, not even an error.
-    pub fn search_images_oneway<'c>(
-        &'c mut self,
-        query: &'c str,
-        limit: ::std::option::Option<i64>,
-        filter: &'c ImageSearchFilter,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.SearchImages",
-            __SearchImagesCall {
-                query,
-                limit,
-                filter,
-            },
-        )
+    pub fn search_images_oneway<'c>(&'c mut self, query: &'c str, limit: ::std::option::Option<i64>, filter: &'c ImageSearchFilter) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.SearchImages", __SearchImagesCall { query, limit, filter })
     }
+
     /// Calls `io.podman.SearchImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn search_images_upgrade<'c>(
-        &'c mut self,
-        query: &'c str,
-        limit: ::std::option::Option<i64>,
-        filter: &'c ImageSearchFilter,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (SearchImagesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.SearchImages",
-            __SearchImagesCall {
-                query,
-                limit,
-                filter,
-            },
-        )
+    pub fn search_images_upgrade<'c>(&'c mut self, query: &'c str, limit: ::std::option::Option<i64>, filter: &'c ImageSearchFilter) -> impl ::std::future::Future<Output = ::std::result::Result<(SearchImagesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.SearchImages", __SearchImagesCall { query, limit, filter })
     }
+
     /// DeleteUnusedImages deletes any images not associated with a container.  The IDs of the deleted images are returned
     /// in a string array.
     /// #### Example
@@ -9483,61 +6726,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.DeleteUnusedImages`.
-    pub fn delete_unused_images<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteUnusedImagesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.DeleteUnusedImages",
-            __DeleteUnusedImagesCall {},
-        )
+    pub fn delete_unused_images<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteUnusedImagesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.DeleteUnusedImages", __DeleteUnusedImagesCall {})
     }
+
     /// Calls `io.podman.DeleteUnusedImages` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn delete_unused_images_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                DeleteUnusedImagesReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.DeleteUnusedImages",
-            __DeleteUnusedImagesCall {},
-        )
+    pub fn delete_unused_images_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, DeleteUnusedImagesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.DeleteUnusedImages", __DeleteUnusedImagesCall {})
     }
+
     /// Calls `io.podman.DeleteUnusedImages` with `oneway`: the service sends no reply, not even an error.
-    pub fn delete_unused_images_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.DeleteUnusedImages",
-            __DeleteUnusedImagesCall {},
-        )
+    pub fn delete_unused_images_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.DeleteUnusedImages", __DeleteUnusedImagesCall {})
     }
+
     /// Calls `io.podman.DeleteUnusedImages` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn delete_unused_images_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (DeleteUnusedImagesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.DeleteUnusedImages",
-            __DeleteUnusedImagesCall {},
-        )
+    pub fn delete_unused_images_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(DeleteUnusedImagesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.DeleteUnusedImages", __DeleteUnusedImagesCall {})
     }
+
     /// Commit, creates an image from an existing container. It requires the name or
     /// ID of the container as well as the resulting image name.  Optionally, you can define an author and message
     /// to be added to the resulting image.  You can also define changes to the resulting image for the following
@@ -9547,216 +6754,48 @@ impl PodmanClient {
     /// the resulting image's ID will be returned as a string inside a MoreResponse.
     ///
     /// Calls `io.podman.Commit`.
-    pub fn commit<'c>(
-        &'c mut self,
-        name: &'c str,
-        image_name: &'c str,
-        changes: &'c [::std::string::String],
-        author: &'c str,
-        message: &'c str,
-        pause: bool,
-        manifest_type: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CommitReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Commit",
-            __CommitCall {
-                name,
-                image_name,
-                changes,
-                author,
-                message,
-                pause,
-                manifest_type,
-            },
-        )
+    pub fn commit<'c>(&'c mut self, name: &'c str, image_name: &'c str, changes: &'c [::std::string::String], author: &'c str, message: &'c str, pause: bool, manifest_type: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<CommitReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Commit", __CommitCall { name, image_name, changes, author, message, pause, manifest_type })
     }
+
     /// Calls `io.podman.Commit` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn commit_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        image_name: &'c str,
-        changes: &'c [::std::string::String],
-        author: &'c str,
-        message: &'c str,
-        pause: bool,
-        manifest_type: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, CommitReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Commit",
-            __CommitCall {
-                name,
-                image_name,
-                changes,
-                author,
-                message,
-                pause,
-                manifest_type,
-            },
-        )
+    pub fn commit_more<'c>(&'c mut self, name: &'c str, image_name: &'c str, changes: &'c [::std::string::String], author: &'c str, message: &'c str, pause: bool, manifest_type: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, CommitReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Commit", __CommitCall { name, image_name, changes, author, message, pause, manifest_type })
     }
+
     /// Calls `io.podman.Commit` with `oneway`: the service sends no reply, not even an error.
-    pub fn commit_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        image_name: &'c str,
-        changes: &'c [::std::string::String],
-        author: &'c str,
-        message: &'c str,
-        pause: bool,
-        manifest_type: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Commit",
-            __CommitCall {
-                name,
-                image_name,
-                changes,
-                author,
-                message,
-                pause,
-                manifest_type,
-            },
-        )
+    pub fn commit_oneway<'c>(&'c mut self, name: &'c str, image_name: &'c str, changes: &'c [::std::string::String], author: &'c str, message: &'c str, pause: bool, manifest_type: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Commit", __CommitCall { name, image_name, changes, author, message, pause, manifest_type })
     }
+
     /// Calls `io.podman.Commit` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn commit_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        image_name: &'c str,
-        changes: &'c [::std::string::String],
-        author: &'c str,
-        message: &'c str,
-        pause: bool,
-        manifest_type: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (CommitReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Commit",
-            __CommitCall {
-                name,
-                image_name,
-                changes,
-                author,
-                message,
-                pause,
-                manifest_type,
-            },
-        )
+    pub fn commit_upgrade<'c>(&'c mut self, name: &'c str, image_name: &'c str, changes: &'c [::std::string::String], author: &'c str, message: &'c str, pause: bool, manifest_type: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(CommitReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Commit", __CommitCall { name, image_name, changes, author, message, pause, manifest_type })
     }
+
     /// ImportImage imports an image from a source (like tarball) into local storage.  The image can have additional
     /// descriptions added to it using the message and changes options. See also \[ExportImage\](ExportImage).
     ///
     /// Calls `io.podman.ImportImage`.
-    pub fn import_image<'c>(
-        &'c mut self,
-        source: &'c str,
-        reference: &'c str,
-        message: &'c str,
-        changes: &'c [::std::string::String],
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImportImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ImportImage",
-            __ImportImageCall {
-                source,
-                reference,
-                message,
-                changes,
-                delete,
-            },
-        )
+    pub fn import_image<'c>(&'c mut self, source: &'c str, reference: &'c str, message: &'c str, changes: &'c [::std::string::String], delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImportImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ImportImage", __ImportImageCall { source, reference, message, changes, delete })
     }
+
     /// Calls `io.podman.ImportImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn import_image_more<'c>(
-        &'c mut self,
-        source: &'c str,
-        reference: &'c str,
-        message: &'c str,
-        changes: &'c [::std::string::String],
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ImportImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ImportImage",
-            __ImportImageCall {
-                source,
-                reference,
-                message,
-                changes,
-                delete,
-            },
-        )
+    pub fn import_image_more<'c>(&'c mut self, source: &'c str, reference: &'c str, message: &'c str, changes: &'c [::std::string::String], delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ImportImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ImportImage", __ImportImageCall { source, reference, message, changes, delete })
     }
+
     /// Calls `io.podman.ImportImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn import_image_oneway<'c>(
-        &'c mut self,
-        source: &'c str,
-        reference: &'c str,
-        message: &'c str,
-        changes: &'c [::std::string::String],
-        delete: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ImportImage",
-            __ImportImageCall {
-                source,
-                reference,
-                message,
-                changes,
-                delete,
-            },
-        )
+    pub fn import_image_oneway<'c>(&'c mut self, source: &'c str, reference: &'c str, message: &'c str, changes: &'c [::std::string::String], delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ImportImage", __ImportImageCall { source, reference, message, changes, delete })
     }
+
     /// Calls `io.podman.ImportImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn import_image_upgrade<'c>(
-        &'c mut self,
-        source: &'c str,
-        reference: &'c str,
-        message: &'c str,
-        changes: &'c [::std::string::String],
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ImportImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ImportImage",
-            __ImportImageCall {
-                source,
-                reference,
-                message,
-                changes,
-                delete,
-            },
-        )
+    pub fn import_image_upgrade<'c>(&'c mut self, source: &'c str, reference: &'c str, message: &'c str, changes: &'c [::std::string::String], delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ImportImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ImportImage", __ImportImageCall { source, reference, message, changes, delete })
     }
+
     /// ExportImage takes the name or ID of an image and exports it to a destination like a tarball.  There is also
     /// a boolean option to force compression.  It also takes in a string array of tags to be able to save multiple
     /// tags of the same image to a tarball (each tag should be of the form \<image\>:\<tag\>).  Upon completion, the ID
@@ -9764,157 +6803,49 @@ impl PodmanClient {
     /// error will be returned. See also \[ImportImage\](ImportImage).
     ///
     /// Calls `io.podman.ExportImage`.
-    pub fn export_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        destination: &'c str,
-        compress: bool,
-        tags: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExportImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ExportImage",
-            __ExportImageCall {
-                name,
-                destination,
-                compress,
-                tags,
-            },
-        )
+    pub fn export_image<'c>(&'c mut self, name: &'c str, destination: &'c str, compress: bool, tags: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<ExportImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ExportImage", __ExportImageCall { name, destination, compress, tags })
     }
+
     /// Calls `io.podman.ExportImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn export_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        destination: &'c str,
-        compress: bool,
-        tags: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ExportImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ExportImage",
-            __ExportImageCall {
-                name,
-                destination,
-                compress,
-                tags,
-            },
-        )
+    pub fn export_image_more<'c>(&'c mut self, name: &'c str, destination: &'c str, compress: bool, tags: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ExportImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ExportImage", __ExportImageCall { name, destination, compress, tags })
     }
+
     /// Calls `io.podman.ExportImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn export_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        destination: &'c str,
-        compress: bool,
-        tags: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ExportImage",
-            __ExportImageCall {
-                name,
-                destination,
-                compress,
-                tags,
-            },
-        )
+    pub fn export_image_oneway<'c>(&'c mut self, name: &'c str, destination: &'c str, compress: bool, tags: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ExportImage", __ExportImageCall { name, destination, compress, tags })
     }
+
     /// Calls `io.podman.ExportImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn export_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        destination: &'c str,
-        compress: bool,
-        tags: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ExportImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ExportImage",
-            __ExportImageCall {
-                name,
-                destination,
-                compress,
-                tags,
-            },
-        )
+    pub fn export_image_upgrade<'c>(&'c mut self, name: &'c str, destination: &'c str, compress: bool, tags: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(ExportImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ExportImage", __ExportImageCall { name, destination, compress, tags })
     }
+
     /// PullImage pulls an image from a repository to local storage.  After a successful pull, the image id and logs
     /// are returned as a \[MoreResponse\](#MoreResponse).  This connection also will handle a WantsMores request to send
     /// status as it occurs.
     ///
     /// Calls `io.podman.PullImage`.
-    pub fn pull_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        creds: &'c AuthConfig,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PullImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.PullImage",
-            __PullImageCall { name, creds },
-        )
+    pub fn pull_image<'c>(&'c mut self, name: &'c str, creds: &'c AuthConfig) -> impl ::std::future::Future<Output = ::std::result::Result<PullImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.PullImage", __PullImageCall { name, creds })
     }
+
     /// Calls `io.podman.PullImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn pull_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        creds: &'c AuthConfig,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PullImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.PullImage",
-            __PullImageCall { name, creds },
-        )
+    pub fn pull_image_more<'c>(&'c mut self, name: &'c str, creds: &'c AuthConfig) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PullImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.PullImage", __PullImageCall { name, creds })
     }
+
     /// Calls `io.podman.PullImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn pull_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        creds: &'c AuthConfig,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.PullImage",
-            __PullImageCall { name, creds },
-        )
+    pub fn pull_image_oneway<'c>(&'c mut self, name: &'c str, creds: &'c AuthConfig) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.PullImage", __PullImageCall { name, creds })
     }
+
     /// Calls `io.podman.PullImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn pull_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        creds: &'c AuthConfig,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PullImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.PullImage",
-            __PullImageCall { name, creds },
-        )
+    pub fn pull_image_upgrade<'c>(&'c mut self, name: &'c str, creds: &'c AuthConfig) -> impl ::std::future::Future<Output = ::std::result::Result<(PullImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.PullImage", __PullImageCall { name, creds })
     }
+
     /// CreatePod creates a new empty pod.  It uses a \[PodCreate\](#PodCreate) type for input.
     /// On success, the ID of the newly created pod will be returned.
     /// #### Example
@@ -9931,61 +6862,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.CreatePod`.
-    pub fn create_pod<'c>(
-        &'c mut self,
-        create: &'c PodCreate,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreatePodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.CreatePod",
-            __CreatePodCall { create },
-        )
+    pub fn create_pod<'c>(&'c mut self, create: &'c PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<CreatePodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.CreatePod", __CreatePodCall { create })
     }
+
     /// Calls `io.podman.CreatePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn create_pod_more<'c>(
-        &'c mut self,
-        create: &'c PodCreate,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, CreatePodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.CreatePod",
-            __CreatePodCall { create },
-        )
+    pub fn create_pod_more<'c>(&'c mut self, create: &'c PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, CreatePodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.CreatePod", __CreatePodCall { create })
     }
+
     /// Calls `io.podman.CreatePod` with `oneway`: the service sends no reply, not even an error.
-    pub fn create_pod_oneway<'c>(
-        &'c mut self,
-        create: &'c PodCreate,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.CreatePod",
-            __CreatePodCall { create },
-        )
+    pub fn create_pod_oneway<'c>(&'c mut self, create: &'c PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.CreatePod", __CreatePodCall { create })
     }
+
     /// Calls `io.podman.CreatePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn create_pod_upgrade<'c>(
-        &'c mut self,
-        create: &'c PodCreate,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (CreatePodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.CreatePod",
-            __CreatePodCall { create },
-        )
+    pub fn create_pod_upgrade<'c>(&'c mut self, create: &'c PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<(CreatePodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.CreatePod", __CreatePodCall { create })
     }
+
     /// ListPods returns a list of pods in no particular order.  They are
     /// returned as an array of ListPodData structs.  See also \[GetPod\](#GetPod).
     /// #### Example
@@ -10033,57 +6928,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListPods`.
-    pub fn list_pods<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListPodsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListPods",
-            __ListPodsCall {},
-        )
+    pub fn list_pods<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListPodsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListPods", __ListPodsCall {})
     }
+
     /// Calls `io.podman.ListPods` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_pods_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ListPodsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListPods",
-            __ListPodsCall {},
-        )
+    pub fn list_pods_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListPodsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListPods", __ListPodsCall {})
     }
+
     /// Calls `io.podman.ListPods` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_pods_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListPods",
-            __ListPodsCall {},
-        )
+    pub fn list_pods_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListPods", __ListPodsCall {})
     }
+
     /// Calls `io.podman.ListPods` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_pods_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListPodsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListPods",
-            __ListPodsCall {},
-        )
+    pub fn list_pods_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ListPodsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListPods", __ListPodsCall {})
     }
+
     /// GetPod takes a name or ID of a pod and returns single \[ListPodData\](#ListPodData)
     /// structure.  A \[PodNotFound\](#PodNotFound) error will be returned if the pod cannot be found.
     /// See also \[ListPods\](ListPods).
@@ -10115,121 +6978,49 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetPod`.
-    pub fn get_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetPod",
-            __GetPodCall { name },
-        )
+    pub fn get_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetPod", __GetPodCall { name })
     }
+
     /// Calls `io.podman.GetPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetPod",
-            __GetPodCall { name },
-        )
+    pub fn get_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetPod", __GetPodCall { name })
     }
+
     /// Calls `io.podman.GetPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetPod",
-            __GetPodCall { name },
-        )
+    pub fn get_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetPod", __GetPodCall { name })
     }
+
     /// Calls `io.podman.GetPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetPod",
-            __GetPodCall { name },
-        )
+    pub fn get_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetPod", __GetPodCall { name })
     }
+
     /// InspectPod takes the name or ID of an image and returns a string representation of data associated with the
     /// pod.  You must serialize the string into JSON to use it further.  A \[PodNotFound\](#PodNotFound) error will
     /// be returned if the pod cannot be found.
     ///
     /// Calls `io.podman.InspectPod`.
-    pub fn inspect_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.InspectPod",
-            __InspectPodCall { name },
-        )
+    pub fn inspect_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<InspectPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.InspectPod", __InspectPodCall { name })
     }
+
     /// Calls `io.podman.InspectPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn inspect_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InspectPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.InspectPod",
-            __InspectPodCall { name },
-        )
+    pub fn inspect_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InspectPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.InspectPod", __InspectPodCall { name })
     }
+
     /// Calls `io.podman.InspectPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn inspect_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.InspectPod",
-            __InspectPodCall { name },
-        )
+    pub fn inspect_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.InspectPod", __InspectPodCall { name })
     }
+
     /// Calls `io.podman.InspectPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn inspect_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InspectPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.InspectPod",
-            __InspectPodCall { name },
-        )
+    pub fn inspect_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(InspectPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.InspectPod", __InspectPodCall { name })
     }
+
     /// StartPod starts containers in a pod.  It takes the name or ID of pod.  If the pod cannot be found, a \[PodNotFound\](#PodNotFound)
     /// error will be returned.  Containers in a pod are started independently. If there is an error starting one container, the ID of those containers
     /// will be returned in a list, along with the ID of the pod in a \[PodContainerError\](#PodContainerError).
@@ -10244,61 +7035,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StartPod`.
-    pub fn start_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.StartPod",
-            __StartPodCall { name },
-        )
+    pub fn start_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<StartPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.StartPod", __StartPodCall { name })
     }
+
     /// Calls `io.podman.StartPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn start_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StartPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.StartPod",
-            __StartPodCall { name },
-        )
+    pub fn start_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StartPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.StartPod", __StartPodCall { name })
     }
+
     /// Calls `io.podman.StartPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn start_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.StartPod",
-            __StartPodCall { name },
-        )
+    pub fn start_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.StartPod", __StartPodCall { name })
     }
+
     /// Calls `io.podman.StartPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn start_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StartPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.StartPod",
-            __StartPodCall { name },
-        )
+    pub fn start_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(StartPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.StartPod", __StartPodCall { name })
     }
+
     /// StopPod stops containers in a pod.  It takes the name or ID of a pod and a timeout.
     /// If the pod cannot be found, a \[PodNotFound\](#PodNotFound) error will be returned instead.
     /// Containers in a pod are stopped independently. If there is an error stopping one container, the ID of those containers
@@ -10314,65 +7069,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.StopPod`.
-    pub fn stop_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.StopPod",
-            __StopPodCall { name, timeout },
-        )
+    pub fn stop_pod<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.StopPod", __StopPodCall { name, timeout })
     }
+
     /// Calls `io.podman.StopPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn stop_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StopPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.StopPod",
-            __StopPodCall { name, timeout },
-        )
+    pub fn stop_pod_more<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StopPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.StopPod", __StopPodCall { name, timeout })
     }
+
     /// Calls `io.podman.StopPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn stop_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.StopPod",
-            __StopPodCall { name, timeout },
-        )
+    pub fn stop_pod_oneway<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.StopPod", __StopPodCall { name, timeout })
     }
+
     /// Calls `io.podman.StopPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn stop_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StopPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.StopPod",
-            __StopPodCall { name, timeout },
-        )
+    pub fn stop_pod_upgrade<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(StopPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.StopPod", __StopPodCall { name, timeout })
     }
+
     /// RestartPod will restart containers in a pod given a pod name or ID. Containers in
     /// the pod that are running will be stopped, then all stopped containers will be run.
     /// If the pod cannot be found by name or ID, a \[PodNotFound\](#PodNotFound) error will be returned.
@@ -10388,61 +7103,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RestartPod`.
-    pub fn restart_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RestartPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RestartPod",
-            __RestartPodCall { name },
-        )
+    pub fn restart_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<RestartPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RestartPod", __RestartPodCall { name })
     }
+
     /// Calls `io.podman.RestartPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn restart_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, RestartPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RestartPod",
-            __RestartPodCall { name },
-        )
+    pub fn restart_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RestartPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RestartPod", __RestartPodCall { name })
     }
+
     /// Calls `io.podman.RestartPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn restart_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RestartPod",
-            __RestartPodCall { name },
-        )
+    pub fn restart_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RestartPod", __RestartPodCall { name })
     }
+
     /// Calls `io.podman.RestartPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn restart_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RestartPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RestartPod",
-            __RestartPodCall { name },
-        )
+    pub fn restart_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(RestartPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RestartPod", __RestartPodCall { name })
     }
+
     /// KillPod takes the name or ID of a pod as well as a signal to be applied to the pod.  If the pod cannot be found, a
     /// \[PodNotFound\](#PodNotFound) error is returned.
     /// Containers in a pod are killed independently. If there is an error killing one container, the ID of those containers
@@ -10458,65 +7137,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.KillPod`.
-    pub fn kill_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<KillPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.KillPod",
-            __KillPodCall { name, signal },
-        )
+    pub fn kill_pod<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.KillPod", __KillPodCall { name, signal })
     }
+
     /// Calls `io.podman.KillPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn kill_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, KillPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.KillPod",
-            __KillPodCall { name, signal },
-        )
+    pub fn kill_pod_more<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, KillPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.KillPod", __KillPodCall { name, signal })
     }
+
     /// Calls `io.podman.KillPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn kill_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.KillPod",
-            __KillPodCall { name, signal },
-        )
+    pub fn kill_pod_oneway<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.KillPod", __KillPodCall { name, signal })
     }
+
     /// Calls `io.podman.KillPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn kill_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (KillPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.KillPod",
-            __KillPodCall { name, signal },
-        )
+    pub fn kill_pod_upgrade<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(KillPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.KillPod", __KillPodCall { name, signal })
     }
+
     /// PausePod takes the name or ID of a pod and pauses the running containers associated with it.  If the pod cannot be found,
     /// a \[PodNotFound\](#PodNotFound) error will be returned.
     /// Containers in a pod are paused independently. If there is an error pausing one container, the ID of those containers
@@ -10532,61 +7171,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.PausePod`.
-    pub fn pause_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PausePodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.PausePod",
-            __PausePodCall { name },
-        )
+    pub fn pause_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PausePodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.PausePod", __PausePodCall { name })
     }
+
     /// Calls `io.podman.PausePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn pause_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PausePodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.PausePod",
-            __PausePodCall { name },
-        )
+    pub fn pause_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PausePodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.PausePod", __PausePodCall { name })
     }
+
     /// Calls `io.podman.PausePod` with `oneway`: the service sends no reply, not even an error.
-    pub fn pause_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.PausePod",
-            __PausePodCall { name },
-        )
+    pub fn pause_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.PausePod", __PausePodCall { name })
     }
+
     /// Calls `io.podman.PausePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn pause_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PausePodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.PausePod",
-            __PausePodCall { name },
-        )
+    pub fn pause_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PausePodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.PausePod", __PausePodCall { name })
     }
+
     /// UnpausePod takes the name or ID of a pod and unpauses the paused containers associated with it.  If the pod cannot be
     /// found, a \[PodNotFound\](#PodNotFound) error will be returned.
     /// Containers in a pod are unpaused independently. If there is an error unpausing one container, the ID of those containers
@@ -10602,61 +7205,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.UnpausePod`.
-    pub fn unpause_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnpausePodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.UnpausePod",
-            __UnpausePodCall { name },
-        )
+    pub fn unpause_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<UnpausePodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.UnpausePod", __UnpausePodCall { name })
     }
+
     /// Calls `io.podman.UnpausePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn unpause_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, UnpausePodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.UnpausePod",
-            __UnpausePodCall { name },
-        )
+    pub fn unpause_pod_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, UnpausePodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.UnpausePod", __UnpausePodCall { name })
     }
+
     /// Calls `io.podman.UnpausePod` with `oneway`: the service sends no reply, not even an error.
-    pub fn unpause_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.UnpausePod",
-            __UnpausePodCall { name },
-        )
+    pub fn unpause_pod_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.UnpausePod", __UnpausePodCall { name })
     }
+
     /// Calls `io.podman.UnpausePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn unpause_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (UnpausePodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.UnpausePod",
-            __UnpausePodCall { name },
-        )
+    pub fn unpause_pod_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(UnpausePodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.UnpausePod", __UnpausePodCall { name })
     }
+
     /// RemovePod takes the name or ID of a pod as well a boolean representing whether a running
     /// container in the pod can be stopped and removed.  If a pod has containers associated with it, and force is not true,
     /// an error will occur.
@@ -10673,148 +7240,48 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.RemovePod`.
-    pub fn remove_pod<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemovePodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.RemovePod",
-            __RemovePodCall { name, force },
-        )
+    pub fn remove_pod<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemovePodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.RemovePod", __RemovePodCall { name, force })
     }
+
     /// Calls `io.podman.RemovePod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn remove_pod_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, RemovePodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.RemovePod",
-            __RemovePodCall { name, force },
-        )
+    pub fn remove_pod_more<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, RemovePodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.RemovePod", __RemovePodCall { name, force })
     }
+
     /// Calls `io.podman.RemovePod` with `oneway`: the service sends no reply, not even an error.
-    pub fn remove_pod_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.RemovePod",
-            __RemovePodCall { name, force },
-        )
+    pub fn remove_pod_oneway<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.RemovePod", __RemovePodCall { name, force })
     }
+
     /// Calls `io.podman.RemovePod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn remove_pod_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (RemovePodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.RemovePod",
-            __RemovePodCall { name, force },
-        )
+    pub fn remove_pod_upgrade<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(RemovePodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.RemovePod", __RemovePodCall { name, force })
     }
+
     /// This method has not be implemented yet.
     /// method WaitPod() -\> (notimplemented: NotImplemented)
     ///
     /// Calls `io.podman.TopPod`.
-    pub fn top_pod<'c>(
-        &'c mut self,
-        pod: &'c str,
-        latest: bool,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TopPodReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.TopPod",
-            __TopPodCall {
-                pod,
-                latest,
-                descriptors,
-            },
-        )
+    pub fn top_pod<'c>(&'c mut self, pod: &'c str, latest: bool, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<TopPodReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.TopPod", __TopPodCall { pod, latest, descriptors })
     }
+
     /// Calls `io.podman.TopPod` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn top_pod_more<'c>(
-        &'c mut self,
-        pod: &'c str,
-        latest: bool,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, TopPodReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.TopPod",
-            __TopPodCall {
-                pod,
-                latest,
-                descriptors,
-            },
-        )
+    pub fn top_pod_more<'c>(&'c mut self, pod: &'c str, latest: bool, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, TopPodReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.TopPod", __TopPodCall { pod, latest, descriptors })
     }
+
     /// Calls `io.podman.TopPod` with `oneway`: the service sends no reply, not even an error.
-    pub fn top_pod_oneway<'c>(
-        &'c mut self,
-        pod: &'c str,
-        latest: bool,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.TopPod",
-            __TopPodCall {
-                pod,
-                latest,
-                descriptors,
-            },
-        )
+    pub fn top_pod_oneway<'c>(&'c mut self, pod: &'c str, latest: bool, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.TopPod", __TopPodCall { pod, latest, descriptors })
     }
+
     /// Calls `io.podman.TopPod` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn top_pod_upgrade<'c>(
-        &'c mut self,
-        pod: &'c str,
-        latest: bool,
-        descriptors: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (TopPodReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.TopPod",
-            __TopPodCall {
-                pod,
-                latest,
-                descriptors,
-            },
-        )
+    pub fn top_pod_upgrade<'c>(&'c mut self, pod: &'c str, latest: bool, descriptors: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(TopPodReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.TopPod", __TopPodCall { pod, latest, descriptors })
     }
+
     /// GetPodStats takes the name or ID of a pod and returns a pod name and slice of ContainerStats structure which
     /// contains attributes like memory and cpu usage.  If the pod cannot be found, a \[PodNotFound\](#PodNotFound)
     /// error will be returned.  If the pod has no running containers associated with it, a \[NoContainerRunning\](#NoContainerRunning)
@@ -10845,119 +7312,47 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.GetPodStats`.
-    pub fn get_pod_stats<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodStatsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetPodStats",
-            __GetPodStatsCall { name },
-        )
+    pub fn get_pod_stats<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodStatsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetPodStats", __GetPodStatsCall { name })
     }
+
     /// Calls `io.podman.GetPodStats` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_pod_stats_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetPodStatsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetPodStats",
-            __GetPodStatsCall { name },
-        )
+    pub fn get_pod_stats_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetPodStatsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetPodStats", __GetPodStatsCall { name })
     }
+
     /// Calls `io.podman.GetPodStats` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_pod_stats_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetPodStats",
-            __GetPodStatsCall { name },
-        )
+    pub fn get_pod_stats_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetPodStats", __GetPodStatsCall { name })
     }
+
     /// Calls `io.podman.GetPodStats` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_pod_stats_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetPodStatsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetPodStats",
-            __GetPodStatsCall { name },
-        )
+    pub fn get_pod_stats_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetPodStatsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetPodStats", __GetPodStatsCall { name })
     }
+
     /// GetPodsByStatus searches for pods whose status is included in statuses
     ///
     /// Calls `io.podman.GetPodsByStatus`.
-    pub fn get_pods_by_status<'c>(
-        &'c mut self,
-        statuses: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodsByStatusReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetPodsByStatus",
-            __GetPodsByStatusCall { statuses },
-        )
+    pub fn get_pods_by_status<'c>(&'c mut self, statuses: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodsByStatusReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetPodsByStatus", __GetPodsByStatusCall { statuses })
     }
+
     /// Calls `io.podman.GetPodsByStatus` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_pods_by_status_more<'c>(
-        &'c mut self,
-        statuses: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetPodsByStatusReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetPodsByStatus",
-            __GetPodsByStatusCall { statuses },
-        )
+    pub fn get_pods_by_status_more<'c>(&'c mut self, statuses: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetPodsByStatusReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetPodsByStatus", __GetPodsByStatusCall { statuses })
     }
+
     /// Calls `io.podman.GetPodsByStatus` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_pods_by_status_oneway<'c>(
-        &'c mut self,
-        statuses: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetPodsByStatus",
-            __GetPodsByStatusCall { statuses },
-        )
+    pub fn get_pods_by_status_oneway<'c>(&'c mut self, statuses: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetPodsByStatus", __GetPodsByStatusCall { statuses })
     }
+
     /// Calls `io.podman.GetPodsByStatus` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_pods_by_status_upgrade<'c>(
-        &'c mut self,
-        statuses: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetPodsByStatusReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetPodsByStatus",
-            __GetPodsByStatusCall { statuses },
-        )
+    pub fn get_pods_by_status_upgrade<'c>(&'c mut self, statuses: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(GetPodsByStatusReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetPodsByStatus", __GetPodsByStatusCall { statuses })
     }
+
     /// ImageExists talks a full or partial image ID or name and returns an int as to whether
     /// the image exists in local storage. An int result of 0 means the image does exist in
     /// local storage; whereas 1 indicates the image does not exists in local storage.
@@ -10970,61 +7365,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ImageExists`.
-    pub fn image_exists<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageExistsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ImageExists",
-            __ImageExistsCall { name },
-        )
+    pub fn image_exists<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ImageExistsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ImageExists", __ImageExistsCall { name })
     }
+
     /// Calls `io.podman.ImageExists` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn image_exists_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ImageExistsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ImageExists",
-            __ImageExistsCall { name },
-        )
+    pub fn image_exists_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ImageExistsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ImageExists", __ImageExistsCall { name })
     }
+
     /// Calls `io.podman.ImageExists` with `oneway`: the service sends no reply, not even an error.
-    pub fn image_exists_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ImageExists",
-            __ImageExistsCall { name },
-        )
+    pub fn image_exists_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ImageExists", __ImageExistsCall { name })
     }
+
     /// Calls `io.podman.ImageExists` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn image_exists_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ImageExistsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ImageExists",
-            __ImageExistsCall { name },
-        )
+    pub fn image_exists_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ImageExistsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ImageExists", __ImageExistsCall { name })
     }
+
     /// ImageTree returns the image tree for the provided image name or ID
     /// #### Example
     /// ~~~text
@@ -11035,77 +7394,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ImageTree`.
-    pub fn image_tree<'c>(
-        &'c mut self,
-        name: &'c str,
-        what_requires: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageTreeReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ImageTree",
-            __ImageTreeCall {
-                name,
-                what_requires,
-            },
-        )
+    pub fn image_tree<'c>(&'c mut self, name: &'c str, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImageTreeReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ImageTree", __ImageTreeCall { name, what_requires })
     }
+
     /// Calls `io.podman.ImageTree` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn image_tree_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        what_requires: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ImageTreeReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ImageTree",
-            __ImageTreeCall {
-                name,
-                what_requires,
-            },
-        )
+    pub fn image_tree_more<'c>(&'c mut self, name: &'c str, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ImageTreeReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ImageTree", __ImageTreeCall { name, what_requires })
     }
+
     /// Calls `io.podman.ImageTree` with `oneway`: the service sends no reply, not even an error.
-    pub fn image_tree_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        what_requires: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ImageTree",
-            __ImageTreeCall {
-                name,
-                what_requires,
-            },
-        )
+    pub fn image_tree_oneway<'c>(&'c mut self, name: &'c str, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ImageTree", __ImageTreeCall { name, what_requires })
     }
+
     /// Calls `io.podman.ImageTree` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn image_tree_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        what_requires: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ImageTreeReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ImageTree",
-            __ImageTreeCall {
-                name,
-                what_requires,
-            },
-        )
+    pub fn image_tree_upgrade<'c>(&'c mut self, name: &'c str, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ImageTreeReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ImageTree", __ImageTreeCall { name, what_requires })
     }
+
     /// ContainerExists takes a full or partial container ID or name and returns an int as to
     /// whether the container exists in local storage.  A result of 0 means the container does
     /// exists; whereas a result of 1 means it could not be found.
@@ -11117,364 +7424,116 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ContainerExists`.
-    pub fn container_exists<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerExistsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerExists",
-            __ContainerExistsCall { name },
-        )
+    pub fn container_exists<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerExistsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerExists", __ContainerExistsCall { name })
     }
+
     /// Calls `io.podman.ContainerExists` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_exists_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ContainerExistsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerExists",
-            __ContainerExistsCall { name },
-        )
+    pub fn container_exists_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerExistsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerExists", __ContainerExistsCall { name })
     }
+
     /// Calls `io.podman.ContainerExists` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_exists_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerExists",
-            __ContainerExistsCall { name },
-        )
+    pub fn container_exists_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerExists", __ContainerExistsCall { name })
     }
+
     /// Calls `io.podman.ContainerExists` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_exists_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerExistsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerExists",
-            __ContainerExistsCall { name },
-        )
+    pub fn container_exists_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerExistsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerExists", __ContainerExistsCall { name })
     }
+
     /// ContainerCheckPoint performs a checkpopint on a container by its name or full/partial container
     /// ID.  On successful checkpoint, the id of the checkpointed container is returned.
     ///
     /// Calls `io.podman.ContainerCheckpoint`.
-    pub fn container_checkpoint<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        leave_running: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerCheckpointReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerCheckpoint",
-            __ContainerCheckpointCall {
-                name,
-                keep,
-                leave_running,
-                tcp_established,
-            },
-        )
+    pub fn container_checkpoint<'c>(&'c mut self, name: &'c str, keep: bool, leave_running: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerCheckpointReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerCheckpoint", __ContainerCheckpointCall { name, keep, leave_running, tcp_established })
     }
+
     /// Calls `io.podman.ContainerCheckpoint` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_checkpoint_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        leave_running: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ContainerCheckpointReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerCheckpoint",
-            __ContainerCheckpointCall {
-                name,
-                keep,
-                leave_running,
-                tcp_established,
-            },
-        )
+    pub fn container_checkpoint_more<'c>(&'c mut self, name: &'c str, keep: bool, leave_running: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerCheckpointReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerCheckpoint", __ContainerCheckpointCall { name, keep, leave_running, tcp_established })
     }
+
     /// Calls `io.podman.ContainerCheckpoint` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_checkpoint_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        leave_running: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerCheckpoint",
-            __ContainerCheckpointCall {
-                name,
-                keep,
-                leave_running,
-                tcp_established,
-            },
-        )
+    pub fn container_checkpoint_oneway<'c>(&'c mut self, name: &'c str, keep: bool, leave_running: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerCheckpoint", __ContainerCheckpointCall { name, keep, leave_running, tcp_established })
     }
+
     /// Calls `io.podman.ContainerCheckpoint` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_checkpoint_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        leave_running: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerCheckpointReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerCheckpoint",
-            __ContainerCheckpointCall {
-                name,
-                keep,
-                leave_running,
-                tcp_established,
-            },
-        )
+    pub fn container_checkpoint_upgrade<'c>(&'c mut self, name: &'c str, keep: bool, leave_running: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerCheckpointReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerCheckpoint", __ContainerCheckpointCall { name, keep, leave_running, tcp_established })
     }
+
     /// ContainerRestore restores a container that has been checkpointed.  The container to be restored can
     /// be identified by its name or full/partial container ID.  A successful restore will result in the return
     /// of the container's ID.
     ///
     /// Calls `io.podman.ContainerRestore`.
-    pub fn container_restore<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerRestoreReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerRestore",
-            __ContainerRestoreCall {
-                name,
-                keep,
-                tcp_established,
-            },
-        )
+    pub fn container_restore<'c>(&'c mut self, name: &'c str, keep: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerRestoreReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerRestore", __ContainerRestoreCall { name, keep, tcp_established })
     }
+
     /// Calls `io.podman.ContainerRestore` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_restore_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ContainerRestoreReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerRestore",
-            __ContainerRestoreCall {
-                name,
-                keep,
-                tcp_established,
-            },
-        )
+    pub fn container_restore_more<'c>(&'c mut self, name: &'c str, keep: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerRestoreReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerRestore", __ContainerRestoreCall { name, keep, tcp_established })
     }
+
     /// Calls `io.podman.ContainerRestore` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_restore_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerRestore",
-            __ContainerRestoreCall {
-                name,
-                keep,
-                tcp_established,
-            },
-        )
+    pub fn container_restore_oneway<'c>(&'c mut self, name: &'c str, keep: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerRestore", __ContainerRestoreCall { name, keep, tcp_established })
     }
+
     /// Calls `io.podman.ContainerRestore` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_restore_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        keep: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerRestoreReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerRestore",
-            __ContainerRestoreCall {
-                name,
-                keep,
-                tcp_established,
-            },
-        )
+    pub fn container_restore_upgrade<'c>(&'c mut self, name: &'c str, keep: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerRestoreReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerRestore", __ContainerRestoreCall { name, keep, tcp_established })
     }
+
     /// ContainerRunlabel runs executes a command as described by a given container image label.
     ///
     /// Calls `io.podman.ContainerRunlabel`.
-    pub fn container_runlabel<'c>(
-        &'c mut self,
-        runlabel: &'c Runlabel,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerRunlabelReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerRunlabel",
-            __ContainerRunlabelCall {
-                runlabel,
-            },
-        )
+    pub fn container_runlabel<'c>(&'c mut self, runlabel: &'c Runlabel) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerRunlabelReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerRunlabel", __ContainerRunlabelCall { runlabel })
     }
+
     /// Calls `io.podman.ContainerRunlabel` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_runlabel_more<'c>(
-        &'c mut self,
-        runlabel: &'c Runlabel,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ContainerRunlabelReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerRunlabel",
-            __ContainerRunlabelCall {
-                runlabel,
-            },
-        )
+    pub fn container_runlabel_more<'c>(&'c mut self, runlabel: &'c Runlabel) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerRunlabelReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerRunlabel", __ContainerRunlabelCall { runlabel })
     }
+
     /// Calls `io.podman.ContainerRunlabel` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_runlabel_oneway<'c>(
-        &'c mut self,
-        runlabel: &'c Runlabel,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerRunlabel",
-            __ContainerRunlabelCall {
-                runlabel,
-            },
-        )
+    pub fn container_runlabel_oneway<'c>(&'c mut self, runlabel: &'c Runlabel) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerRunlabel", __ContainerRunlabelCall { runlabel })
     }
+
     /// Calls `io.podman.ContainerRunlabel` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_runlabel_upgrade<'c>(
-        &'c mut self,
-        runlabel: &'c Runlabel,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerRunlabelReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerRunlabel",
-            __ContainerRunlabelCall {
-                runlabel,
-            },
-        )
+    pub fn container_runlabel_upgrade<'c>(&'c mut self, runlabel: &'c Runlabel) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerRunlabelReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerRunlabel", __ContainerRunlabelCall { runlabel })
     }
+
     /// ExecContainer executes a command in the given container.
     ///
     /// Calls `io.podman.ExecContainer`.
-    pub fn exec_container<'c>(
-        &'c mut self,
-        opts: &'c ExecOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExecContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ExecContainer",
-            __ExecContainerCall { opts },
-        )
+    pub fn exec_container<'c>(&'c mut self, opts: &'c ExecOpts) -> impl ::std::future::Future<Output = ::std::result::Result<ExecContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ExecContainer", __ExecContainerCall { opts })
     }
+
     /// Calls `io.podman.ExecContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn exec_container_more<'c>(
-        &'c mut self,
-        opts: &'c ExecOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ExecContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ExecContainer",
-            __ExecContainerCall { opts },
-        )
+    pub fn exec_container_more<'c>(&'c mut self, opts: &'c ExecOpts) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ExecContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ExecContainer", __ExecContainerCall { opts })
     }
+
     /// Calls `io.podman.ExecContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn exec_container_oneway<'c>(
-        &'c mut self,
-        opts: &'c ExecOpts,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ExecContainer",
-            __ExecContainerCall { opts },
-        )
+    pub fn exec_container_oneway<'c>(&'c mut self, opts: &'c ExecOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ExecContainer", __ExecContainerCall { opts })
     }
+
     /// Calls `io.podman.ExecContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn exec_container_upgrade<'c>(
-        &'c mut self,
-        opts: &'c ExecOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ExecContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ExecContainer",
-            __ExecContainerCall { opts },
-        )
+    pub fn exec_container_upgrade<'c>(&'c mut self, opts: &'c ExecOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(ExecContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ExecContainer", __ExecContainerCall { opts })
     }
+
     /// ListContainerMounts gathers all the mounted container mount points and returns them as an array
     /// of strings
     /// #### Example
@@ -11489,61 +7548,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.ListContainerMounts`.
-    pub fn list_container_mounts<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerMountsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ListContainerMounts",
-            __ListContainerMountsCall {},
-        )
+    pub fn list_container_mounts<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerMountsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ListContainerMounts", __ListContainerMountsCall {})
     }
+
     /// Calls `io.podman.ListContainerMounts` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_container_mounts_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ListContainerMountsReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ListContainerMounts",
-            __ListContainerMountsCall {},
-        )
+    pub fn list_container_mounts_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListContainerMountsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ListContainerMounts", __ListContainerMountsCall {})
     }
+
     /// Calls `io.podman.ListContainerMounts` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_container_mounts_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ListContainerMounts",
-            __ListContainerMountsCall {},
-        )
+    pub fn list_container_mounts_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ListContainerMounts", __ListContainerMountsCall {})
     }
+
     /// Calls `io.podman.ListContainerMounts` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_container_mounts_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListContainerMountsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ListContainerMounts",
-            __ListContainerMountsCall {},
-        )
+    pub fn list_container_mounts_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ListContainerMountsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ListContainerMounts", __ListContainerMountsCall {})
     }
+
     /// MountContainer mounts a container by name or full/partial ID.  Upon a successful mount, the destination
     /// mount is returned as a string.
     /// #### Example
@@ -11554,61 +7577,25 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.MountContainer`.
-    pub fn mount_container<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<MountContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.MountContainer",
-            __MountContainerCall { name },
-        )
+    pub fn mount_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<MountContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.MountContainer", __MountContainerCall { name })
     }
+
     /// Calls `io.podman.MountContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn mount_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, MountContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.MountContainer",
-            __MountContainerCall { name },
-        )
+    pub fn mount_container_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, MountContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.MountContainer", __MountContainerCall { name })
     }
+
     /// Calls `io.podman.MountContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn mount_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.MountContainer",
-            __MountContainerCall { name },
-        )
+    pub fn mount_container_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.MountContainer", __MountContainerCall { name })
     }
+
     /// Calls `io.podman.MountContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn mount_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (MountContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.MountContainer",
-            __MountContainerCall { name },
-        )
+    pub fn mount_container_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(MountContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.MountContainer", __MountContainerCall { name })
     }
+
     /// UnmountContainer umounts a container by its name or full/partial container ID.
     /// #### Example
     /// ~~~text
@@ -11617,1586 +7604,542 @@ impl PodmanClient {
     /// ~~~text
     ///
     /// Calls `io.podman.UnmountContainer`.
-    pub fn unmount_container<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnmountContainerReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.UnmountContainer",
-            __UnmountContainerCall {
-                name,
-                force,
-            },
-        )
+    pub fn unmount_container<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<UnmountContainerReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.UnmountContainer", __UnmountContainerCall { name, force })
     }
+
     /// Calls `io.podman.UnmountContainer` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn unmount_container_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, UnmountContainerReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.UnmountContainer",
-            __UnmountContainerCall {
-                name,
-                force,
-            },
-        )
+    pub fn unmount_container_more<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, UnmountContainerReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.UnmountContainer", __UnmountContainerCall { name, force })
     }
+
     /// Calls `io.podman.UnmountContainer` with `oneway`: the service sends no reply, not even an error.
-    pub fn unmount_container_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.UnmountContainer",
-            __UnmountContainerCall {
-                name,
-                force,
-            },
-        )
+    pub fn unmount_container_oneway<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.UnmountContainer", __UnmountContainerCall { name, force })
     }
+
     /// Calls `io.podman.UnmountContainer` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn unmount_container_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (UnmountContainerReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.UnmountContainer",
-            __UnmountContainerCall {
-                name,
-                force,
-            },
-        )
+    pub fn unmount_container_upgrade<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(UnmountContainerReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.UnmountContainer", __UnmountContainerCall { name, force })
     }
+
     /// ImagesPrune removes all unused images from the local store.  Upon successful pruning,
     /// the IDs of the removed images are returned.
     ///
     /// Calls `io.podman.ImagesPrune`.
-    pub fn images_prune<'c>(
-        &'c mut self,
-        all: bool,
-        filter: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImagesPruneReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ImagesPrune",
-            __ImagesPruneCall { all, filter },
-        )
+    pub fn images_prune<'c>(&'c mut self, all: bool, filter: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<ImagesPruneReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ImagesPrune", __ImagesPruneCall { all, filter })
     }
+
     /// Calls `io.podman.ImagesPrune` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn images_prune_more<'c>(
-        &'c mut self,
-        all: bool,
-        filter: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ImagesPruneReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ImagesPrune",
-            __ImagesPruneCall { all, filter },
-        )
+    pub fn images_prune_more<'c>(&'c mut self, all: bool, filter: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ImagesPruneReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ImagesPrune", __ImagesPruneCall { all, filter })
     }
+
     /// Calls `io.podman.ImagesPrune` with `oneway`: the service sends no reply, not even an error.
-    pub fn images_prune_oneway<'c>(
-        &'c mut self,
-        all: bool,
-        filter: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ImagesPrune",
-            __ImagesPruneCall { all, filter },
-        )
+    pub fn images_prune_oneway<'c>(&'c mut self, all: bool, filter: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ImagesPrune", __ImagesPruneCall { all, filter })
     }
+
     /// Calls `io.podman.ImagesPrune` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn images_prune_upgrade<'c>(
-        &'c mut self,
-        all: bool,
-        filter: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ImagesPruneReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ImagesPrune",
-            __ImagesPruneCall { all, filter },
-        )
+    pub fn images_prune_upgrade<'c>(&'c mut self, all: bool, filter: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(ImagesPruneReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ImagesPrune", __ImagesPruneCall { all, filter })
     }
+
     /// GenerateKube generates a Kubernetes v1 Pod description of a Podman container or pod
     /// and its containers. The description is in YAML.  See also \[ReplayKube\](ReplayKube).
     ///
     /// Calls `io.podman.GenerateKube`.
-    pub fn generate_kube<'c>(
-        &'c mut self,
-        name: &'c str,
-        service: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GenerateKubeReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GenerateKube",
-            __GenerateKubeCall {
-                name,
-                service,
-            },
-        )
+    pub fn generate_kube<'c>(&'c mut self, name: &'c str, service: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GenerateKubeReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GenerateKube", __GenerateKubeCall { name, service })
     }
+
     /// Calls `io.podman.GenerateKube` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn generate_kube_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        service: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GenerateKubeReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GenerateKube",
-            __GenerateKubeCall {
-                name,
-                service,
-            },
-        )
+    pub fn generate_kube_more<'c>(&'c mut self, name: &'c str, service: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GenerateKubeReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GenerateKube", __GenerateKubeCall { name, service })
     }
+
     /// Calls `io.podman.GenerateKube` with `oneway`: the service sends no reply, not even an error.
-    pub fn generate_kube_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        service: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GenerateKube",
-            __GenerateKubeCall {
-                name,
-                service,
-            },
-        )
+    pub fn generate_kube_oneway<'c>(&'c mut self, name: &'c str, service: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GenerateKube", __GenerateKubeCall { name, service })
     }
+
     /// Calls `io.podman.GenerateKube` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn generate_kube_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        service: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GenerateKubeReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GenerateKube",
-            __GenerateKubeCall {
-                name,
-                service,
-            },
-        )
+    pub fn generate_kube_upgrade<'c>(&'c mut self, name: &'c str, service: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(GenerateKubeReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GenerateKube", __GenerateKubeCall { name, service })
     }
+
     /// ContainerConfig returns a container's config in string form. This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerConfig`.
-    pub fn container_config<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerConfigReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerConfig",
-            __ContainerConfigCall { name },
-        )
+    pub fn container_config<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerConfigReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerConfig", __ContainerConfigCall { name })
     }
+
     /// Calls `io.podman.ContainerConfig` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_config_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ContainerConfigReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerConfig",
-            __ContainerConfigCall { name },
-        )
+    pub fn container_config_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerConfigReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerConfig", __ContainerConfigCall { name })
     }
+
     /// Calls `io.podman.ContainerConfig` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_config_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerConfig",
-            __ContainerConfigCall { name },
-        )
+    pub fn container_config_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerConfig", __ContainerConfigCall { name })
     }
+
     /// Calls `io.podman.ContainerConfig` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_config_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerConfigReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerConfig",
-            __ContainerConfigCall { name },
-        )
+    pub fn container_config_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerConfigReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerConfig", __ContainerConfigCall { name })
     }
+
     /// ContainerArtifacts returns a container's artifacts in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerArtifacts`.
-    pub fn container_artifacts<'c>(
-        &'c mut self,
-        name: &'c str,
-        artifact_name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerArtifactsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerArtifacts",
-            __ContainerArtifactsCall {
-                name,
-                artifact_name,
-            },
-        )
+    pub fn container_artifacts<'c>(&'c mut self, name: &'c str, artifact_name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerArtifactsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerArtifacts", __ContainerArtifactsCall { name, artifact_name })
     }
+
     /// Calls `io.podman.ContainerArtifacts` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_artifacts_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        artifact_name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ContainerArtifactsReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerArtifacts",
-            __ContainerArtifactsCall {
-                name,
-                artifact_name,
-            },
-        )
+    pub fn container_artifacts_more<'c>(&'c mut self, name: &'c str, artifact_name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerArtifactsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerArtifacts", __ContainerArtifactsCall { name, artifact_name })
     }
+
     /// Calls `io.podman.ContainerArtifacts` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_artifacts_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        artifact_name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerArtifacts",
-            __ContainerArtifactsCall {
-                name,
-                artifact_name,
-            },
-        )
+    pub fn container_artifacts_oneway<'c>(&'c mut self, name: &'c str, artifact_name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerArtifacts", __ContainerArtifactsCall { name, artifact_name })
     }
+
     /// Calls `io.podman.ContainerArtifacts` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_artifacts_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        artifact_name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerArtifactsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerArtifacts",
-            __ContainerArtifactsCall {
-                name,
-                artifact_name,
-            },
-        )
+    pub fn container_artifacts_upgrade<'c>(&'c mut self, name: &'c str, artifact_name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerArtifactsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerArtifacts", __ContainerArtifactsCall { name, artifact_name })
     }
+
     /// ContainerInspectData returns a container's inspect data in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerInspectData`.
-    pub fn container_inspect_data<'c>(
-        &'c mut self,
-        name: &'c str,
-        size: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerInspectDataReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerInspectData",
-            __ContainerInspectDataCall {
-                name,
-                size,
-            },
-        )
+    pub fn container_inspect_data<'c>(&'c mut self, name: &'c str, size: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerInspectDataReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerInspectData", __ContainerInspectDataCall { name, size })
     }
+
     /// Calls `io.podman.ContainerInspectData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_inspect_data_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        size: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ContainerInspectDataReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerInspectData",
-            __ContainerInspectDataCall {
-                name,
-                size,
-            },
-        )
+    pub fn container_inspect_data_more<'c>(&'c mut self, name: &'c str, size: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerInspectDataReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerInspectData", __ContainerInspectDataCall { name, size })
     }
+
     /// Calls `io.podman.ContainerInspectData` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_inspect_data_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        size: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerInspectData",
-            __ContainerInspectDataCall {
-                name,
-                size,
-            },
-        )
+    pub fn container_inspect_data_oneway<'c>(&'c mut self, name: &'c str, size: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerInspectData", __ContainerInspectDataCall { name, size })
     }
+
     /// Calls `io.podman.ContainerInspectData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_inspect_data_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        size: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerInspectDataReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerInspectData",
-            __ContainerInspectDataCall {
-                name,
-                size,
-            },
-        )
+    pub fn container_inspect_data_upgrade<'c>(&'c mut self, name: &'c str, size: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerInspectDataReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerInspectData", __ContainerInspectDataCall { name, size })
     }
+
     /// ContainerStateData returns a container's state config in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.ContainerStateData`.
-    pub fn container_state_data<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerStateDataReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ContainerStateData",
-            __ContainerStateDataCall { name },
-        )
+    pub fn container_state_data<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerStateDataReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ContainerStateData", __ContainerStateDataCall { name })
     }
+
     /// Calls `io.podman.ContainerStateData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn container_state_data_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                ContainerStateDataReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ContainerStateData",
-            __ContainerStateDataCall { name },
-        )
+    pub fn container_state_data_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ContainerStateDataReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ContainerStateData", __ContainerStateDataCall { name })
     }
+
     /// Calls `io.podman.ContainerStateData` with `oneway`: the service sends no reply, not even an error.
-    pub fn container_state_data_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ContainerStateData",
-            __ContainerStateDataCall { name },
-        )
+    pub fn container_state_data_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ContainerStateData", __ContainerStateDataCall { name })
     }
+
     /// Calls `io.podman.ContainerStateData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn container_state_data_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ContainerStateDataReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ContainerStateData",
-            __ContainerStateDataCall { name },
-        )
+    pub fn container_state_data_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ContainerStateDataReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ContainerStateData", __ContainerStateDataCall { name })
     }
+
     /// PodStateData returns inspectr level information of a given pod in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.PodStateData`.
-    pub fn pod_state_data<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PodStateDataReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.PodStateData",
-            __PodStateDataCall { name },
-        )
+    pub fn pod_state_data<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PodStateDataReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.PodStateData", __PodStateDataCall { name })
     }
+
     /// Calls `io.podman.PodStateData` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn pod_state_data_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PodStateDataReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.PodStateData",
-            __PodStateDataCall { name },
-        )
+    pub fn pod_state_data_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PodStateDataReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.PodStateData", __PodStateDataCall { name })
     }
+
     /// Calls `io.podman.PodStateData` with `oneway`: the service sends no reply, not even an error.
-    pub fn pod_state_data_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.PodStateData",
-            __PodStateDataCall { name },
-        )
+    pub fn pod_state_data_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.PodStateData", __PodStateDataCall { name })
     }
+
     /// Calls `io.podman.PodStateData` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn pod_state_data_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PodStateDataReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.PodStateData",
-            __PodStateDataCall { name },
-        )
+    pub fn pod_state_data_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PodStateDataReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.PodStateData", __PodStateDataCall { name })
     }
+
     /// This call is for the development of Podman only and should not be used.
     ///
     /// Calls `io.podman.CreateFromCC`.
-    pub fn create_from_cc<'c>(
-        &'c mut self,
-        r#in: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreateFromCcReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.CreateFromCC",
-            __CreateFromCcCall { r#in },
-        )
+    pub fn create_from_cc<'c>(&'c mut self, r#in: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<CreateFromCcReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.CreateFromCC", __CreateFromCcCall { r#in })
     }
+
     /// Calls `io.podman.CreateFromCC` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn create_from_cc_more<'c>(
-        &'c mut self,
-        r#in: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, CreateFromCcReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.CreateFromCC",
-            __CreateFromCcCall { r#in },
-        )
+    pub fn create_from_cc_more<'c>(&'c mut self, r#in: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, CreateFromCcReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.CreateFromCC", __CreateFromCcCall { r#in })
     }
+
     /// Calls `io.podman.CreateFromCC` with `oneway`: the service sends no reply, not even an error.
-    pub fn create_from_cc_oneway<'c>(
-        &'c mut self,
-        r#in: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.CreateFromCC",
-            __CreateFromCcCall { r#in },
-        )
+    pub fn create_from_cc_oneway<'c>(&'c mut self, r#in: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.CreateFromCC", __CreateFromCcCall { r#in })
     }
+
     /// Calls `io.podman.CreateFromCC` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn create_from_cc_upgrade<'c>(
-        &'c mut self,
-        r#in: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (CreateFromCcReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.CreateFromCC",
-            __CreateFromCcCall { r#in },
-        )
+    pub fn create_from_cc_upgrade<'c>(&'c mut self, r#in: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(CreateFromCcReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.CreateFromCC", __CreateFromCcCall { r#in })
     }
+
     /// Spec returns the oci spec for a container.  This call is for development of Podman only and generally should not be used.
     ///
     /// Calls `io.podman.Spec`.
-    pub fn spec<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SpecReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Spec",
-            __SpecCall { name },
-        )
+    pub fn spec<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<SpecReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Spec", __SpecCall { name })
     }
+
     /// Calls `io.podman.Spec` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn spec_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, SpecReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Spec",
-            __SpecCall { name },
-        )
+    pub fn spec_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, SpecReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Spec", __SpecCall { name })
     }
+
     /// Calls `io.podman.Spec` with `oneway`: the service sends no reply, not even an error.
-    pub fn spec_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Spec",
-            __SpecCall { name },
-        )
+    pub fn spec_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Spec", __SpecCall { name })
     }
+
     /// Calls `io.podman.Spec` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn spec_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (SpecReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Spec",
-            __SpecCall { name },
-        )
+    pub fn spec_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(SpecReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Spec", __SpecCall { name })
     }
+
     /// Sendfile allows a remote client to send a file to the host
     ///
     /// Calls `io.podman.SendFile`.
-    pub fn send_file<'c>(
-        &'c mut self,
-        r#type: &'c str,
-        length: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SendFileReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.SendFile",
-            __SendFileCall { r#type, length },
-        )
+    pub fn send_file<'c>(&'c mut self, r#type: &'c str, length: i64) -> impl ::std::future::Future<Output = ::std::result::Result<SendFileReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.SendFile", __SendFileCall { r#type, length })
     }
+
     /// Calls `io.podman.SendFile` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn send_file_more<'c>(
-        &'c mut self,
-        r#type: &'c str,
-        length: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, SendFileReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.SendFile",
-            __SendFileCall { r#type, length },
-        )
+    pub fn send_file_more<'c>(&'c mut self, r#type: &'c str, length: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, SendFileReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.SendFile", __SendFileCall { r#type, length })
     }
+
     /// Calls `io.podman.SendFile` with `oneway`: the service sends no reply, not even an error.
-    pub fn send_file_oneway<'c>(
-        &'c mut self,
-        r#type: &'c str,
-        length: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.SendFile",
-            __SendFileCall { r#type, length },
-        )
+    pub fn send_file_oneway<'c>(&'c mut self, r#type: &'c str, length: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.SendFile", __SendFileCall { r#type, length })
     }
+
     /// Calls `io.podman.SendFile` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn send_file_upgrade<'c>(
-        &'c mut self,
-        r#type: &'c str,
-        length: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (SendFileReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.SendFile",
-            __SendFileCall { r#type, length },
-        )
+    pub fn send_file_upgrade<'c>(&'c mut self, r#type: &'c str, length: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(SendFileReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.SendFile", __SendFileCall { r#type, length })
     }
+
     /// ReceiveFile allows the host to send a remote client a file
     ///
     /// Calls `io.podman.ReceiveFile`.
-    pub fn receive_file<'c>(
-        &'c mut self,
-        path: &'c str,
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ReceiveFileReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ReceiveFile",
-            __ReceiveFileCall { path, delete },
-        )
+    pub fn receive_file<'c>(&'c mut self, path: &'c str, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ReceiveFileReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ReceiveFile", __ReceiveFileCall { path, delete })
     }
+
     /// Calls `io.podman.ReceiveFile` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn receive_file_more<'c>(
-        &'c mut self,
-        path: &'c str,
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ReceiveFileReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ReceiveFile",
-            __ReceiveFileCall { path, delete },
-        )
+    pub fn receive_file_more<'c>(&'c mut self, path: &'c str, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ReceiveFileReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ReceiveFile", __ReceiveFileCall { path, delete })
     }
+
     /// Calls `io.podman.ReceiveFile` with `oneway`: the service sends no reply, not even an error.
-    pub fn receive_file_oneway<'c>(
-        &'c mut self,
-        path: &'c str,
-        delete: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ReceiveFile",
-            __ReceiveFileCall { path, delete },
-        )
+    pub fn receive_file_oneway<'c>(&'c mut self, path: &'c str, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ReceiveFile", __ReceiveFileCall { path, delete })
     }
+
     /// Calls `io.podman.ReceiveFile` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn receive_file_upgrade<'c>(
-        &'c mut self,
-        path: &'c str,
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ReceiveFileReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ReceiveFile",
-            __ReceiveFileCall { path, delete },
-        )
+    pub fn receive_file_upgrade<'c>(&'c mut self, path: &'c str, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(ReceiveFileReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ReceiveFile", __ReceiveFileCall { path, delete })
     }
+
     /// VolumeCreate creates a volume on a remote host
     ///
     /// Calls `io.podman.VolumeCreate`.
-    pub fn volume_create<'c>(
-        &'c mut self,
-        options: &'c VolumeCreateOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumeCreateReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.VolumeCreate",
-            __VolumeCreateCall { options },
-        )
+    pub fn volume_create<'c>(&'c mut self, options: &'c VolumeCreateOpts) -> impl ::std::future::Future<Output = ::std::result::Result<VolumeCreateReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.VolumeCreate", __VolumeCreateCall { options })
     }
+
     /// Calls `io.podman.VolumeCreate` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn volume_create_more<'c>(
-        &'c mut self,
-        options: &'c VolumeCreateOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, VolumeCreateReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.VolumeCreate",
-            __VolumeCreateCall { options },
-        )
+    pub fn volume_create_more<'c>(&'c mut self, options: &'c VolumeCreateOpts) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, VolumeCreateReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.VolumeCreate", __VolumeCreateCall { options })
     }
+
     /// Calls `io.podman.VolumeCreate` with `oneway`: the service sends no reply, not even an error.
-    pub fn volume_create_oneway<'c>(
-        &'c mut self,
-        options: &'c VolumeCreateOpts,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.VolumeCreate",
-            __VolumeCreateCall { options },
-        )
+    pub fn volume_create_oneway<'c>(&'c mut self, options: &'c VolumeCreateOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.VolumeCreate", __VolumeCreateCall { options })
     }
+
     /// Calls `io.podman.VolumeCreate` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn volume_create_upgrade<'c>(
-        &'c mut self,
-        options: &'c VolumeCreateOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (VolumeCreateReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.VolumeCreate",
-            __VolumeCreateCall { options },
-        )
+    pub fn volume_create_upgrade<'c>(&'c mut self, options: &'c VolumeCreateOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(VolumeCreateReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.VolumeCreate", __VolumeCreateCall { options })
     }
+
     /// VolumeRemove removes a volume on a remote host
     ///
     /// Calls `io.podman.VolumeRemove`.
-    pub fn volume_remove<'c>(
-        &'c mut self,
-        options: &'c VolumeRemoveOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumeRemoveReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.VolumeRemove",
-            __VolumeRemoveCall { options },
-        )
+    pub fn volume_remove<'c>(&'c mut self, options: &'c VolumeRemoveOpts) -> impl ::std::future::Future<Output = ::std::result::Result<VolumeRemoveReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.VolumeRemove", __VolumeRemoveCall { options })
     }
+
     /// Calls `io.podman.VolumeRemove` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn volume_remove_more<'c>(
-        &'c mut self,
-        options: &'c VolumeRemoveOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, VolumeRemoveReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.VolumeRemove",
-            __VolumeRemoveCall { options },
-        )
+    pub fn volume_remove_more<'c>(&'c mut self, options: &'c VolumeRemoveOpts) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, VolumeRemoveReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.VolumeRemove", __VolumeRemoveCall { options })
     }
+
     /// Calls `io.podman.VolumeRemove` with `oneway`: the service sends no reply, not even an error.
-    pub fn volume_remove_oneway<'c>(
-        &'c mut self,
-        options: &'c VolumeRemoveOpts,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.VolumeRemove",
-            __VolumeRemoveCall { options },
-        )
+    pub fn volume_remove_oneway<'c>(&'c mut self, options: &'c VolumeRemoveOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.VolumeRemove", __VolumeRemoveCall { options })
     }
+
     /// Calls `io.podman.VolumeRemove` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn volume_remove_upgrade<'c>(
-        &'c mut self,
-        options: &'c VolumeRemoveOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (VolumeRemoveReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.VolumeRemove",
-            __VolumeRemoveCall { options },
-        )
+    pub fn volume_remove_upgrade<'c>(&'c mut self, options: &'c VolumeRemoveOpts) -> impl ::std::future::Future<Output = ::std::result::Result<(VolumeRemoveReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.VolumeRemove", __VolumeRemoveCall { options })
     }
+
     /// GetVolumes gets slice of the volumes on a remote host
     ///
     /// Calls `io.podman.GetVolumes`.
-    pub fn get_volumes<'c>(
-        &'c mut self,
-        args: &'c [::std::string::String],
-        all: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetVolumesReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetVolumes",
-            __GetVolumesCall { args, all },
-        )
+    pub fn get_volumes<'c>(&'c mut self, args: &'c [::std::string::String], all: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GetVolumesReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetVolumes", __GetVolumesCall { args, all })
     }
+
     /// Calls `io.podman.GetVolumes` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_volumes_more<'c>(
-        &'c mut self,
-        args: &'c [::std::string::String],
-        all: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetVolumesReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetVolumes",
-            __GetVolumesCall { args, all },
-        )
+    pub fn get_volumes_more<'c>(&'c mut self, args: &'c [::std::string::String], all: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetVolumesReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetVolumes", __GetVolumesCall { args, all })
     }
+
     /// Calls `io.podman.GetVolumes` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_volumes_oneway<'c>(
-        &'c mut self,
-        args: &'c [::std::string::String],
-        all: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetVolumes",
-            __GetVolumesCall { args, all },
-        )
+    pub fn get_volumes_oneway<'c>(&'c mut self, args: &'c [::std::string::String], all: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetVolumes", __GetVolumesCall { args, all })
     }
+
     /// Calls `io.podman.GetVolumes` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_volumes_upgrade<'c>(
-        &'c mut self,
-        args: &'c [::std::string::String],
-        all: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetVolumesReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetVolumes",
-            __GetVolumesCall { args, all },
-        )
+    pub fn get_volumes_upgrade<'c>(&'c mut self, args: &'c [::std::string::String], all: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(GetVolumesReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetVolumes", __GetVolumesCall { args, all })
     }
+
     /// InspectVolume inspects a single volume. Returns inspect JSON in the form of a
     /// string.
     ///
     /// Calls `io.podman.InspectVolume`.
-    pub fn inspect_volume<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectVolumeReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.InspectVolume",
-            __InspectVolumeCall { name },
-        )
+    pub fn inspect_volume<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<InspectVolumeReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.InspectVolume", __InspectVolumeCall { name })
     }
+
     /// Calls `io.podman.InspectVolume` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn inspect_volume_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InspectVolumeReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.InspectVolume",
-            __InspectVolumeCall { name },
-        )
+    pub fn inspect_volume_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InspectVolumeReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.InspectVolume", __InspectVolumeCall { name })
     }
+
     /// Calls `io.podman.InspectVolume` with `oneway`: the service sends no reply, not even an error.
-    pub fn inspect_volume_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.InspectVolume",
-            __InspectVolumeCall { name },
-        )
+    pub fn inspect_volume_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.InspectVolume", __InspectVolumeCall { name })
     }
+
     /// Calls `io.podman.InspectVolume` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn inspect_volume_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InspectVolumeReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.InspectVolume",
-            __InspectVolumeCall { name },
-        )
+    pub fn inspect_volume_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(InspectVolumeReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.InspectVolume", __InspectVolumeCall { name })
     }
+
     /// VolumesPrune removes unused volumes on the host
     ///
     /// Calls `io.podman.VolumesPrune`.
-    pub fn volumes_prune<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumesPruneReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.VolumesPrune",
-            __VolumesPruneCall {},
-        )
+    pub fn volumes_prune<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<VolumesPruneReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.VolumesPrune", __VolumesPruneCall {})
     }
+
     /// Calls `io.podman.VolumesPrune` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn volumes_prune_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, VolumesPruneReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.VolumesPrune",
-            __VolumesPruneCall {},
-        )
+    pub fn volumes_prune_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, VolumesPruneReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.VolumesPrune", __VolumesPruneCall {})
     }
+
     /// Calls `io.podman.VolumesPrune` with `oneway`: the service sends no reply, not even an error.
-    pub fn volumes_prune_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.VolumesPrune",
-            __VolumesPruneCall {},
-        )
+    pub fn volumes_prune_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.VolumesPrune", __VolumesPruneCall {})
     }
+
     /// Calls `io.podman.VolumesPrune` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn volumes_prune_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (VolumesPruneReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.VolumesPrune",
-            __VolumesPruneCall {},
-        )
+    pub fn volumes_prune_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(VolumesPruneReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.VolumesPrune", __VolumesPruneCall {})
     }
+
     /// ImageSave allows you to save an image from the local image storage to a tarball
     ///
     /// Calls `io.podman.ImageSave`.
-    pub fn image_save<'c>(
-        &'c mut self,
-        options: &'c ImageSaveOptions,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageSaveReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.ImageSave",
-            __ImageSaveCall { options },
-        )
+    pub fn image_save<'c>(&'c mut self, options: &'c ImageSaveOptions) -> impl ::std::future::Future<Output = ::std::result::Result<ImageSaveReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.ImageSave", __ImageSaveCall { options })
     }
+
     /// Calls `io.podman.ImageSave` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn image_save_more<'c>(
-        &'c mut self,
-        options: &'c ImageSaveOptions,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ImageSaveReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.ImageSave",
-            __ImageSaveCall { options },
-        )
+    pub fn image_save_more<'c>(&'c mut self, options: &'c ImageSaveOptions) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ImageSaveReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.ImageSave", __ImageSaveCall { options })
     }
+
     /// Calls `io.podman.ImageSave` with `oneway`: the service sends no reply, not even an error.
-    pub fn image_save_oneway<'c>(
-        &'c mut self,
-        options: &'c ImageSaveOptions,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.ImageSave",
-            __ImageSaveCall { options },
-        )
+    pub fn image_save_oneway<'c>(&'c mut self, options: &'c ImageSaveOptions) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.ImageSave", __ImageSaveCall { options })
     }
+
     /// Calls `io.podman.ImageSave` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn image_save_upgrade<'c>(
-        &'c mut self,
-        options: &'c ImageSaveOptions,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ImageSaveReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.ImageSave",
-            __ImageSaveCall { options },
-        )
+    pub fn image_save_upgrade<'c>(&'c mut self, options: &'c ImageSaveOptions) -> impl ::std::future::Future<Output = ::std::result::Result<(ImageSaveReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.ImageSave", __ImageSaveCall { options })
     }
+
     /// GetPodsByContext allows you to get a list pod ids depending on all, latest, or a list of
     /// pod names.  The definition of latest pod means the latest by creation date.  In a multi-
     /// user environment, results might differ from what you expect.
     ///
     /// Calls `io.podman.GetPodsByContext`.
-    pub fn get_pods_by_context<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodsByContextReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetPodsByContext",
-            __GetPodsByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_pods_by_context<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodsByContextReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetPodsByContext", __GetPodsByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetPodsByContext` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_pods_by_context_more<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetPodsByContextReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetPodsByContext",
-            __GetPodsByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_pods_by_context_more<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetPodsByContextReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetPodsByContext", __GetPodsByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetPodsByContext` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_pods_by_context_oneway<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetPodsByContext",
-            __GetPodsByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_pods_by_context_oneway<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetPodsByContext", __GetPodsByContextCall { all, latest, args })
     }
+
     /// Calls `io.podman.GetPodsByContext` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_pods_by_context_upgrade<'c>(
-        &'c mut self,
-        all: bool,
-        latest: bool,
-        args: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetPodsByContextReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetPodsByContext",
-            __GetPodsByContextCall {
-                all,
-                latest,
-                args,
-            },
-        )
+    pub fn get_pods_by_context_upgrade<'c>(&'c mut self, all: bool, latest: bool, args: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(GetPodsByContextReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetPodsByContext", __GetPodsByContextCall { all, latest, args })
     }
+
     /// LoadImage allows you to load an image into local storage from a tarball.
     ///
     /// Calls `io.podman.LoadImage`.
-    pub fn load_image<'c>(
-        &'c mut self,
-        name: &'c str,
-        input_file: &'c str,
-        quiet: bool,
-        delete_file: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<LoadImageReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.LoadImage",
-            __LoadImageCall {
-                name,
-                input_file,
-                quiet,
-                delete_file,
-            },
-        )
+    pub fn load_image<'c>(&'c mut self, name: &'c str, input_file: &'c str, quiet: bool, delete_file: bool) -> impl ::std::future::Future<Output = ::std::result::Result<LoadImageReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.LoadImage", __LoadImageCall { name, input_file, quiet, delete_file })
     }
+
     /// Calls `io.podman.LoadImage` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn load_image_more<'c>(
-        &'c mut self,
-        name: &'c str,
-        input_file: &'c str,
-        quiet: bool,
-        delete_file: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, LoadImageReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.LoadImage",
-            __LoadImageCall {
-                name,
-                input_file,
-                quiet,
-                delete_file,
-            },
-        )
+    pub fn load_image_more<'c>(&'c mut self, name: &'c str, input_file: &'c str, quiet: bool, delete_file: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, LoadImageReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.LoadImage", __LoadImageCall { name, input_file, quiet, delete_file })
     }
+
     /// Calls `io.podman.LoadImage` with `oneway`: the service sends no reply, not even an error.
-    pub fn load_image_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-        input_file: &'c str,
-        quiet: bool,
-        delete_file: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.LoadImage",
-            __LoadImageCall {
-                name,
-                input_file,
-                quiet,
-                delete_file,
-            },
-        )
+    pub fn load_image_oneway<'c>(&'c mut self, name: &'c str, input_file: &'c str, quiet: bool, delete_file: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.LoadImage", __LoadImageCall { name, input_file, quiet, delete_file })
     }
+
     /// Calls `io.podman.LoadImage` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn load_image_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-        input_file: &'c str,
-        quiet: bool,
-        delete_file: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (LoadImageReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.LoadImage",
-            __LoadImageCall {
-                name,
-                input_file,
-                quiet,
-                delete_file,
-            },
-        )
+    pub fn load_image_upgrade<'c>(&'c mut self, name: &'c str, input_file: &'c str, quiet: bool, delete_file: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(LoadImageReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.LoadImage", __LoadImageCall { name, input_file, quiet, delete_file })
     }
+
     /// GetEvents returns known libpod events filtered by the options provided.
     ///
     /// Calls `io.podman.GetEvents`.
-    pub fn get_events<'c>(
-        &'c mut self,
-        filter: &'c [::std::string::String],
-        since: &'c str,
-        until: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetEventsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetEvents",
-            __GetEventsCall {
-                filter,
-                since,
-                until,
-            },
-        )
+    pub fn get_events<'c>(&'c mut self, filter: &'c [::std::string::String], since: &'c str, until: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetEventsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetEvents", __GetEventsCall { filter, since, until })
     }
+
     /// Calls `io.podman.GetEvents` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_events_more<'c>(
-        &'c mut self,
-        filter: &'c [::std::string::String],
-        since: &'c str,
-        until: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetEventsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetEvents",
-            __GetEventsCall {
-                filter,
-                since,
-                until,
-            },
-        )
+    pub fn get_events_more<'c>(&'c mut self, filter: &'c [::std::string::String], since: &'c str, until: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetEventsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetEvents", __GetEventsCall { filter, since, until })
     }
+
     /// Calls `io.podman.GetEvents` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_events_oneway<'c>(
-        &'c mut self,
-        filter: &'c [::std::string::String],
-        since: &'c str,
-        until: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetEvents",
-            __GetEventsCall {
-                filter,
-                since,
-                until,
-            },
-        )
+    pub fn get_events_oneway<'c>(&'c mut self, filter: &'c [::std::string::String], since: &'c str, until: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetEvents", __GetEventsCall { filter, since, until })
     }
+
     /// Calls `io.podman.GetEvents` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_events_upgrade<'c>(
-        &'c mut self,
-        filter: &'c [::std::string::String],
-        since: &'c str,
-        until: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetEventsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetEvents",
-            __GetEventsCall {
-                filter,
-                since,
-                until,
-            },
-        )
+    pub fn get_events_upgrade<'c>(&'c mut self, filter: &'c [::std::string::String], since: &'c str, until: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetEventsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetEvents", __GetEventsCall { filter, since, until })
     }
+
     /// Diff returns a diff between libpod objects
     ///
     /// Calls `io.podman.Diff`.
-    pub fn diff<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DiffReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.Diff",
-            __DiffCall { name },
-        )
+    pub fn diff<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<DiffReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.Diff", __DiffCall { name })
     }
+
     /// Calls `io.podman.Diff` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn diff_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, DiffReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.Diff",
-            __DiffCall { name },
-        )
+    pub fn diff_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, DiffReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.Diff", __DiffCall { name })
     }
+
     /// Calls `io.podman.Diff` with `oneway`: the service sends no reply, not even an error.
-    pub fn diff_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.Diff",
-            __DiffCall { name },
-        )
+    pub fn diff_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.Diff", __DiffCall { name })
     }
+
     /// Calls `io.podman.Diff` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn diff_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (DiffReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.Diff",
-            __DiffCall { name },
-        )
+    pub fn diff_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(DiffReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.Diff", __DiffCall { name })
     }
+
     /// GetLayersMapWithImageInfo is for the development of Podman and should not be used.
     ///
     /// Calls `io.podman.GetLayersMapWithImageInfo`.
-    pub fn get_layers_map_with_image_info<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetLayersMapWithImageInfoReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.GetLayersMapWithImageInfo",
-            __GetLayersMapWithImageInfoCall {},
-        )
+    pub fn get_layers_map_with_image_info<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<GetLayersMapWithImageInfoReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.GetLayersMapWithImageInfo", __GetLayersMapWithImageInfoCall {})
     }
+
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_layers_map_with_image_info_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                GetLayersMapWithImageInfoReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.GetLayersMapWithImageInfo",
-            __GetLayersMapWithImageInfoCall {},
-        )
+    pub fn get_layers_map_with_image_info_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetLayersMapWithImageInfoReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.GetLayersMapWithImageInfo", __GetLayersMapWithImageInfoCall {})
     }
+
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_layers_map_with_image_info_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.GetLayersMapWithImageInfo",
-            __GetLayersMapWithImageInfoCall {},
-        )
+    pub fn get_layers_map_with_image_info_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.GetLayersMapWithImageInfo", __GetLayersMapWithImageInfoCall {})
     }
+
     /// Calls `io.podman.GetLayersMapWithImageInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_layers_map_with_image_info_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.GetLayersMapWithImageInfo",
-            __GetLayersMapWithImageInfoCall {},
-        )
+    pub fn get_layers_map_with_image_info_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(GetLayersMapWithImageInfoReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.GetLayersMapWithImageInfo", __GetLayersMapWithImageInfoCall {})
     }
+
     /// BuildImageHierarchyMap is for the development of Podman and should not be used.
     ///
     /// Calls `io.podman.BuildImageHierarchyMap`.
-    pub fn build_image_hierarchy_map<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<BuildImageHierarchyMapReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.podman.BuildImageHierarchyMap",
-            __BuildImageHierarchyMapCall {
-                name,
-            },
-        )
+    pub fn build_image_hierarchy_map<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageHierarchyMapReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.podman.BuildImageHierarchyMap", __BuildImageHierarchyMapCall { name })
     }
+
     /// Calls `io.podman.BuildImageHierarchyMap` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn build_image_hierarchy_map_more<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                BuildImageHierarchyMapReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.podman.BuildImageHierarchyMap",
-            __BuildImageHierarchyMapCall {
-                name,
-            },
-        )
+    pub fn build_image_hierarchy_map_more<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, BuildImageHierarchyMapReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.podman.BuildImageHierarchyMap", __BuildImageHierarchyMapCall { name })
     }
+
     /// Calls `io.podman.BuildImageHierarchyMap` with `oneway`: the service sends no reply, not even an error.
-    pub fn build_image_hierarchy_map_oneway<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.podman.BuildImageHierarchyMap",
-            __BuildImageHierarchyMapCall {
-                name,
-            },
-        )
+    pub fn build_image_hierarchy_map_oneway<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.podman.BuildImageHierarchyMap", __BuildImageHierarchyMapCall { name })
     }
+
     /// Calls `io.podman.BuildImageHierarchyMap` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn build_image_hierarchy_map_upgrade<'c>(
-        &'c mut self,
-        name: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (BuildImageHierarchyMapReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.podman.BuildImageHierarchyMap",
-            __BuildImageHierarchyMapCall {
-                name,
-            },
-        )
+    pub fn build_image_hierarchy_map_upgrade<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(BuildImageHierarchyMapReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.podman.BuildImageHierarchyMap", __BuildImageHierarchyMapCall { name })
     }
 }
+
 /// Podman Service Interface and API description.  The master version of this document can be found
 /// in the \[API.md\](<https://github.com/containers/podman/blob/master/API.md>) file in the upstream libpod repository.
 ///
@@ -13209,127 +8152,68 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// GetVersion returns version and build information of the podman service
     ///
     /// Answers `io.podman.GetVersion`.
-    fn get_version(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetVersionReply, Error>,
-    > + ::std::marker::Send;
+    fn get_version(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<GetVersionReply, Error>> + ::std::marker::Send;
+
     /// Reset resets Podman back to its initial state.
     /// Removes all Pods, Containers, Images and Volumes
     ///
     /// Answers `io.podman.Reset`.
-    fn reset(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResetReply, Error>,
-    > + ::std::marker::Send;
+    fn reset(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ResetReply, Error>> + ::std::marker::Send;
+
     /// GetInfo returns a \[PodmanInfo\](#PodmanInfo) struct that describes podman and its host such as storage stats,
     /// build information of Podman, and system-wide registries.
     ///
     /// Answers `io.podman.GetInfo`.
-    fn get_info(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInfoReply, Error>,
-    > + ::std::marker::Send;
+    fn get_info(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<GetInfoReply, Error>> + ::std::marker::Send;
+
     /// ListContainers returns information about all containers.
     /// See also \[GetContainer\](#GetContainer).
     ///
     /// Answers `io.podman.ListContainers`.
-    fn list_containers(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainersReply, Error>,
-    > + ::std::marker::Send;
+    fn list_containers(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainersReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.podman.Ps`.
-    fn ps(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        opts: PsOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PsReply, Error>,
-    > + ::std::marker::Send;
+    fn ps(&self, context: &mut ::varlink_runtime::__private::CallContext, opts: PsOpts) -> impl ::std::future::Future<Output = ::std::result::Result<PsReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.podman.GetContainersByStatus`.
-    fn get_containers_by_status(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        status: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersByStatusReply, Error>,
-    > + ::std::marker::Send;
+    fn get_containers_by_status(&self, context: &mut ::varlink_runtime::__private::CallContext, status: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersByStatusReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.podman.Top`.
-    fn top(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name_or_id: ::std::string::String,
-        descriptors: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TopReply, Error>,
-    > + ::std::marker::Send;
+    fn top(&self, context: &mut ::varlink_runtime::__private::CallContext, name_or_id: ::std::string::String, descriptors: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<TopReply, Error>> + ::std::marker::Send;
+
     /// HealthCheckRun executes defined container's healthcheck command
     /// and returns the container's health status.
     ///
     /// Answers `io.podman.HealthCheckRun`.
-    fn health_check_run(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name_or_id: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<HealthCheckRunReply, Error>,
-    > + ::std::marker::Send;
+    fn health_check_run(&self, context: &mut ::varlink_runtime::__private::CallContext, name_or_id: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<HealthCheckRunReply, Error>> + ::std::marker::Send;
+
     /// GetContainer returns information about a single container.  If a container
     /// with the given id doesn't exist, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.  See also \[ListContainers\](ListContainers) and
     /// \[InspectContainer\](#InspectContainer).
     ///
     /// Answers `io.podman.GetContainer`.
-    fn get_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        id: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn get_container(&self, context: &mut ::varlink_runtime::__private::CallContext, id: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerReply, Error>> + ::std::marker::Send;
+
     /// GetContainersByContext allows you to get a list of container ids depending on all, latest, or a list of
     /// container names.  The definition of latest container means the latest by creation date.  In a multi-
     /// user environment, results might differ from what you expect.
     ///
     /// Answers `io.podman.GetContainersByContext`.
-    fn get_containers_by_context(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        all: bool,
-        latest: bool,
-        args: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersByContextReply, Error>,
-    > + ::std::marker::Send;
+    fn get_containers_by_context(&self, context: &mut ::varlink_runtime::__private::CallContext, all: bool, latest: bool, args: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersByContextReply, Error>> + ::std::marker::Send;
+
     /// CreateContainer creates a new container from an image.  It uses a \[Create\](#Create) type for input.
     ///
     /// Answers `io.podman.CreateContainer`.
-    fn create_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        create: Create,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreateContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn create_container(&self, context: &mut ::varlink_runtime::__private::CallContext, create: Create) -> impl ::std::future::Future<Output = ::std::result::Result<CreateContainerReply, Error>> + ::std::marker::Send;
+
     /// InspectContainer data takes a name or ID of a container returns the inspection
     /// data in string format.  You can then serialize the string into JSON.  A \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned if the container cannot be found. See also \[InspectImage\](#InspectImage).
     ///
     /// Answers `io.podman.InspectContainer`.
-    fn inspect_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn inspect_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<InspectContainerReply, Error>> + ::std::marker::Send;
+
     /// ListContainerProcesses takes a name or ID of a container and returns the processes
     /// running inside the container as array of strings.  It will accept an array of string
     /// arguments that represent ps options.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
@@ -13348,51 +8232,25 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ListContainerProcesses`.
-    fn list_container_processes(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        opts: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerProcessesReply, Error>,
-    > + ::std::marker::Send;
+    fn list_container_processes(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, opts: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerProcessesReply, Error>> + ::std::marker::Send;
+
     /// GetContainerLogs takes a name or ID of a container and returns the logs of that container.
     /// If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound) error will be returned.
     /// The container logs are returned as an array of strings.  GetContainerLogs will honor the streaming
     /// capability of varlink if the client invokes it.
     ///
     /// Answers `io.podman.GetContainerLogs`.
-    fn get_container_logs(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerLogsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_container_logs(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerLogsReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.podman.GetContainersLogs`.
-    fn get_containers_logs(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        names: ::std::vec::Vec<::std::string::String>,
-        follow: bool,
-        latest: bool,
-        since: ::std::string::String,
-        tail: i64,
-        timestamps: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainersLogsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_containers_logs(&self, context: &mut ::varlink_runtime::__private::CallContext, names: ::std::vec::Vec<::std::string::String>, follow: bool, latest: bool, since: ::std::string::String, tail: i64, timestamps: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainersLogsReply, Error>> + ::std::marker::Send;
+
     /// ListContainerChanges takes a name or ID of a container and returns changes between the container and
     /// its base image. It returns a struct of changed, deleted, and added path names.
     ///
     /// Answers `io.podman.ListContainerChanges`.
-    fn list_container_changes(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerChangesReply, Error>,
-    > + ::std::marker::Send;
+    fn list_container_changes(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerChangesReply, Error>> + ::std::marker::Send;
+
     /// ExportContainer creates an image from a container.  It takes the name or ID of a container and a
     /// path representing the target tarfile.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.
@@ -13406,14 +8264,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ExportContainer`.
-    fn export_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        path: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExportContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn export_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, path: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ExportContainerReply, Error>> + ::std::marker::Send;
+
     /// GetContainerStats takes the name or ID of a container and returns a single ContainerStats structure which
     /// contains attributes like memory and cpu usage.  If the container cannot be found, a
     /// \[ContainerNotFound\](#ContainerNotFound) error will be returned. If the container is not running, a \[NoContainerRunning\](#NoContainerRunning)
@@ -13441,36 +8293,21 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.GetContainerStats`.
-    fn get_container_stats(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerStatsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_container_stats(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsReply, Error>> + ::std::marker::Send;
+
     /// GetContainerStatsWithHistory takes a previous set of container statistics and uses libpod functions
     /// to calculate the containers statistics based on current and previous measurements.
     ///
     /// Answers `io.podman.GetContainerStatsWithHistory`.
-    fn get_container_stats_with_history(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        previous_stats: ContainerStats,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetContainerStatsWithHistoryReply, Error>,
-    > + ::std::marker::Send;
+    fn get_container_stats_with_history(&self, context: &mut ::varlink_runtime::__private::CallContext, previous_stats: ContainerStats) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsWithHistoryReply, Error>> + ::std::marker::Send;
+
     /// StartContainer starts a created or stopped container. It takes the name or ID of container.  It returns
     /// the container ID once started.  If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
     /// error will be returned.  See also \[CreateContainer\](#CreateContainer).
     ///
     /// Answers `io.podman.StartContainer`.
-    fn start_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn start_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<StartContainerReply, Error>> + ::std::marker::Send;
+
     /// StopContainer stops a container given a timeout.  It takes the name or ID of a container as well as a
     /// timeout value.  The timeout value the time before a forcible stop to the container is applied.  It
     /// returns the container ID once stopped. If the container cannot be found, a \[ContainerNotFound\](#ContainerNotFound)
@@ -13484,14 +8321,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.StopContainer`.
-    fn stop_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn stop_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopContainerReply, Error>> + ::std::marker::Send;
+
     /// InitContainer initializes the given container. It accepts a container name or
     /// ID, and will initialize the container matching that ID if possible, and error
     /// if not. Containers can only be initialized when they are in the Created or
@@ -13500,85 +8331,46 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// prior to starting it.
     ///
     /// Answers `io.podman.InitContainer`.
-    fn init_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InitContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn init_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<InitContainerReply, Error>> + ::std::marker::Send;
+
     /// RestartContainer will restart a running container given a container name or ID and timeout value. The timeout
     /// value is the time before a forcible stop is used to stop the container.  If the container cannot be found by
     /// name or ID, a \[ContainerNotFound\](#ContainerNotFound)  error will be returned; otherwise, the ID of the
     /// container will be returned.
     ///
     /// Answers `io.podman.RestartContainer`.
-    fn restart_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RestartContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn restart_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<RestartContainerReply, Error>> + ::std::marker::Send;
+
     /// KillContainer takes the name or ID of a container as well as a signal to be applied to the container.  Once the
     /// container has been killed, the container's ID is returned.  If the container cannot be found, a
     /// \[ContainerNotFound\](#ContainerNotFound) error is returned. See also \[StopContainer\](StopContainer).
     ///
     /// Answers `io.podman.KillContainer`.
-    fn kill_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<KillContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn kill_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillContainerReply, Error>> + ::std::marker::Send;
+
     /// PauseContainer takes the name or ID of container and pauses it.  If the container cannot be found,
     /// a \[ContainerNotFound\](#ContainerNotFound) error will be returned; otherwise the ID of the container is returned.
     /// See also \[UnpauseContainer\](#UnpauseContainer).
     ///
     /// Answers `io.podman.PauseContainer`.
-    fn pause_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PauseContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn pause_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PauseContainerReply, Error>> + ::std::marker::Send;
+
     /// UnpauseContainer takes the name or ID of container and unpauses a paused container.  If the container cannot be
     /// found, a \[ContainerNotFound\](#ContainerNotFound) error will be returned; otherwise the ID of the container is returned.
     /// See also \[PauseContainer\](#PauseContainer).
     ///
     /// Answers `io.podman.UnpauseContainer`.
-    fn unpause_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnpauseContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn unpause_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<UnpauseContainerReply, Error>> + ::std::marker::Send;
+
     /// Attach takes the name or ID of a container and sets up the ability to remotely attach to its console. The start
     /// bool is whether you wish to start the container in question first.
     ///
     /// Answers `io.podman.Attach`.
-    fn attach(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        detach_keys: ::std::string::String,
-        start: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<AttachReply, Error>,
-    > + ::std::marker::Send;
+    fn attach(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, detach_keys: ::std::string::String, start: bool) -> impl ::std::future::Future<Output = ::std::result::Result<AttachReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.podman.AttachControl`.
-    fn attach_control(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<AttachControlReply, Error>,
-    > + ::std::marker::Send;
+    fn attach_control(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<AttachControlReply, Error>> + ::std::marker::Send;
+
     /// GetAttachSockets takes the name or ID of an existing container.  It returns file paths for two sockets needed
     /// to properly communicate with a container.  The first is the actual I/O socket that the container uses.  The
     /// second is a "control" socket where things like resizing the TTY events are sent. If the container cannot be
@@ -13596,26 +8388,15 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.GetAttachSockets`.
-    fn get_attach_sockets(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetAttachSocketsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_attach_sockets(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetAttachSocketsReply, Error>> + ::std::marker::Send;
+
     /// WaitContainer takes the name or ID of a container and waits the given interval in milliseconds until the container
     /// stops.  Upon stopping, the return code of the container is returned. If the container container cannot be found by ID
     /// or name, a \[ContainerNotFound\](#ContainerNotFound) error is returned.
     ///
     /// Answers `io.podman.WaitContainer`.
-    fn wait_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        interval: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<WaitContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn wait_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, interval: i64) -> impl ::std::future::Future<Output = ::std::result::Result<WaitContainerReply, Error>> + ::std::marker::Send;
+
     /// RemoveContainer requires the name or ID of a container as well as a boolean that
     /// indicates whether a container should be forcefully removed (e.g., by stopping it), and a boolean
     /// indicating whether to remove builtin volumes. Upon successful removal of the
@@ -13631,15 +8412,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.RemoveContainer`.
-    fn remove_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        force: bool,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn remove_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveContainerReply, Error>> + ::std::marker::Send;
+
     /// EvictContainer requires the name or ID of a container as well as a boolean that
     /// indicates to remove builtin volumes. Upon successful eviction of the container,
     /// its ID is returned.  If the container cannot be found by name or ID,
@@ -13654,14 +8428,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.EvictContainer`.
-    fn evict_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        remove_volumes: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<EvictContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn evict_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<EvictContainerReply, Error>> + ::std::marker::Send;
+
     /// DeleteStoppedContainers will delete all containers that are not running. It will return a list the deleted
     /// container IDs.  See also \[RemoveContainer\](RemoveContainer).
     /// #### Example
@@ -13678,45 +8446,27 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.DeleteStoppedContainers`.
-    fn delete_stopped_containers(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteStoppedContainersReply, Error>,
-    > + ::std::marker::Send;
+    fn delete_stopped_containers(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteStoppedContainersReply, Error>> + ::std::marker::Send;
+
     /// ListImages returns information about the images that are currently in storage.
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Answers `io.podman.ListImages`.
-    fn list_images(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListImagesReply, Error>,
-    > + ::std::marker::Send;
+    fn list_images(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListImagesReply, Error>> + ::std::marker::Send;
+
     /// ListImagesWithFilters returns information about the images that are currently in storage
     /// after one or more filters has been applied.
     /// See also \[InspectImage\](#InspectImage).
     ///
     /// Answers `io.podman.ListImagesWithFilters`.
-    fn list_images_with_filters(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        filters: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListImagesWithFiltersReply, Error>,
-    > + ::std::marker::Send;
+    fn list_images_with_filters(&self, context: &mut ::varlink_runtime::__private::CallContext, filters: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<ListImagesWithFiltersReply, Error>> + ::std::marker::Send;
+
     /// GetImage returns information about a single image in storage.
     /// If the image caGetImage returns be found, \[ImageNotFound\](#ImageNotFound) will be returned.
     ///
     /// Answers `io.podman.GetImage`.
-    fn get_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        id: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetImageReply, Error>,
-    > + ::std::marker::Send;
+    fn get_image(&self, context: &mut ::varlink_runtime::__private::CallContext, id: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetImageReply, Error>> + ::std::marker::Send;
+
     /// BuildImage takes a \[BuildInfo\](#BuildInfo) structure and builds an image.  At a minimum, you must provide the
     /// contextDir tarball path, the 'dockerfiles' path, and 'output' option in the BuildInfo structure.  The 'output'
     /// options is the name of the of the resulting build. It will return a \[MoreResponse\](#MoreResponse) structure
@@ -13757,80 +8507,43 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.BuildImage`.
-    fn build_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        build: BuildInfo,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<BuildImageReply, Error>,
-    > + ::std::marker::Send;
+    fn build_image(&self, context: &mut ::varlink_runtime::__private::CallContext, build: BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageReply, Error>> + ::std::marker::Send;
+
     /// InspectImage takes the name or ID of an image and returns a string representation of data associated with the
     /// image.  You must serialize the string into JSON to use it further.  An \[ImageNotFound\](#ImageNotFound) error will
     /// be returned if the image cannot be found.
     ///
     /// Answers `io.podman.InspectImage`.
-    fn inspect_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectImageReply, Error>,
-    > + ::std::marker::Send;
+    fn inspect_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<InspectImageReply, Error>> + ::std::marker::Send;
+
     /// HistoryImage takes the name or ID of an image and returns information about its history and layers.  The returned
     /// history is in the form of an array of ImageHistory structures.  If the image cannot be found, an
     /// \[ImageNotFound\](#ImageNotFound) error is returned.
     ///
     /// Answers `io.podman.HistoryImage`.
-    fn history_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<HistoryImageReply, Error>,
-    > + ::std::marker::Send;
+    fn history_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<HistoryImageReply, Error>> + ::std::marker::Send;
+
     /// PushImage takes two input arguments: the name or ID of an image, the fully-qualified destination name of the image,
     /// It will return an \[ImageNotFound\](#ImageNotFound) error if
     /// the image cannot be found in local storage; otherwise it will return a \[MoreResponse\](#MoreResponse)
     ///
     /// Answers `io.podman.PushImage`.
-    fn push_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        tag: ::std::string::String,
-        compress: bool,
-        format: ::std::string::String,
-        remove_signatures: bool,
-        sign_by: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PushImageReply, Error>,
-    > + ::std::marker::Send;
+    fn push_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, tag: ::std::string::String, compress: bool, format: ::std::string::String, remove_signatures: bool, sign_by: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PushImageReply, Error>> + ::std::marker::Send;
+
     /// TagImage takes the name or ID of an image in local storage as well as the desired tag name.  If the image cannot
     /// be found, an \[ImageNotFound\](#ImageNotFound) error will be returned; otherwise, the ID of the image is returned on success.
     ///
     /// Answers `io.podman.TagImage`.
-    fn tag_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        tagged: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TagImageReply, Error>,
-    > + ::std::marker::Send;
+    fn tag_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, tagged: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<TagImageReply, Error>> + ::std::marker::Send;
+
     /// UntagImage takes the name or ID of an image in local storage as well as the
     /// tag name to be removed.  If the image cannot be found, an
     /// \[ImageNotFound\](#ImageNotFound) error will be returned; otherwise, the ID of
     /// the image is returned on success.
     ///
     /// Answers `io.podman.UntagImage`.
-    fn untag_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        tag: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UntagImageReply, Error>,
-    > + ::std::marker::Send;
+    fn untag_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, tag: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<UntagImageReply, Error>> + ::std::marker::Send;
+
     /// RemoveImage takes the name or ID of an image as well as a boolean that determines if containers using that image
     /// should be deleted.  If the image cannot be found, an \[ImageNotFound\](#ImageNotFound) error will be returned.  The
     /// ID of the removed image is returned when complete.  See also \[DeleteUnusedImages\](DeleteUnusedImages).
@@ -13843,41 +8556,22 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.RemoveImage`.
-    fn remove_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveImageReply, Error>,
-    > + ::std::marker::Send;
+    fn remove_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageReply, Error>> + ::std::marker::Send;
+
     /// RemoveImageWithResponse takes the name or ID of an image as well as a boolean that determines if containers using that image
     /// should be deleted.  If the image cannot be found, an \[ImageNotFound\](#ImageNotFound) error will be returned. The response is
     /// in the form of a RemoveImageResponse .
     ///
     /// Answers `io.podman.RemoveImageWithResponse`.
-    fn remove_image_with_response(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemoveImageWithResponseReply, Error>,
-    > + ::std::marker::Send;
+    fn remove_image_with_response(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageWithResponseReply, Error>> + ::std::marker::Send;
+
     /// SearchImages searches available registries for images that contain the
     /// contents of "query" in their name. If "limit" is given, limits the amount of
     /// search results per registry.
     ///
     /// Answers `io.podman.SearchImages`.
-    fn search_images(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        query: ::std::string::String,
-        limit: ::std::option::Option<i64>,
-        filter: ImageSearchFilter,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SearchImagesReply, Error>,
-    > + ::std::marker::Send;
+    fn search_images(&self, context: &mut ::varlink_runtime::__private::CallContext, query: ::std::string::String, limit: ::std::option::Option<i64>, filter: ImageSearchFilter) -> impl ::std::future::Future<Output = ::std::result::Result<SearchImagesReply, Error>> + ::std::marker::Send;
+
     /// DeleteUnusedImages deletes any images not associated with a container.  The IDs of the deleted images are returned
     /// in a string array.
     /// #### Example
@@ -13894,12 +8588,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.DeleteUnusedImages`.
-    fn delete_unused_images(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DeleteUnusedImagesReply, Error>,
-    > + ::std::marker::Send;
+    fn delete_unused_images(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteUnusedImagesReply, Error>> + ::std::marker::Send;
+
     /// Commit, creates an image from an existing container. It requires the name or
     /// ID of the container as well as the resulting image name.  Optionally, you can define an author and message
     /// to be added to the resulting image.  You can also define changes to the resulting image for the following
@@ -13909,34 +8599,14 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the resulting image's ID will be returned as a string inside a MoreResponse.
     ///
     /// Answers `io.podman.Commit`.
-    fn commit(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        image_name: ::std::string::String,
-        changes: ::std::vec::Vec<::std::string::String>,
-        author: ::std::string::String,
-        message: ::std::string::String,
-        pause: bool,
-        manifest_type: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CommitReply, Error>,
-    > + ::std::marker::Send;
+    fn commit(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, image_name: ::std::string::String, changes: ::std::vec::Vec<::std::string::String>, author: ::std::string::String, message: ::std::string::String, pause: bool, manifest_type: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<CommitReply, Error>> + ::std::marker::Send;
+
     /// ImportImage imports an image from a source (like tarball) into local storage.  The image can have additional
     /// descriptions added to it using the message and changes options. See also \[ExportImage\](ExportImage).
     ///
     /// Answers `io.podman.ImportImage`.
-    fn import_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        source: ::std::string::String,
-        reference: ::std::string::String,
-        message: ::std::string::String,
-        changes: ::std::vec::Vec<::std::string::String>,
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImportImageReply, Error>,
-    > + ::std::marker::Send;
+    fn import_image(&self, context: &mut ::varlink_runtime::__private::CallContext, source: ::std::string::String, reference: ::std::string::String, message: ::std::string::String, changes: ::std::vec::Vec<::std::string::String>, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImportImageReply, Error>> + ::std::marker::Send;
+
     /// ExportImage takes the name or ID of an image and exports it to a destination like a tarball.  There is also
     /// a boolean option to force compression.  It also takes in a string array of tags to be able to save multiple
     /// tags of the same image to a tarball (each tag should be of the form \<image\>:\<tag\>).  Upon completion, the ID
@@ -13944,29 +8614,15 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// error will be returned. See also \[ImportImage\](ImportImage).
     ///
     /// Answers `io.podman.ExportImage`.
-    fn export_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        destination: ::std::string::String,
-        compress: bool,
-        tags: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExportImageReply, Error>,
-    > + ::std::marker::Send;
+    fn export_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, destination: ::std::string::String, compress: bool, tags: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<ExportImageReply, Error>> + ::std::marker::Send;
+
     /// PullImage pulls an image from a repository to local storage.  After a successful pull, the image id and logs
     /// are returned as a \[MoreResponse\](#MoreResponse).  This connection also will handle a WantsMores request to send
     /// status as it occurs.
     ///
     /// Answers `io.podman.PullImage`.
-    fn pull_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        creds: AuthConfig,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PullImageReply, Error>,
-    > + ::std::marker::Send;
+    fn pull_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, creds: AuthConfig) -> impl ::std::future::Future<Output = ::std::result::Result<PullImageReply, Error>> + ::std::marker::Send;
+
     /// CreatePod creates a new empty pod.  It uses a \[PodCreate\](#PodCreate) type for input.
     /// On success, the ID of the newly created pod will be returned.
     /// #### Example
@@ -13983,13 +8639,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.CreatePod`.
-    fn create_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        create: PodCreate,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreatePodReply, Error>,
-    > + ::std::marker::Send;
+    fn create_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, create: PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<CreatePodReply, Error>> + ::std::marker::Send;
+
     /// ListPods returns a list of pods in no particular order.  They are
     /// returned as an array of ListPodData structs.  See also \[GetPod\](#GetPod).
     /// #### Example
@@ -14037,12 +8688,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ListPods`.
-    fn list_pods(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListPodsReply, Error>,
-    > + ::std::marker::Send;
+    fn list_pods(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListPodsReply, Error>> + ::std::marker::Send;
+
     /// GetPod takes a name or ID of a pod and returns single \[ListPodData\](#ListPodData)
     /// structure.  A \[PodNotFound\](#PodNotFound) error will be returned if the pod cannot be found.
     /// See also \[ListPods\](ListPods).
@@ -14074,25 +8721,15 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.GetPod`.
-    fn get_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodReply, Error>,
-    > + ::std::marker::Send;
+    fn get_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodReply, Error>> + ::std::marker::Send;
+
     /// InspectPod takes the name or ID of an image and returns a string representation of data associated with the
     /// pod.  You must serialize the string into JSON to use it further.  A \[PodNotFound\](#PodNotFound) error will
     /// be returned if the pod cannot be found.
     ///
     /// Answers `io.podman.InspectPod`.
-    fn inspect_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectPodReply, Error>,
-    > + ::std::marker::Send;
+    fn inspect_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<InspectPodReply, Error>> + ::std::marker::Send;
+
     /// StartPod starts containers in a pod.  It takes the name or ID of pod.  If the pod cannot be found, a \[PodNotFound\](#PodNotFound)
     /// error will be returned.  Containers in a pod are started independently. If there is an error starting one container, the ID of those containers
     /// will be returned in a list, along with the ID of the pod in a \[PodContainerError\](#PodContainerError).
@@ -14107,13 +8744,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.StartPod`.
-    fn start_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartPodReply, Error>,
-    > + ::std::marker::Send;
+    fn start_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<StartPodReply, Error>> + ::std::marker::Send;
+
     /// StopPod stops containers in a pod.  It takes the name or ID of a pod and a timeout.
     /// If the pod cannot be found, a \[PodNotFound\](#PodNotFound) error will be returned instead.
     /// Containers in a pod are stopped independently. If there is an error stopping one container, the ID of those containers
@@ -14129,14 +8761,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.StopPod`.
-    fn stop_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        timeout: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopPodReply, Error>,
-    > + ::std::marker::Send;
+    fn stop_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopPodReply, Error>> + ::std::marker::Send;
+
     /// RestartPod will restart containers in a pod given a pod name or ID. Containers in
     /// the pod that are running will be stopped, then all stopped containers will be run.
     /// If the pod cannot be found by name or ID, a \[PodNotFound\](#PodNotFound) error will be returned.
@@ -14152,13 +8778,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.RestartPod`.
-    fn restart_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RestartPodReply, Error>,
-    > + ::std::marker::Send;
+    fn restart_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<RestartPodReply, Error>> + ::std::marker::Send;
+
     /// KillPod takes the name or ID of a pod as well as a signal to be applied to the pod.  If the pod cannot be found, a
     /// \[PodNotFound\](#PodNotFound) error is returned.
     /// Containers in a pod are killed independently. If there is an error killing one container, the ID of those containers
@@ -14174,14 +8795,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.KillPod`.
-    fn kill_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        signal: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<KillPodReply, Error>,
-    > + ::std::marker::Send;
+    fn kill_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillPodReply, Error>> + ::std::marker::Send;
+
     /// PausePod takes the name or ID of a pod and pauses the running containers associated with it.  If the pod cannot be found,
     /// a \[PodNotFound\](#PodNotFound) error will be returned.
     /// Containers in a pod are paused independently. If there is an error pausing one container, the ID of those containers
@@ -14197,13 +8812,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.PausePod`.
-    fn pause_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PausePodReply, Error>,
-    > + ::std::marker::Send;
+    fn pause_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PausePodReply, Error>> + ::std::marker::Send;
+
     /// UnpausePod takes the name or ID of a pod and unpauses the paused containers associated with it.  If the pod cannot be
     /// found, a \[PodNotFound\](#PodNotFound) error will be returned.
     /// Containers in a pod are unpaused independently. If there is an error unpausing one container, the ID of those containers
@@ -14219,13 +8829,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.UnpausePod`.
-    fn unpause_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnpausePodReply, Error>,
-    > + ::std::marker::Send;
+    fn unpause_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<UnpausePodReply, Error>> + ::std::marker::Send;
+
     /// RemovePod takes the name or ID of a pod as well a boolean representing whether a running
     /// container in the pod can be stopped and removed.  If a pod has containers associated with it, and force is not true,
     /// an error will occur.
@@ -14242,27 +8847,14 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.RemovePod`.
-    fn remove_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<RemovePodReply, Error>,
-    > + ::std::marker::Send;
+    fn remove_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemovePodReply, Error>> + ::std::marker::Send;
+
     /// This method has not be implemented yet.
     /// method WaitPod() -\> (notimplemented: NotImplemented)
     ///
     /// Answers `io.podman.TopPod`.
-    fn top_pod(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        pod: ::std::string::String,
-        latest: bool,
-        descriptors: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TopPodReply, Error>,
-    > + ::std::marker::Send;
+    fn top_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, pod: ::std::string::String, latest: bool, descriptors: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<TopPodReply, Error>> + ::std::marker::Send;
+
     /// GetPodStats takes the name or ID of a pod and returns a pod name and slice of ContainerStats structure which
     /// contains attributes like memory and cpu usage.  If the pod cannot be found, a \[PodNotFound\](#PodNotFound)
     /// error will be returned.  If the pod has no running containers associated with it, a \[NoContainerRunning\](#NoContainerRunning)
@@ -14293,23 +8885,13 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.GetPodStats`.
-    fn get_pod_stats(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodStatsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_pod_stats(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodStatsReply, Error>> + ::std::marker::Send;
+
     /// GetPodsByStatus searches for pods whose status is included in statuses
     ///
     /// Answers `io.podman.GetPodsByStatus`.
-    fn get_pods_by_status(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        statuses: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodsByStatusReply, Error>,
-    > + ::std::marker::Send;
+    fn get_pods_by_status(&self, context: &mut ::varlink_runtime::__private::CallContext, statuses: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodsByStatusReply, Error>> + ::std::marker::Send;
+
     /// ImageExists talks a full or partial image ID or name and returns an int as to whether
     /// the image exists in local storage. An int result of 0 means the image does exist in
     /// local storage; whereas 1 indicates the image does not exists in local storage.
@@ -14322,13 +8904,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ImageExists`.
-    fn image_exists(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageExistsReply, Error>,
-    > + ::std::marker::Send;
+    fn image_exists(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ImageExistsReply, Error>> + ::std::marker::Send;
+
     /// ImageTree returns the image tree for the provided image name or ID
     /// #### Example
     /// ~~~text
@@ -14339,14 +8916,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ImageTree`.
-    fn image_tree(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        what_requires: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageTreeReply, Error>,
-    > + ::std::marker::Send;
+    fn image_tree(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImageTreeReply, Error>> + ::std::marker::Send;
+
     /// ContainerExists takes a full or partial container ID or name and returns an int as to
     /// whether the container exists in local storage.  A result of 0 means the container does
     /// exists; whereas a result of 1 means it could not be found.
@@ -14358,61 +8929,31 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ContainerExists`.
-    fn container_exists(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerExistsReply, Error>,
-    > + ::std::marker::Send;
+    fn container_exists(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerExistsReply, Error>> + ::std::marker::Send;
+
     /// ContainerCheckPoint performs a checkpopint on a container by its name or full/partial container
     /// ID.  On successful checkpoint, the id of the checkpointed container is returned.
     ///
     /// Answers `io.podman.ContainerCheckpoint`.
-    fn container_checkpoint(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        keep: bool,
-        leave_running: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerCheckpointReply, Error>,
-    > + ::std::marker::Send;
+    fn container_checkpoint(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, keep: bool, leave_running: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerCheckpointReply, Error>> + ::std::marker::Send;
+
     /// ContainerRestore restores a container that has been checkpointed.  The container to be restored can
     /// be identified by its name or full/partial container ID.  A successful restore will result in the return
     /// of the container's ID.
     ///
     /// Answers `io.podman.ContainerRestore`.
-    fn container_restore(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        keep: bool,
-        tcp_established: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerRestoreReply, Error>,
-    > + ::std::marker::Send;
+    fn container_restore(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, keep: bool, tcp_established: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerRestoreReply, Error>> + ::std::marker::Send;
+
     /// ContainerRunlabel runs executes a command as described by a given container image label.
     ///
     /// Answers `io.podman.ContainerRunlabel`.
-    fn container_runlabel(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        runlabel: Runlabel,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerRunlabelReply, Error>,
-    > + ::std::marker::Send;
+    fn container_runlabel(&self, context: &mut ::varlink_runtime::__private::CallContext, runlabel: Runlabel) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerRunlabelReply, Error>> + ::std::marker::Send;
+
     /// ExecContainer executes a command in the given container.
     ///
     /// Answers `io.podman.ExecContainer`.
-    fn exec_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        opts: ExecOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ExecContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn exec_container(&self, context: &mut ::varlink_runtime::__private::CallContext, opts: ExecOpts) -> impl ::std::future::Future<Output = ::std::result::Result<ExecContainerReply, Error>> + ::std::marker::Send;
+
     /// ListContainerMounts gathers all the mounted container mount points and returns them as an array
     /// of strings
     /// #### Example
@@ -14427,12 +8968,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.ListContainerMounts`.
-    fn list_container_mounts(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListContainerMountsReply, Error>,
-    > + ::std::marker::Send;
+    fn list_container_mounts(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerMountsReply, Error>> + ::std::marker::Send;
+
     /// MountContainer mounts a container by name or full/partial ID.  Upon a successful mount, the destination
     /// mount is returned as a string.
     /// #### Example
@@ -14443,13 +8980,8 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.MountContainer`.
-    fn mount_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<MountContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn mount_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<MountContainerReply, Error>> + ::std::marker::Send;
+
     /// UnmountContainer umounts a container by its name or full/partial container ID.
     /// #### Example
     /// ~~~text
@@ -14458,296 +8990,164 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     ///
     /// Answers `io.podman.UnmountContainer`.
-    fn unmount_container(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        force: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UnmountContainerReply, Error>,
-    > + ::std::marker::Send;
+    fn unmount_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<UnmountContainerReply, Error>> + ::std::marker::Send;
+
     /// ImagesPrune removes all unused images from the local store.  Upon successful pruning,
     /// the IDs of the removed images are returned.
     ///
     /// Answers `io.podman.ImagesPrune`.
-    fn images_prune(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        all: bool,
-        filter: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImagesPruneReply, Error>,
-    > + ::std::marker::Send;
+    fn images_prune(&self, context: &mut ::varlink_runtime::__private::CallContext, all: bool, filter: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<ImagesPruneReply, Error>> + ::std::marker::Send;
+
     /// GenerateKube generates a Kubernetes v1 Pod description of a Podman container or pod
     /// and its containers. The description is in YAML.  See also \[ReplayKube\](ReplayKube).
     ///
     /// Answers `io.podman.GenerateKube`.
-    fn generate_kube(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        service: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GenerateKubeReply, Error>,
-    > + ::std::marker::Send;
+    fn generate_kube(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, service: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GenerateKubeReply, Error>> + ::std::marker::Send;
+
     /// ContainerConfig returns a container's config in string form. This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.ContainerConfig`.
-    fn container_config(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerConfigReply, Error>,
-    > + ::std::marker::Send;
+    fn container_config(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerConfigReply, Error>> + ::std::marker::Send;
+
     /// ContainerArtifacts returns a container's artifacts in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.ContainerArtifacts`.
-    fn container_artifacts(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        artifact_name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerArtifactsReply, Error>,
-    > + ::std::marker::Send;
+    fn container_artifacts(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, artifact_name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerArtifactsReply, Error>> + ::std::marker::Send;
+
     /// ContainerInspectData returns a container's inspect data in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.ContainerInspectData`.
-    fn container_inspect_data(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        size: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerInspectDataReply, Error>,
-    > + ::std::marker::Send;
+    fn container_inspect_data(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, size: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerInspectDataReply, Error>> + ::std::marker::Send;
+
     /// ContainerStateData returns a container's state config in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.ContainerStateData`.
-    fn container_state_data(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ContainerStateDataReply, Error>,
-    > + ::std::marker::Send;
+    fn container_state_data(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerStateDataReply, Error>> + ::std::marker::Send;
+
     /// PodStateData returns inspectr level information of a given pod in string form.  This call is for
     /// development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.PodStateData`.
-    fn pod_state_data(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PodStateDataReply, Error>,
-    > + ::std::marker::Send;
+    fn pod_state_data(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PodStateDataReply, Error>> + ::std::marker::Send;
+
     /// This call is for the development of Podman only and should not be used.
     ///
     /// Answers `io.podman.CreateFromCC`.
-    fn create_from_cc(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        r#in: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<CreateFromCcReply, Error>,
-    > + ::std::marker::Send;
+    fn create_from_cc(&self, context: &mut ::varlink_runtime::__private::CallContext, r#in: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<CreateFromCcReply, Error>> + ::std::marker::Send;
+
     /// Spec returns the oci spec for a container.  This call is for development of Podman only and generally should not be used.
     ///
     /// Answers `io.podman.Spec`.
-    fn spec(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SpecReply, Error>,
-    > + ::std::marker::Send;
+    fn spec(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<SpecReply, Error>> + ::std::marker::Send;
+
     /// Sendfile allows a remote client to send a file to the host
     ///
     /// Answers `io.podman.SendFile`.
-    fn send_file(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        r#type: ::std::string::String,
-        length: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<SendFileReply, Error>,
-    > + ::std::marker::Send;
+    fn send_file(&self, context: &mut ::varlink_runtime::__private::CallContext, r#type: ::std::string::String, length: i64) -> impl ::std::future::Future<Output = ::std::result::Result<SendFileReply, Error>> + ::std::marker::Send;
+
     /// ReceiveFile allows the host to send a remote client a file
     ///
     /// Answers `io.podman.ReceiveFile`.
-    fn receive_file(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        path: ::std::string::String,
-        delete: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ReceiveFileReply, Error>,
-    > + ::std::marker::Send;
+    fn receive_file(&self, context: &mut ::varlink_runtime::__private::CallContext, path: ::std::string::String, delete: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ReceiveFileReply, Error>> + ::std::marker::Send;
+
     /// VolumeCreate creates a volume on a remote host
     ///
     /// Answers `io.podman.VolumeCreate`.
-    fn volume_create(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        options: VolumeCreateOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumeCreateReply, Error>,
-    > + ::std::marker::Send;
+    fn volume_create(&self, context: &mut ::varlink_runtime::__private::CallContext, options: VolumeCreateOpts) -> impl ::std::future::Future<Output = ::std::result::Result<VolumeCreateReply, Error>> + ::std::marker::Send;
+
     /// VolumeRemove removes a volume on a remote host
     ///
     /// Answers `io.podman.VolumeRemove`.
-    fn volume_remove(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        options: VolumeRemoveOpts,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumeRemoveReply, Error>,
-    > + ::std::marker::Send;
+    fn volume_remove(&self, context: &mut ::varlink_runtime::__private::CallContext, options: VolumeRemoveOpts) -> impl ::std::future::Future<Output = ::std::result::Result<VolumeRemoveReply, Error>> + ::std::marker::Send;
+
     /// GetVolumes gets slice of the volumes on a remote host
     ///
     /// Answers `io.podman.GetVolumes`.
-    fn get_volumes(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        args: ::std::vec::Vec<::std::string::String>,
-        all: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetVolumesReply, Error>,
-    > + ::std::marker::Send;
+    fn get_volumes(&self, context: &mut ::varlink_runtime::__private::CallContext, args: ::std::vec::Vec<::std::string::String>, all: bool) -> impl ::std::future::Future<Output = ::std::result::Result<GetVolumesReply, Error>> + ::std::marker::Send;
+
     /// InspectVolume inspects a single volume. Returns inspect JSON in the form of a
     /// string.
     ///
     /// Answers `io.podman.InspectVolume`.
-    fn inspect_volume(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InspectVolumeReply, Error>,
-    > + ::std::marker::Send;
+    fn inspect_volume(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<InspectVolumeReply, Error>> + ::std::marker::Send;
+
     /// VolumesPrune removes unused volumes on the host
     ///
     /// Answers `io.podman.VolumesPrune`.
-    fn volumes_prune(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<VolumesPruneReply, Error>,
-    > + ::std::marker::Send;
+    fn volumes_prune(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<VolumesPruneReply, Error>> + ::std::marker::Send;
+
     /// ImageSave allows you to save an image from the local image storage to a tarball
     ///
     /// Answers `io.podman.ImageSave`.
-    fn image_save(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        options: ImageSaveOptions,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ImageSaveReply, Error>,
-    > + ::std::marker::Send;
+    fn image_save(&self, context: &mut ::varlink_runtime::__private::CallContext, options: ImageSaveOptions) -> impl ::std::future::Future<Output = ::std::result::Result<ImageSaveReply, Error>> + ::std::marker::Send;
+
     /// GetPodsByContext allows you to get a list pod ids depending on all, latest, or a list of
     /// pod names.  The definition of latest pod means the latest by creation date.  In a multi-
     /// user environment, results might differ from what you expect.
     ///
     /// Answers `io.podman.GetPodsByContext`.
-    fn get_pods_by_context(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        all: bool,
-        latest: bool,
-        args: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetPodsByContextReply, Error>,
-    > + ::std::marker::Send;
+    fn get_pods_by_context(&self, context: &mut ::varlink_runtime::__private::CallContext, all: bool, latest: bool, args: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodsByContextReply, Error>> + ::std::marker::Send;
+
     /// LoadImage allows you to load an image into local storage from a tarball.
     ///
     /// Answers `io.podman.LoadImage`.
-    fn load_image(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-        input_file: ::std::string::String,
-        quiet: bool,
-        delete_file: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<LoadImageReply, Error>,
-    > + ::std::marker::Send;
+    fn load_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, input_file: ::std::string::String, quiet: bool, delete_file: bool) -> impl ::std::future::Future<Output = ::std::result::Result<LoadImageReply, Error>> + ::std::marker::Send;
+
     /// GetEvents returns known libpod events filtered by the options provided.
     ///
     /// Answers `io.podman.GetEvents`.
-    fn get_events(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        filter: ::std::vec::Vec<::std::string::String>,
-        since: ::std::string::String,
-        until: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetEventsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_events(&self, context: &mut ::varlink_runtime::__private::CallContext, filter: ::std::vec::Vec<::std::string::String>, since: ::std::string::String, until: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetEventsReply, Error>> + ::std::marker::Send;
+
     /// Diff returns a diff between libpod objects
     ///
     /// Answers `io.podman.Diff`.
-    fn diff(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<DiffReply, Error>,
-    > + ::std::marker::Send;
+    fn diff(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<DiffReply, Error>> + ::std::marker::Send;
+
     /// GetLayersMapWithImageInfo is for the development of Podman and should not be used.
     ///
     /// Answers `io.podman.GetLayersMapWithImageInfo`.
-    fn get_layers_map_with_image_info(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetLayersMapWithImageInfoReply, Error>,
-    > + ::std::marker::Send;
+    fn get_layers_map_with_image_info(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<GetLayersMapWithImageInfoReply, Error>> + ::std::marker::Send;
+
     /// BuildImageHierarchyMap is for the development of Podman and should not be used.
     ///
     /// Answers `io.podman.BuildImageHierarchyMap`.
-    fn build_image_hierarchy_map(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        name: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<BuildImageHierarchyMapReply, Error>,
-    > + ::std::marker::Send;
+    fn build_image_hierarchy_map(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageHierarchyMapReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`Podman`] as the interface `io.podman`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct PodmanServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: Podman> PodmanServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "GetVersion" => {
@@ -14776,266 +9176,143 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersByStatus" => {
-                    let parameters = call
-                        .parse_parameters::<GetContainersByStatusParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_containers_by_status(context, parameters.status)
-                        .await?;
+                    let parameters = call.parse_parameters::<GetContainersByStatusParams>()?;
+                    let reply = self.implementation.get_containers_by_status(context, parameters.status).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Top" => {
                     let parameters = call.parse_parameters::<TopParams>()?;
-                    let reply = self
-                        .implementation
-                        .top(context, parameters.name_or_id, parameters.descriptors)
-                        .await?;
+                    let reply = self.implementation.top(context, parameters.name_or_id, parameters.descriptors).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "HealthCheckRun" => {
                     let parameters = call.parse_parameters::<HealthCheckRunParams>()?;
-                    let reply = self
-                        .implementation
-                        .health_check_run(context, parameters.name_or_id)
-                        .await?;
+                    let reply = self.implementation.health_check_run(context, parameters.name_or_id).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainer" => {
                     let parameters = call.parse_parameters::<GetContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_container(context, parameters.id)
-                        .await?;
+                    let reply = self.implementation.get_container(context, parameters.id).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersByContext" => {
-                    let parameters = call
-                        .parse_parameters::<GetContainersByContextParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_containers_by_context(
-                            context,
-                            parameters.all,
-                            parameters.latest,
-                            parameters.args,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<GetContainersByContextParams>()?;
+                    let reply = self.implementation.get_containers_by_context(context, parameters.all, parameters.latest, parameters.args).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreateContainer" => {
                     let parameters = call.parse_parameters::<CreateContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .create_container(context, parameters.create)
-                        .await?;
+                    let reply = self.implementation.create_container(context, parameters.create).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectContainer" => {
                     let parameters = call.parse_parameters::<InspectContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .inspect_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.inspect_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerProcesses" => {
-                    let parameters = call
-                        .parse_parameters::<ListContainerProcessesParams>()?;
-                    let reply = self
-                        .implementation
-                        .list_container_processes(
-                            context,
-                            parameters.name,
-                            parameters.opts,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<ListContainerProcessesParams>()?;
+                    let reply = self.implementation.list_container_processes(context, parameters.name, parameters.opts).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerLogs" => {
                     let parameters = call.parse_parameters::<GetContainerLogsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_container_logs(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.get_container_logs(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainersLogs" => {
                     let parameters = call.parse_parameters::<GetContainersLogsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_containers_logs(
-                            context,
-                            parameters.names,
-                            parameters.follow,
-                            parameters.latest,
-                            parameters.since,
-                            parameters.tail,
-                            parameters.timestamps,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_containers_logs(context, parameters.names, parameters.follow, parameters.latest, parameters.since, parameters.tail, parameters.timestamps).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerChanges" => {
-                    let parameters = call
-                        .parse_parameters::<ListContainerChangesParams>()?;
-                    let reply = self
-                        .implementation
-                        .list_container_changes(context, parameters.name)
-                        .await?;
+                    let parameters = call.parse_parameters::<ListContainerChangesParams>()?;
+                    let reply = self.implementation.list_container_changes(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExportContainer" => {
                     let parameters = call.parse_parameters::<ExportContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .export_container(context, parameters.name, parameters.path)
-                        .await?;
+                    let reply = self.implementation.export_container(context, parameters.name, parameters.path).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerStats" => {
                     let parameters = call.parse_parameters::<GetContainerStatsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_container_stats(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.get_container_stats(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetContainerStatsWithHistory" => {
-                    let parameters = call
-                        .parse_parameters::<GetContainerStatsWithHistoryParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_container_stats_with_history(
-                            context,
-                            parameters.previous_stats,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<GetContainerStatsWithHistoryParams>()?;
+                    let reply = self.implementation.get_container_stats_with_history(context, parameters.previous_stats).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StartContainer" => {
                     let parameters = call.parse_parameters::<StartContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .start_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.start_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopContainer" => {
                     let parameters = call.parse_parameters::<StopContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .stop_container(context, parameters.name, parameters.timeout)
-                        .await?;
+                    let reply = self.implementation.stop_container(context, parameters.name, parameters.timeout).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InitContainer" => {
                     let parameters = call.parse_parameters::<InitContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .init_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.init_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RestartContainer" => {
                     let parameters = call.parse_parameters::<RestartContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .restart_container(context, parameters.name, parameters.timeout)
-                        .await?;
+                    let reply = self.implementation.restart_container(context, parameters.name, parameters.timeout).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "KillContainer" => {
                     let parameters = call.parse_parameters::<KillContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .kill_container(context, parameters.name, parameters.signal)
-                        .await?;
+                    let reply = self.implementation.kill_container(context, parameters.name, parameters.signal).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PauseContainer" => {
                     let parameters = call.parse_parameters::<PauseContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .pause_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.pause_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnpauseContainer" => {
                     let parameters = call.parse_parameters::<UnpauseContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .unpause_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.unpause_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Attach" => {
                     let parameters = call.parse_parameters::<AttachParams>()?;
-                    let reply = self
-                        .implementation
-                        .attach(
-                            context,
-                            parameters.name,
-                            parameters.detach_keys,
-                            parameters.start,
-                        )
-                        .await?;
+                    let reply = self.implementation.attach(context, parameters.name, parameters.detach_keys, parameters.start).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "AttachControl" => {
                     let parameters = call.parse_parameters::<AttachControlParams>()?;
-                    let reply = self
-                        .implementation
-                        .attach_control(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.attach_control(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetAttachSockets" => {
                     let parameters = call.parse_parameters::<GetAttachSocketsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_attach_sockets(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.get_attach_sockets(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "WaitContainer" => {
                     let parameters = call.parse_parameters::<WaitContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .wait_container(context, parameters.name, parameters.interval)
-                        .await?;
+                    let reply = self.implementation.wait_container(context, parameters.name, parameters.interval).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveContainer" => {
                     let parameters = call.parse_parameters::<RemoveContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .remove_container(
-                            context,
-                            parameters.name,
-                            parameters.force,
-                            parameters.remove_volumes,
-                        )
-                        .await?;
+                    let reply = self.implementation.remove_container(context, parameters.name, parameters.force, parameters.remove_volumes).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "EvictContainer" => {
                     let parameters = call.parse_parameters::<EvictContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .evict_container(
-                            context,
-                            parameters.name,
-                            parameters.remove_volumes,
-                        )
-                        .await?;
+                    let reply = self.implementation.evict_container(context, parameters.name, parameters.remove_volumes).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "DeleteStoppedContainers" => {
                     let _ = call.parse_parameters::<DeleteStoppedContainersParams>()?;
-                    let reply = self
-                        .implementation
-                        .delete_stopped_containers(context)
-                        .await?;
+                    let reply = self.implementation.delete_stopped_containers(context).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListImages" => {
@@ -15044,110 +9321,58 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListImagesWithFilters" => {
-                    let parameters = call
-                        .parse_parameters::<ListImagesWithFiltersParams>()?;
-                    let reply = self
-                        .implementation
-                        .list_images_with_filters(context, parameters.filters)
-                        .await?;
+                    let parameters = call.parse_parameters::<ListImagesWithFiltersParams>()?;
+                    let reply = self.implementation.list_images_with_filters(context, parameters.filters).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetImage" => {
                     let parameters = call.parse_parameters::<GetImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_image(context, parameters.id)
-                        .await?;
+                    let reply = self.implementation.get_image(context, parameters.id).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "BuildImage" => {
                     let parameters = call.parse_parameters::<BuildImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .build_image(context, parameters.build)
-                        .await?;
+                    let reply = self.implementation.build_image(context, parameters.build).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectImage" => {
                     let parameters = call.parse_parameters::<InspectImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .inspect_image(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.inspect_image(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "HistoryImage" => {
                     let parameters = call.parse_parameters::<HistoryImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .history_image(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.history_image(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PushImage" => {
                     let parameters = call.parse_parameters::<PushImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .push_image(
-                            context,
-                            parameters.name,
-                            parameters.tag,
-                            parameters.compress,
-                            parameters.format,
-                            parameters.remove_signatures,
-                            parameters.sign_by,
-                        )
-                        .await?;
+                    let reply = self.implementation.push_image(context, parameters.name, parameters.tag, parameters.compress, parameters.format, parameters.remove_signatures, parameters.sign_by).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TagImage" => {
                     let parameters = call.parse_parameters::<TagImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .tag_image(context, parameters.name, parameters.tagged)
-                        .await?;
+                    let reply = self.implementation.tag_image(context, parameters.name, parameters.tagged).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UntagImage" => {
                     let parameters = call.parse_parameters::<UntagImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .untag_image(context, parameters.name, parameters.tag)
-                        .await?;
+                    let reply = self.implementation.untag_image(context, parameters.name, parameters.tag).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveImage" => {
                     let parameters = call.parse_parameters::<RemoveImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .remove_image(context, parameters.name, parameters.force)
-                        .await?;
+                    let reply = self.implementation.remove_image(context, parameters.name, parameters.force).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemoveImageWithResponse" => {
-                    let parameters = call
-                        .parse_parameters::<RemoveImageWithResponseParams>()?;
-                    let reply = self
-                        .implementation
-                        .remove_image_with_response(
-                            context,
-                            parameters.name,
-                            parameters.force,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<RemoveImageWithResponseParams>()?;
+                    let reply = self.implementation.remove_image_with_response(context, parameters.name, parameters.force).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "SearchImages" => {
                     let parameters = call.parse_parameters::<SearchImagesParams>()?;
-                    let reply = self
-                        .implementation
-                        .search_images(
-                            context,
-                            parameters.query,
-                            parameters.limit,
-                            parameters.filter,
-                        )
-                        .await?;
+                    let reply = self.implementation.search_images(context, parameters.query, parameters.limit, parameters.filter).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "DeleteUnusedImages" => {
@@ -15157,64 +9382,27 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                 }
                 "Commit" => {
                     let parameters = call.parse_parameters::<CommitParams>()?;
-                    let reply = self
-                        .implementation
-                        .commit(
-                            context,
-                            parameters.name,
-                            parameters.image_name,
-                            parameters.changes,
-                            parameters.author,
-                            parameters.message,
-                            parameters.pause,
-                            parameters.manifest_type,
-                        )
-                        .await?;
+                    let reply = self.implementation.commit(context, parameters.name, parameters.image_name, parameters.changes, parameters.author, parameters.message, parameters.pause, parameters.manifest_type).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImportImage" => {
                     let parameters = call.parse_parameters::<ImportImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .import_image(
-                            context,
-                            parameters.source,
-                            parameters.reference,
-                            parameters.message,
-                            parameters.changes,
-                            parameters.delete,
-                        )
-                        .await?;
+                    let reply = self.implementation.import_image(context, parameters.source, parameters.reference, parameters.message, parameters.changes, parameters.delete).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExportImage" => {
                     let parameters = call.parse_parameters::<ExportImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .export_image(
-                            context,
-                            parameters.name,
-                            parameters.destination,
-                            parameters.compress,
-                            parameters.tags,
-                        )
-                        .await?;
+                    let reply = self.implementation.export_image(context, parameters.name, parameters.destination, parameters.compress, parameters.tags).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PullImage" => {
                     let parameters = call.parse_parameters::<PullImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .pull_image(context, parameters.name, parameters.creds)
-                        .await?;
+                    let reply = self.implementation.pull_image(context, parameters.name, parameters.creds).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreatePod" => {
                     let parameters = call.parse_parameters::<CreatePodParams>()?;
-                    let reply = self
-                        .implementation
-                        .create_pod(context, parameters.create)
-                        .await?;
+                    let reply = self.implementation.create_pod(context, parameters.create).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListPods" => {
@@ -15224,326 +9412,187 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                 }
                 "GetPod" => {
                     let parameters = call.parse_parameters::<GetPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.get_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectPod" => {
                     let parameters = call.parse_parameters::<InspectPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .inspect_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.inspect_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StartPod" => {
                     let parameters = call.parse_parameters::<StartPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .start_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.start_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopPod" => {
                     let parameters = call.parse_parameters::<StopPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .stop_pod(context, parameters.name, parameters.timeout)
-                        .await?;
+                    let reply = self.implementation.stop_pod(context, parameters.name, parameters.timeout).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RestartPod" => {
                     let parameters = call.parse_parameters::<RestartPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .restart_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.restart_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "KillPod" => {
                     let parameters = call.parse_parameters::<KillPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .kill_pod(context, parameters.name, parameters.signal)
-                        .await?;
+                    let reply = self.implementation.kill_pod(context, parameters.name, parameters.signal).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PausePod" => {
                     let parameters = call.parse_parameters::<PausePodParams>()?;
-                    let reply = self
-                        .implementation
-                        .pause_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.pause_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnpausePod" => {
                     let parameters = call.parse_parameters::<UnpausePodParams>()?;
-                    let reply = self
-                        .implementation
-                        .unpause_pod(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.unpause_pod(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "RemovePod" => {
                     let parameters = call.parse_parameters::<RemovePodParams>()?;
-                    let reply = self
-                        .implementation
-                        .remove_pod(context, parameters.name, parameters.force)
-                        .await?;
+                    let reply = self.implementation.remove_pod(context, parameters.name, parameters.force).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TopPod" => {
                     let parameters = call.parse_parameters::<TopPodParams>()?;
-                    let reply = self
-                        .implementation
-                        .top_pod(
-                            context,
-                            parameters.pod,
-                            parameters.latest,
-                            parameters.descriptors,
-                        )
-                        .await?;
+                    let reply = self.implementation.top_pod(context, parameters.pod, parameters.latest, parameters.descriptors).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodStats" => {
                     let parameters = call.parse_parameters::<GetPodStatsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_pod_stats(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.get_pod_stats(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodsByStatus" => {
                     let parameters = call.parse_parameters::<GetPodsByStatusParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_pods_by_status(context, parameters.statuses)
-                        .await?;
+                    let reply = self.implementation.get_pods_by_status(context, parameters.statuses).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImageExists" => {
                     let parameters = call.parse_parameters::<ImageExistsParams>()?;
-                    let reply = self
-                        .implementation
-                        .image_exists(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.image_exists(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImageTree" => {
                     let parameters = call.parse_parameters::<ImageTreeParams>()?;
-                    let reply = self
-                        .implementation
-                        .image_tree(context, parameters.name, parameters.what_requires)
-                        .await?;
+                    let reply = self.implementation.image_tree(context, parameters.name, parameters.what_requires).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerExists" => {
                     let parameters = call.parse_parameters::<ContainerExistsParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_exists(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.container_exists(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerCheckpoint" => {
-                    let parameters = call
-                        .parse_parameters::<ContainerCheckpointParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_checkpoint(
-                            context,
-                            parameters.name,
-                            parameters.keep,
-                            parameters.leave_running,
-                            parameters.tcp_established,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<ContainerCheckpointParams>()?;
+                    let reply = self.implementation.container_checkpoint(context, parameters.name, parameters.keep, parameters.leave_running, parameters.tcp_established).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerRestore" => {
                     let parameters = call.parse_parameters::<ContainerRestoreParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_restore(
-                            context,
-                            parameters.name,
-                            parameters.keep,
-                            parameters.tcp_established,
-                        )
-                        .await?;
+                    let reply = self.implementation.container_restore(context, parameters.name, parameters.keep, parameters.tcp_established).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerRunlabel" => {
                     let parameters = call.parse_parameters::<ContainerRunlabelParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_runlabel(context, parameters.runlabel)
-                        .await?;
+                    let reply = self.implementation.container_runlabel(context, parameters.runlabel).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ExecContainer" => {
                     let parameters = call.parse_parameters::<ExecContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .exec_container(context, parameters.opts)
-                        .await?;
+                    let reply = self.implementation.exec_container(context, parameters.opts).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ListContainerMounts" => {
                     let _ = call.parse_parameters::<ListContainerMountsParams>()?;
-                    let reply = self
-                        .implementation
-                        .list_container_mounts(context)
-                        .await?;
+                    let reply = self.implementation.list_container_mounts(context).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "MountContainer" => {
                     let parameters = call.parse_parameters::<MountContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .mount_container(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.mount_container(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "UnmountContainer" => {
                     let parameters = call.parse_parameters::<UnmountContainerParams>()?;
-                    let reply = self
-                        .implementation
-                        .unmount_container(context, parameters.name, parameters.force)
-                        .await?;
+                    let reply = self.implementation.unmount_container(context, parameters.name, parameters.force).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ImagesPrune" => {
                     let parameters = call.parse_parameters::<ImagesPruneParams>()?;
-                    let reply = self
-                        .implementation
-                        .images_prune(context, parameters.all, parameters.filter)
-                        .await?;
+                    let reply = self.implementation.images_prune(context, parameters.all, parameters.filter).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GenerateKube" => {
                     let parameters = call.parse_parameters::<GenerateKubeParams>()?;
-                    let reply = self
-                        .implementation
-                        .generate_kube(context, parameters.name, parameters.service)
-                        .await?;
+                    let reply = self.implementation.generate_kube(context, parameters.name, parameters.service).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerConfig" => {
                     let parameters = call.parse_parameters::<ContainerConfigParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_config(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.container_config(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerArtifacts" => {
-                    let parameters = call
-                        .parse_parameters::<ContainerArtifactsParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_artifacts(
-                            context,
-                            parameters.name,
-                            parameters.artifact_name,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<ContainerArtifactsParams>()?;
+                    let reply = self.implementation.container_artifacts(context, parameters.name, parameters.artifact_name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerInspectData" => {
-                    let parameters = call
-                        .parse_parameters::<ContainerInspectDataParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_inspect_data(
-                            context,
-                            parameters.name,
-                            parameters.size,
-                        )
-                        .await?;
+                    let parameters = call.parse_parameters::<ContainerInspectDataParams>()?;
+                    let reply = self.implementation.container_inspect_data(context, parameters.name, parameters.size).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ContainerStateData" => {
-                    let parameters = call
-                        .parse_parameters::<ContainerStateDataParams>()?;
-                    let reply = self
-                        .implementation
-                        .container_state_data(context, parameters.name)
-                        .await?;
+                    let parameters = call.parse_parameters::<ContainerStateDataParams>()?;
+                    let reply = self.implementation.container_state_data(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "PodStateData" => {
                     let parameters = call.parse_parameters::<PodStateDataParams>()?;
-                    let reply = self
-                        .implementation
-                        .pod_state_data(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.pod_state_data(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "CreateFromCC" => {
                     let parameters = call.parse_parameters::<CreateFromCcParams>()?;
-                    let reply = self
-                        .implementation
-                        .create_from_cc(context, parameters.r#in)
-                        .await?;
+                    let reply = self.implementation.create_from_cc(context, parameters.r#in).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Spec" => {
                     let parameters = call.parse_parameters::<SpecParams>()?;
-                    let reply = self
-                        .implementation
-                        .spec(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.spec(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "SendFile" => {
                     let parameters = call.parse_parameters::<SendFileParams>()?;
-                    let reply = self
-                        .implementation
-                        .send_file(context, parameters.r#type, parameters.length)
-                        .await?;
+                    let reply = self.implementation.send_file(context, parameters.r#type, parameters.length).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ReceiveFile" => {
                     let parameters = call.parse_parameters::<ReceiveFileParams>()?;
-                    let reply = self
-                        .implementation
-                        .receive_file(context, parameters.path, parameters.delete)
-                        .await?;
+                    let reply = self.implementation.receive_file(context, parameters.path, parameters.delete).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumeCreate" => {
                     let parameters = call.parse_parameters::<VolumeCreateParams>()?;
-                    let reply = self
-                        .implementation
-                        .volume_create(context, parameters.options)
-                        .await?;
+                    let reply = self.implementation.volume_create(context, parameters.options).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumeRemove" => {
                     let parameters = call.parse_parameters::<VolumeRemoveParams>()?;
-                    let reply = self
-                        .implementation
-                        .volume_remove(context, parameters.options)
-                        .await?;
+                    let reply = self.implementation.volume_remove(context, parameters.options).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetVolumes" => {
                     let parameters = call.parse_parameters::<GetVolumesParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_volumes(context, parameters.args, parameters.all)
-                        .await?;
+                    let reply = self.implementation.get_volumes(context, parameters.args, parameters.all).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "InspectVolume" => {
                     let parameters = call.parse_parameters::<InspectVolumeParams>()?;
-                    let reply = self
-                        .implementation
-                        .inspect_volume(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.inspect_volume(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "VolumesPrune" => {
@@ -15553,82 +9602,40 @@ impl<T: Podman> ::varlink_runtime::__private::Interface for PodmanServer<T> {
                 }
                 "ImageSave" => {
                     let parameters = call.parse_parameters::<ImageSaveParams>()?;
-                    let reply = self
-                        .implementation
-                        .image_save(context, parameters.options)
-                        .await?;
+                    let reply = self.implementation.image_save(context, parameters.options).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetPodsByContext" => {
                     let parameters = call.parse_parameters::<GetPodsByContextParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_pods_by_context(
-                            context,
-                            parameters.all,
-                            parameters.latest,
-                            parameters.args,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_pods_by_context(context, parameters.all, parameters.latest, parameters.args).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "LoadImage" => {
                     let parameters = call.parse_parameters::<LoadImageParams>()?;
-                    let reply = self
-                        .implementation
-                        .load_image(
-                            context,
-                            parameters.name,
-                            parameters.input_file,
-                            parameters.quiet,
-                            parameters.delete_file,
-                        )
-                        .await?;
+                    let reply = self.implementation.load_image(context, parameters.name, parameters.input_file, parameters.quiet, parameters.delete_file).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetEvents" => {
                     let parameters = call.parse_parameters::<GetEventsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_events(
-                            context,
-                            parameters.filter,
-                            parameters.since,
-                            parameters.until,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_events(context, parameters.filter, parameters.since, parameters.until).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Diff" => {
                     let parameters = call.parse_parameters::<DiffParams>()?;
-                    let reply = self
-                        .implementation
-                        .diff(context, parameters.name)
-                        .await?;
+                    let reply = self.implementation.diff(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetLayersMapWithImageInfo" => {
                     let _ = call.parse_parameters::<GetLayersMapWithImageInfoParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_layers_map_with_image_info(context)
-                        .await?;
+                    let reply = self.implementation.get_layers_map_with_image_info(context).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "BuildImageHierarchyMap" => {
-                    let parameters = call
-                        .parse_parameters::<BuildImageHierarchyMapParams>()?;
-                    let reply = self
-                        .implementation
-                        .build_image_hierarchy_map(context, parameters.name)
-                        .await?;
+                    let parameters = call.parse_parameters::<BuildImageHierarchyMapParams>()?;
+                    let reply = self.implementation.build_image_hierarchy_map(context, parameters.name).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

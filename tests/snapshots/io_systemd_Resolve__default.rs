@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "io.systemd.Resolve";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"interface io.systemd.Resolve
@@ -70,12 +71,10 @@ error DNSError(
     extendedDNSErrorMessage: ?string
 )
 ";
+
 /// The varlink type `ResolvedAddress` of `io.systemd.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolvedAddress {
@@ -84,12 +83,10 @@ pub struct ResolvedAddress {
     pub family: i64,
     pub address: ::std::vec::Vec<i64>,
 }
+
 /// The varlink type `ResolvedName` of `io.systemd.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolvedName {
@@ -97,12 +94,10 @@ pub struct ResolvedName {
     pub ifindex: ::std::option::Option<i64>,
     pub name: ::std::string::String,
 }
+
 /// The varlink type `ResourceKey` of `io.systemd.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResourceKey {
@@ -110,12 +105,10 @@ pub struct ResourceKey {
     pub r#type: i64,
     pub name: ::std::string::String,
 }
+
 /// The varlink type `ResourceRecord` of `io.systemd.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResourceRecord {
@@ -131,12 +124,10 @@ pub struct ResourceRecord {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<::std::vec::Vec<i64>>,
 }
+
 /// The input parameters of `io.systemd.Resolve.ResolveHostname`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveHostnameParams {
@@ -148,12 +139,10 @@ pub struct ResolveHostnameParams {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flags: ::std::option::Option<i64>,
 }
+
 /// The output parameters of `io.systemd.Resolve.ResolveHostname`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveHostnameReply {
@@ -161,12 +150,10 @@ pub struct ResolveHostnameReply {
     pub name: ::std::string::String,
     pub flags: i64,
 }
+
 /// The input parameters of `io.systemd.Resolve.ResolveAddress`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveAddressParams {
@@ -177,42 +164,34 @@ pub struct ResolveAddressParams {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flags: ::std::option::Option<i64>,
 }
+
 /// The output parameters of `io.systemd.Resolve.ResolveAddress`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveAddressReply {
     pub names: ::std::vec::Vec<ResolvedName>,
     pub flags: i64,
 }
+
 /// The parameters of the error `io.systemd.Resolve.NoNameServers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NoNameServersParameters {}
+
 /// The parameters of the error `io.systemd.Resolve.QueryTimedOut`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct QueryTimedOutParameters {}
+
 /// The parameters of the error `io.systemd.Resolve.DNSSECValidationFailed`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DnssecValidationFailedParameters {
@@ -226,12 +205,10 @@ pub struct DnssecValidationFailedParameters {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extended_dns_error_message: ::std::option::Option<::std::string::String>,
 }
+
 /// The parameters of the error `io.systemd.Resolve.DNSError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct DnsErrorParameters {
@@ -245,6 +222,7 @@ pub struct DnsErrorParameters {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extended_dns_error_message: ::std::option::Option<::std::string::String>,
 }
+
 /// The errors of `io.systemd.Resolve`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -299,69 +277,34 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
             Error::NoNameServers => f.write_str("io.systemd.Resolve.NoNameServers"),
             Error::QueryTimedOut => f.write_str("io.systemd.Resolve.QueryTimedOut"),
-            Error::DnssecValidationFailed {
-                result,
-                extended_dns_error_code,
-                extended_dns_error_message,
-            } => {
-                ::std::write!(
-                    f,
-                    "io.systemd.Resolve.DNSSECValidationFailed {{ result: {:?}, extendedDNSErrorCode: {:?}, extendedDNSErrorMessage: {:?} }}",
-                    result, extended_dns_error_code, extended_dns_error_message
-                )
-            }
-            Error::DnsError {
-                rcode,
-                extended_dns_error_code,
-                extended_dns_error_message,
-            } => {
-                ::std::write!(
-                    f,
-                    "io.systemd.Resolve.DNSError {{ rcode: {:?}, extendedDNSErrorCode: {:?}, extendedDNSErrorMessage: {:?} }}",
-                    rcode, extended_dns_error_code, extended_dns_error_message
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::DnssecValidationFailed { result, extended_dns_error_code, extended_dns_error_message } => ::std::write!(f, "io.systemd.Resolve.DNSSECValidationFailed {{ result: {:?}, extendedDNSErrorCode: {:?}, extendedDNSErrorMessage: {:?} }}", result, extended_dns_error_code, extended_dns_error_message),
+            Error::DnsError { rcode, extended_dns_error_code, extended_dns_error_message } => ::std::write!(f, "io.systemd.Resolve.DNSError {{ rcode: {:?}, extendedDNSErrorCode: {:?}, extendedDNSErrorMessage: {:?} }}", rcode, extended_dns_error_code, extended_dns_error_message),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -370,205 +313,61 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "io.systemd.Resolve.NoNameServers" => Error::NoNameServers,
-                    "io.systemd.Resolve.QueryTimedOut" => Error::QueryTimedOut,
-                    "io.systemd.Resolve.DNSSECValidationFailed" => {
-                        match remote.parameters_as::<DnssecValidationFailedParameters>()
-                        {
-                            ::std::result::Result::Ok(
-                                DnssecValidationFailedParameters {
-                                    result,
-                                    extended_dns_error_code,
-                                    extended_dns_error_message,
-                                },
-                            ) => {
-                                Error::DnssecValidationFailed {
-                                    result,
-                                    extended_dns_error_code,
-                                    extended_dns_error_message,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "io.systemd.Resolve.DNSError" => {
-                        match remote.parameters_as::<DnsErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                DnsErrorParameters {
-                                    rcode,
-                                    extended_dns_error_code,
-                                    extended_dns_error_message,
-                                },
-                            ) => {
-                                Error::DnsError {
-                                    rcode,
-                                    extended_dns_error_code,
-                                    extended_dns_error_message,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "io.systemd.Resolve.NoNameServers" => Error::NoNameServers,
+                "io.systemd.Resolve.QueryTimedOut" => Error::QueryTimedOut,
+                "io.systemd.Resolve.DNSSECValidationFailed" => match remote.parameters_as::<DnssecValidationFailedParameters>() {
+                    ::std::result::Result::Ok(DnssecValidationFailedParameters { result, extended_dns_error_code, extended_dns_error_message }) => Error::DnssecValidationFailed { result, extended_dns_error_code, extended_dns_error_message },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "io.systemd.Resolve.DNSError" => match remote.parameters_as::<DnsErrorParameters>() {
+                    ::std::result::Result::Ok(DnsErrorParameters { rcode, extended_dns_error_code, extended_dns_error_message }) => Error::DnsError { rcode, extended_dns_error_code, extended_dns_error_message },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::NoNameServers => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.Resolve.NoNameServers",
-                )
-            }
-            Error::QueryTimedOut => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.Resolve.QueryTimedOut",
-                )
-            }
-            Error::DnssecValidationFailed {
-                result,
-                extended_dns_error_code,
-                extended_dns_error_message,
-            } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.systemd.Resolve.DNSSECValidationFailed",
-                    &DnssecValidationFailedParameters {
-                        result,
-                        extended_dns_error_code,
-                        extended_dns_error_message,
-                    },
-                )
-            }
-            Error::DnsError {
-                rcode,
-                extended_dns_error_code,
-                extended_dns_error_message,
-            } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "io.systemd.Resolve.DNSError",
-                    &DnsErrorParameters {
-                        rcode,
-                        extended_dns_error_code,
-                        extended_dns_error_message,
-                    },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::NoNameServers => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.Resolve.NoNameServers"),
+            Error::QueryTimedOut => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.Resolve.QueryTimedOut"),
+            Error::DnssecValidationFailed { result, extended_dns_error_code, extended_dns_error_message } => ::varlink_runtime::__private::MethodError::new("io.systemd.Resolve.DNSSECValidationFailed", &DnssecValidationFailedParameters { result, extended_dns_error_code, extended_dns_error_message }),
+            Error::DnsError { rcode, extended_dns_error_code, extended_dns_error_message } => ::varlink_runtime::__private::MethodError::new("io.systemd.Resolve.DNSError", &DnsErrorParameters { rcode, extended_dns_error_code, extended_dns_error_message }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -581,6 +380,7 @@ struct __ResolveHostnameCall<'p> {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     flags: ::std::option::Option<i64>,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -592,213 +392,79 @@ struct __ResolveAddressCall<'p> {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     flags: ::std::option::Option<i64>,
 }
+
 /// A client of `io.systemd.Resolve`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ResolveClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Calls `io.systemd.Resolve.ResolveHostname`.
-    pub fn resolve_hostname<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        name: &'c str,
-        family: ::std::option::Option<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveHostnameReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveHostname",
-            __ResolveHostnameCall {
-                ifindex,
-                name,
-                family,
-                flags,
-            },
-        )
+    pub fn resolve_hostname<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, name: &'c str, family: ::std::option::Option<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveHostnameReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.systemd.Resolve.ResolveHostname", __ResolveHostnameCall { ifindex, name, family, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveHostname` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn resolve_hostname_more<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        name: &'c str,
-        family: ::std::option::Option<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ResolveHostnameReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveHostname",
-            __ResolveHostnameCall {
-                ifindex,
-                name,
-                family,
-                flags,
-            },
-        )
+    pub fn resolve_hostname_more<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, name: &'c str, family: ::std::option::Option<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ResolveHostnameReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.systemd.Resolve.ResolveHostname", __ResolveHostnameCall { ifindex, name, family, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveHostname` with `oneway`: the service sends no reply, not even an error.
-    pub fn resolve_hostname_oneway<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        name: &'c str,
-        family: ::std::option::Option<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveHostname",
-            __ResolveHostnameCall {
-                ifindex,
-                name,
-                family,
-                flags,
-            },
-        )
+    pub fn resolve_hostname_oneway<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, name: &'c str, family: ::std::option::Option<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.systemd.Resolve.ResolveHostname", __ResolveHostnameCall { ifindex, name, family, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveHostname` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn resolve_hostname_upgrade<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        name: &'c str,
-        family: ::std::option::Option<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ResolveHostnameReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveHostname",
-            __ResolveHostnameCall {
-                ifindex,
-                name,
-                family,
-                flags,
-            },
-        )
+    pub fn resolve_hostname_upgrade<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, name: &'c str, family: ::std::option::Option<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<(ResolveHostnameReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.systemd.Resolve.ResolveHostname", __ResolveHostnameCall { ifindex, name, family, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveAddress`.
-    pub fn resolve_address<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        family: i64,
-        address: &'c [i64],
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveAddressReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveAddress",
-            __ResolveAddressCall {
-                ifindex,
-                family,
-                address,
-                flags,
-            },
-        )
+    pub fn resolve_address<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, family: i64, address: &'c [i64], flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveAddressReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.systemd.Resolve.ResolveAddress", __ResolveAddressCall { ifindex, family, address, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveAddress` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn resolve_address_more<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        family: i64,
-        address: &'c [i64],
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ResolveAddressReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveAddress",
-            __ResolveAddressCall {
-                ifindex,
-                family,
-                address,
-                flags,
-            },
-        )
+    pub fn resolve_address_more<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, family: i64, address: &'c [i64], flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ResolveAddressReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.systemd.Resolve.ResolveAddress", __ResolveAddressCall { ifindex, family, address, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveAddress` with `oneway`: the service sends no reply, not even an error.
-    pub fn resolve_address_oneway<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        family: i64,
-        address: &'c [i64],
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveAddress",
-            __ResolveAddressCall {
-                ifindex,
-                family,
-                address,
-                flags,
-            },
-        )
+    pub fn resolve_address_oneway<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, family: i64, address: &'c [i64], flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.systemd.Resolve.ResolveAddress", __ResolveAddressCall { ifindex, family, address, flags })
     }
+
     /// Calls `io.systemd.Resolve.ResolveAddress` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn resolve_address_upgrade<'c>(
-        &'c mut self,
-        ifindex: ::std::option::Option<i64>,
-        family: i64,
-        address: &'c [i64],
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ResolveAddressReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.systemd.Resolve.ResolveAddress",
-            __ResolveAddressCall {
-                ifindex,
-                family,
-                address,
-                flags,
-            },
-        )
+    pub fn resolve_address_upgrade<'c>(&'c mut self, ifindex: ::std::option::Option<i64>, family: i64, address: &'c [i64], flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<(ResolveAddressReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.systemd.Resolve.ResolveAddress", __ResolveAddressCall { ifindex, family, address, flags })
     }
 }
+
 /// The service side of `io.systemd.Resolve`: implement it, then serve it with [`ResolveServer`].
 ///
 /// Each method receives the call context (flags, peer credentials, `continues` replies) and the typed input parameters.
@@ -806,92 +472,55 @@ impl ResolveClient {
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 pub trait Resolve: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Answers `io.systemd.Resolve.ResolveHostname`.
-    fn resolve_hostname(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        ifindex: ::std::option::Option<i64>,
-        name: ::std::string::String,
-        family: ::std::option::Option<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveHostnameReply, Error>,
-    > + ::std::marker::Send;
+    fn resolve_hostname(&self, context: &mut ::varlink_runtime::__private::CallContext, ifindex: ::std::option::Option<i64>, name: ::std::string::String, family: ::std::option::Option<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveHostnameReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.systemd.Resolve.ResolveAddress`.
-    fn resolve_address(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        ifindex: ::std::option::Option<i64>,
-        family: i64,
-        address: ::std::vec::Vec<i64>,
-        flags: ::std::option::Option<i64>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveAddressReply, Error>,
-    > + ::std::marker::Send;
+    fn resolve_address(&self, context: &mut ::varlink_runtime::__private::CallContext, ifindex: ::std::option::Option<i64>, family: i64, address: ::std::vec::Vec<i64>, flags: ::std::option::Option<i64>) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveAddressReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`Resolve`] as the interface `io.systemd.Resolve`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: Resolve> ResolveServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: Resolve> ::varlink_runtime::__private::Interface for ResolveServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "ResolveHostname" => {
                     let parameters = call.parse_parameters::<ResolveHostnameParams>()?;
-                    let reply = self
-                        .implementation
-                        .resolve_hostname(
-                            context,
-                            parameters.ifindex,
-                            parameters.name,
-                            parameters.family,
-                            parameters.flags,
-                        )
-                        .await?;
+                    let reply = self.implementation.resolve_hostname(context, parameters.ifindex, parameters.name, parameters.family, parameters.flags).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "ResolveAddress" => {
                     let parameters = call.parse_parameters::<ResolveAddressParams>()?;
-                    let reply = self
-                        .implementation
-                        .resolve_address(
-                            context,
-                            parameters.ifindex,
-                            parameters.family,
-                            parameters.address,
-                            parameters.flags,
-                        )
-                        .await?;
+                    let reply = self.implementation.resolve_address(context, parameters.ifindex, parameters.family, parameters.address, parameters.flags).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "io.systemd.UserDatabase";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"interface io.systemd.UserDatabase
@@ -40,12 +41,10 @@ error ServiceNotAvailable()
 error ConflictingRecordFound()
 error EnumerationNotSupported()
 ";
+
 /// The input parameters of `io.systemd.UserDatabase.GetUserRecord`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetUserRecordParams {
@@ -57,27 +56,20 @@ pub struct GetUserRecordParams {
     pub user_name: ::std::option::Option<::std::string::String>,
     pub service: ::std::string::String,
 }
+
 /// The output parameters of `io.systemd.UserDatabase.GetUserRecord`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetUserRecordReply {
-    pub record: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
+    pub record: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
     pub incomplete: bool,
 }
+
 /// The input parameters of `io.systemd.UserDatabase.GetGroupRecord`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetGroupRecordParams {
@@ -89,27 +81,20 @@ pub struct GetGroupRecordParams {
     pub group_name: ::std::option::Option<::std::string::String>,
     pub service: ::std::string::String,
 }
+
 /// The output parameters of `io.systemd.UserDatabase.GetGroupRecord`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetGroupRecordReply {
-    pub record: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
+    pub record: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
     pub incomplete: bool,
 }
+
 /// The input parameters of `io.systemd.UserDatabase.GetMemberships`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetMembershipsParams {
@@ -123,12 +108,10 @@ pub struct GetMembershipsParams {
     pub group_name: ::std::option::Option<::std::string::String>,
     pub service: ::std::string::String,
 }
+
 /// The output parameters of `io.systemd.UserDatabase.GetMemberships`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetMembershipsReply {
@@ -139,51 +122,42 @@ pub struct GetMembershipsReply {
     #[serde(rename = "groupName")]
     pub group_name: ::std::string::String,
 }
+
 /// The parameters of the error `io.systemd.UserDatabase.NoRecordFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NoRecordFoundParameters {}
+
 /// The parameters of the error `io.systemd.UserDatabase.BadService`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BadServiceParameters {}
+
 /// The parameters of the error `io.systemd.UserDatabase.ServiceNotAvailable`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ServiceNotAvailableParameters {}
+
 /// The parameters of the error `io.systemd.UserDatabase.ConflictingRecordFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ConflictingRecordFoundParameters {}
+
 /// The parameters of the error `io.systemd.UserDatabase.EnumerationNotSupported`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct EnumerationNotSupportedParameters {}
+
 /// The errors of `io.systemd.UserDatabase`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -232,56 +206,35 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
             Error::NoRecordFound => f.write_str("io.systemd.UserDatabase.NoRecordFound"),
             Error::BadService => f.write_str("io.systemd.UserDatabase.BadService"),
-            Error::ServiceNotAvailable => {
-                f.write_str("io.systemd.UserDatabase.ServiceNotAvailable")
-            }
-            Error::ConflictingRecordFound => {
-                f.write_str("io.systemd.UserDatabase.ConflictingRecordFound")
-            }
-            Error::EnumerationNotSupported => {
-                f.write_str("io.systemd.UserDatabase.EnumerationNotSupported")
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::ServiceNotAvailable => f.write_str("io.systemd.UserDatabase.ServiceNotAvailable"),
+            Error::ConflictingRecordFound => f.write_str("io.systemd.UserDatabase.ConflictingRecordFound"),
+            Error::EnumerationNotSupported => f.write_str("io.systemd.UserDatabase.EnumerationNotSupported"),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -290,154 +243,57 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "io.systemd.UserDatabase.NoRecordFound" => Error::NoRecordFound,
-                    "io.systemd.UserDatabase.BadService" => Error::BadService,
-                    "io.systemd.UserDatabase.ServiceNotAvailable" => {
-                        Error::ServiceNotAvailable
-                    }
-                    "io.systemd.UserDatabase.ConflictingRecordFound" => {
-                        Error::ConflictingRecordFound
-                    }
-                    "io.systemd.UserDatabase.EnumerationNotSupported" => {
-                        Error::EnumerationNotSupported
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "io.systemd.UserDatabase.NoRecordFound" => Error::NoRecordFound,
+                "io.systemd.UserDatabase.BadService" => Error::BadService,
+                "io.systemd.UserDatabase.ServiceNotAvailable" => Error::ServiceNotAvailable,
+                "io.systemd.UserDatabase.ConflictingRecordFound" => Error::ConflictingRecordFound,
+                "io.systemd.UserDatabase.EnumerationNotSupported" => Error::EnumerationNotSupported,
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::NoRecordFound => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.UserDatabase.NoRecordFound",
-                )
-            }
-            Error::BadService => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.UserDatabase.BadService",
-                )
-            }
-            Error::ServiceNotAvailable => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.UserDatabase.ServiceNotAvailable",
-                )
-            }
-            Error::ConflictingRecordFound => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.UserDatabase.ConflictingRecordFound",
-                )
-            }
-            Error::EnumerationNotSupported => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "io.systemd.UserDatabase.EnumerationNotSupported",
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::NoRecordFound => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.UserDatabase.NoRecordFound"),
+            Error::BadService => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.UserDatabase.BadService"),
+            Error::ServiceNotAvailable => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.UserDatabase.ServiceNotAvailable"),
+            Error::ConflictingRecordFound => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.UserDatabase.ConflictingRecordFound"),
+            Error::EnumerationNotSupported => ::varlink_runtime::__private::MethodError::without_parameters("io.systemd.UserDatabase.EnumerationNotSupported"),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -449,6 +305,7 @@ struct __GetUserRecordCall<'p> {
     user_name: ::std::option::Option<&'p str>,
     service: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -460,6 +317,7 @@ struct __GetGroupRecordCall<'p> {
     group_name: ::std::option::Option<&'p str>,
     service: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -472,277 +330,99 @@ struct __GetMembershipsCall<'p> {
     group_name: ::std::option::Option<&'p str>,
     service: &'p str,
 }
+
 /// A client of `io.systemd.UserDatabase`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct UserDatabaseClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl UserDatabaseClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Calls `io.systemd.UserDatabase.GetUserRecord`.
-    pub fn get_user_record<'c>(
-        &'c mut self,
-        uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetUserRecordReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetUserRecord",
-            __GetUserRecordCall {
-                uid,
-                user_name,
-                service,
-            },
-        )
+    pub fn get_user_record<'c>(&'c mut self, uid: ::std::option::Option<i64>, user_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetUserRecordReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.systemd.UserDatabase.GetUserRecord", __GetUserRecordCall { uid, user_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_user_record_more<'c>(
-        &'c mut self,
-        uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetUserRecordReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetUserRecord",
-            __GetUserRecordCall {
-                uid,
-                user_name,
-                service,
-            },
-        )
+    pub fn get_user_record_more<'c>(&'c mut self, uid: ::std::option::Option<i64>, user_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetUserRecordReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.systemd.UserDatabase.GetUserRecord", __GetUserRecordCall { uid, user_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_user_record_oneway<'c>(
-        &'c mut self,
-        uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetUserRecord",
-            __GetUserRecordCall {
-                uid,
-                user_name,
-                service,
-            },
-        )
+    pub fn get_user_record_oneway<'c>(&'c mut self, uid: ::std::option::Option<i64>, user_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.systemd.UserDatabase.GetUserRecord", __GetUserRecordCall { uid, user_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetUserRecord` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_user_record_upgrade<'c>(
-        &'c mut self,
-        uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetUserRecordReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetUserRecord",
-            __GetUserRecordCall {
-                uid,
-                user_name,
-                service,
-            },
-        )
+    pub fn get_user_record_upgrade<'c>(&'c mut self, uid: ::std::option::Option<i64>, user_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetUserRecordReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.systemd.UserDatabase.GetUserRecord", __GetUserRecordCall { uid, user_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetGroupRecord`.
-    pub fn get_group_record<'c>(
-        &'c mut self,
-        gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetGroupRecordReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetGroupRecord",
-            __GetGroupRecordCall {
-                gid,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_group_record<'c>(&'c mut self, gid: ::std::option::Option<i64>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetGroupRecordReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.systemd.UserDatabase.GetGroupRecord", __GetGroupRecordCall { gid, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_group_record_more<'c>(
-        &'c mut self,
-        gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetGroupRecordReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetGroupRecord",
-            __GetGroupRecordCall {
-                gid,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_group_record_more<'c>(&'c mut self, gid: ::std::option::Option<i64>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetGroupRecordReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.systemd.UserDatabase.GetGroupRecord", __GetGroupRecordCall { gid, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_group_record_oneway<'c>(
-        &'c mut self,
-        gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetGroupRecord",
-            __GetGroupRecordCall {
-                gid,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_group_record_oneway<'c>(&'c mut self, gid: ::std::option::Option<i64>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.systemd.UserDatabase.GetGroupRecord", __GetGroupRecordCall { gid, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetGroupRecord` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_group_record_upgrade<'c>(
-        &'c mut self,
-        gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetGroupRecordReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetGroupRecord",
-            __GetGroupRecordCall {
-                gid,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_group_record_upgrade<'c>(&'c mut self, gid: ::std::option::Option<i64>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetGroupRecordReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.systemd.UserDatabase.GetGroupRecord", __GetGroupRecordCall { gid, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetMemberships`.
-    pub fn get_memberships<'c>(
-        &'c mut self,
-        user_name: ::std::option::Option<&'c str>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetMembershipsReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetMemberships",
-            __GetMembershipsCall {
-                user_name,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_memberships<'c>(&'c mut self, user_name: ::std::option::Option<&'c str>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetMembershipsReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "io.systemd.UserDatabase.GetMemberships", __GetMembershipsCall { user_name, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_memberships_more<'c>(
-        &'c mut self,
-        user_name: ::std::option::Option<&'c str>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetMembershipsReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetMemberships",
-            __GetMembershipsCall {
-                user_name,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_memberships_more<'c>(&'c mut self, user_name: ::std::option::Option<&'c str>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetMembershipsReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "io.systemd.UserDatabase.GetMemberships", __GetMembershipsCall { user_name, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_memberships_oneway<'c>(
-        &'c mut self,
-        user_name: ::std::option::Option<&'c str>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetMemberships",
-            __GetMembershipsCall {
-                user_name,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_memberships_oneway<'c>(&'c mut self, user_name: ::std::option::Option<&'c str>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "io.systemd.UserDatabase.GetMemberships", __GetMembershipsCall { user_name, group_name, service })
     }
+
     /// Calls `io.systemd.UserDatabase.GetMemberships` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_memberships_upgrade<'c>(
-        &'c mut self,
-        user_name: ::std::option::Option<&'c str>,
-        group_name: ::std::option::Option<&'c str>,
-        service: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetMembershipsReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "io.systemd.UserDatabase.GetMemberships",
-            __GetMembershipsCall {
-                user_name,
-                group_name,
-                service,
-            },
-        )
+    pub fn get_memberships_upgrade<'c>(&'c mut self, user_name: ::std::option::Option<&'c str>, group_name: ::std::option::Option<&'c str>, service: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetMembershipsReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "io.systemd.UserDatabase.GetMemberships", __GetMembershipsCall { user_name, group_name, service })
     }
 }
+
 /// The service side of `io.systemd.UserDatabase`: implement it, then serve it with [`UserDatabaseServer`].
 ///
 /// Each method receives the call context (flags, peer credentials, `continues` replies) and the typed input parameters.
@@ -750,111 +430,63 @@ impl UserDatabaseClient {
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 pub trait UserDatabase: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Answers `io.systemd.UserDatabase.GetUserRecord`.
-    fn get_user_record(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        uid: ::std::option::Option<i64>,
-        user_name: ::std::option::Option<::std::string::String>,
-        service: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetUserRecordReply, Error>,
-    > + ::std::marker::Send;
+    fn get_user_record(&self, context: &mut ::varlink_runtime::__private::CallContext, uid: ::std::option::Option<i64>, user_name: ::std::option::Option<::std::string::String>, service: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetUserRecordReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.systemd.UserDatabase.GetGroupRecord`.
-    fn get_group_record(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        gid: ::std::option::Option<i64>,
-        group_name: ::std::option::Option<::std::string::String>,
-        service: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetGroupRecordReply, Error>,
-    > + ::std::marker::Send;
+    fn get_group_record(&self, context: &mut ::varlink_runtime::__private::CallContext, gid: ::std::option::Option<i64>, group_name: ::std::option::Option<::std::string::String>, service: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetGroupRecordReply, Error>> + ::std::marker::Send;
+
     /// Answers `io.systemd.UserDatabase.GetMemberships`.
-    fn get_memberships(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        user_name: ::std::option::Option<::std::string::String>,
-        group_name: ::std::option::Option<::std::string::String>,
-        service: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetMembershipsReply, Error>,
-    > + ::std::marker::Send;
+    fn get_memberships(&self, context: &mut ::varlink_runtime::__private::CallContext, user_name: ::std::option::Option<::std::string::String>, group_name: ::std::option::Option<::std::string::String>, service: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetMembershipsReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`UserDatabase`] as the interface `io.systemd.UserDatabase`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct UserDatabaseServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: UserDatabase> UserDatabaseServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: UserDatabase> ::varlink_runtime::__private::Interface for UserDatabaseServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "GetUserRecord" => {
                     let parameters = call.parse_parameters::<GetUserRecordParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_user_record(
-                            context,
-                            parameters.uid,
-                            parameters.user_name,
-                            parameters.service,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_user_record(context, parameters.uid, parameters.user_name, parameters.service).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetGroupRecord" => {
                     let parameters = call.parse_parameters::<GetGroupRecordParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_group_record(
-                            context,
-                            parameters.gid,
-                            parameters.group_name,
-                            parameters.service,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_group_record(context, parameters.gid, parameters.group_name, parameters.service).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "GetMemberships" => {
                     let parameters = call.parse_parameters::<GetMembershipsParams>()?;
-                    let reply = self
-                        .implementation
-                        .get_memberships(
-                            context,
-                            parameters.user_name,
-                            parameters.group_name,
-                            parameters.service,
-                        )
-                        .await?;
+                    let reply = self.implementation.get_memberships(context, parameters.user_name, parameters.group_name, parameters.service).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

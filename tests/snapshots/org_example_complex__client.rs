@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.example.complex";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"interface org.example.complex
@@ -56,12 +57,10 @@ error ErrorFoo (
 
 error ErrorBar ()
 ";
+
 /// The varlink type `Enum` of `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum Enum {
@@ -75,12 +74,10 @@ pub enum Enum {
     #[serde(rename = "c")]
     C,
 }
+
 /// The varlink type `Type` of `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum Type {
@@ -94,12 +91,10 @@ pub enum Type {
     #[serde(rename = "c")]
     C,
 }
+
 /// The varlink type `TypeEnum` of `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum TypeEnum {
@@ -113,12 +108,10 @@ pub enum TypeEnum {
     #[serde(rename = "c")]
     C,
 }
+
 /// The varlink type `Interface` of `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum Interface {
@@ -132,12 +125,10 @@ pub enum Interface {
     #[serde(rename = "c")]
     C,
 }
+
 /// The varlink type `TypeFoo` of `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TypeFoo {
@@ -146,28 +137,18 @@ pub struct TypeFoo {
     pub float: f64,
     pub string: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub r#enum: ::std::option::Option<
-        ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::option::Option<TypeFooEnum>,
-        >,
-    >,
+    pub r#enum: ::std::option::Option<::std::collections::BTreeMap<::std::string::String, ::std::option::Option<TypeFooEnum>>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<TypeEnum>,
     pub anon: TypeFooAnon,
-    pub object: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
+    pub object: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
     #[serde(with = "::varlink_runtime::__private::string_set")]
     pub stringset: ::std::collections::BTreeSet<::std::string::String>,
 }
+
 /// The anonymous type at `TypeFoo.enum` in `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum TypeFooEnum {
@@ -181,12 +162,10 @@ pub enum TypeFooEnum {
     #[serde(rename = "baz")]
     Baz,
 }
+
 /// The anonymous type at `TypeFoo.anon` in `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TypeFooAnon {
@@ -194,24 +173,20 @@ pub struct TypeFooAnon {
     pub bar: i64,
     pub baz: ::std::vec::Vec<TypeFooAnonBaz>,
 }
+
 /// The anonymous type at `TypeFooAnon.baz` in `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TypeFooAnonBaz {
     pub a: i64,
     pub b: i64,
 }
+
 /// The input parameters of `org.example.complex.Foo`.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct FooParams {
@@ -219,24 +194,20 @@ pub struct FooParams {
     pub foo: TypeFoo,
     pub interface: Interface,
 }
+
 /// The anonymous type at `FooParams.enum` in `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct FooParamsEnum {
     pub b: bool,
     pub c: i64,
 }
+
 /// The output parameters of `org.example.complex.Foo`.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct FooReply {
@@ -244,42 +215,34 @@ pub struct FooReply {
     pub foo: TypeFoo,
     pub interface: Interface,
 }
+
 /// The anonymous type at `FooReply.a` in `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct FooReplyA {
     pub b: bool,
     pub c: i64,
 }
+
 /// The input parameters of `org.example.complex.Bar`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BarParams {}
+
 /// The output parameters of `org.example.complex.Bar`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct BarReply {}
+
 /// The parameters of the error `org.example.complex.ErrorFoo`.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrorFooParameters {
@@ -288,12 +251,10 @@ pub struct ErrorFooParameters {
     pub bar: ErrorFooParametersBar,
     pub interface: Interface,
 }
+
 /// The anonymous type at `ErrorFooParameters.enum` in `org.example.complex`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrorFooParametersEnum {
@@ -301,12 +262,10 @@ pub struct ErrorFooParametersEnum {
     pub c: i64,
     pub interface: Interface,
 }
+
 /// The anonymous type at `ErrorFooParameters.bar` in `org.example.complex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum ErrorFooParametersBar {
@@ -332,15 +291,14 @@ pub enum ErrorFooParametersBar {
     #[serde(rename = "let")]
     Let,
 }
+
 /// The parameters of the error `org.example.complex.ErrorBar`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ErrorBarParameters {}
+
 /// The errors of `org.example.complex`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -388,53 +346,32 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::ErrorFoo { r#enum, foo, bar, interface } => {
-                ::std::write!(
-                    f,
-                    "org.example.complex.ErrorFoo {{ enum: {:?}, foo: {:?}, bar: {:?}, interface: {:?} }}",
-                    r#enum, foo, bar, interface
-                )
-            }
+            Error::ErrorFoo { r#enum, foo, bar, interface } => ::std::write!(f, "org.example.complex.ErrorFoo {{ enum: {:?}, foo: {:?}, bar: {:?}, interface: {:?} }}", r#enum, foo, bar, interface),
             Error::ErrorBar => f.write_str("org.example.complex.ErrorBar"),
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -443,155 +380,54 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.example.complex.ErrorFoo" => {
-                        match remote.parameters_as::<ErrorFooParameters>() {
-                            ::std::result::Result::Ok(
-                                ErrorFooParameters { r#enum, foo, bar, interface },
-                            ) => {
-                                Error::ErrorFoo {
-                                    r#enum,
-                                    foo,
-                                    bar,
-                                    interface,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "org.example.complex.ErrorBar" => Error::ErrorBar,
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.example.complex.ErrorFoo" => match remote.parameters_as::<ErrorFooParameters>() {
+                    ::std::result::Result::Ok(ErrorFooParameters { r#enum, foo, bar, interface }) => Error::ErrorFoo { r#enum, foo, bar, interface },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "org.example.complex.ErrorBar" => Error::ErrorBar,
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::ErrorFoo { r#enum, foo, bar, interface } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.example.complex.ErrorFoo",
-                    &ErrorFooParameters {
-                        r#enum,
-                        foo,
-                        bar,
-                        interface,
-                    },
-                )
-            }
-            Error::ErrorBar => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "org.example.complex.ErrorBar",
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::ErrorFoo { r#enum, foo, bar, interface } => ::varlink_runtime::__private::MethodError::new("org.example.complex.ErrorFoo", &ErrorFooParameters { r#enum, foo, bar, interface }),
+            Error::ErrorBar => ::varlink_runtime::__private::MethodError::without_parameters("org.example.complex.ErrorBar"),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -600,313 +436,161 @@ struct __FooCall<'p> {
     foo: &'p TypeFoo,
     interface: Interface,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __BarCall {}
+
 /// A client of `org.example.complex`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ComplexClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ComplexClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Calls `org.example.complex.Foo`.
-    pub fn foo<'c>(
-        &'c mut self,
-        r#enum: &'c FooParamsEnum,
-        foo: &'c TypeFoo,
-        interface: Interface,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<FooReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.complex.Foo",
-            __FooCall {
-                r#enum,
-                foo,
-                interface,
-            },
-        )
+    pub fn foo<'c>(&'c mut self, r#enum: &'c FooParamsEnum, foo: &'c TypeFoo, interface: Interface) -> impl ::std::future::Future<Output = ::std::result::Result<FooReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.complex.Foo", __FooCall { r#enum, foo, interface })
     }
+
     /// Calls `org.example.complex.Foo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn foo_more<'c>(
-        &'c mut self,
-        r#enum: &'c FooParamsEnum,
-        foo: &'c TypeFoo,
-        interface: Interface,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, FooReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.complex.Foo",
-            __FooCall {
-                r#enum,
-                foo,
-                interface,
-            },
-        )
+    pub fn foo_more<'c>(&'c mut self, r#enum: &'c FooParamsEnum, foo: &'c TypeFoo, interface: Interface) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, FooReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.complex.Foo", __FooCall { r#enum, foo, interface })
     }
+
     /// Calls `org.example.complex.Foo` with `oneway`: the service sends no reply, not even an error.
-    pub fn foo_oneway<'c>(
-        &'c mut self,
-        r#enum: &'c FooParamsEnum,
-        foo: &'c TypeFoo,
-        interface: Interface,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.complex.Foo",
-            __FooCall {
-                r#enum,
-                foo,
-                interface,
-            },
-        )
+    pub fn foo_oneway<'c>(&'c mut self, r#enum: &'c FooParamsEnum, foo: &'c TypeFoo, interface: Interface) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.complex.Foo", __FooCall { r#enum, foo, interface })
     }
+
     /// Calls `org.example.complex.Foo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn foo_upgrade<'c>(
-        &'c mut self,
-        r#enum: &'c FooParamsEnum,
-        foo: &'c TypeFoo,
-        interface: Interface,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (FooReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.complex.Foo",
-            __FooCall {
-                r#enum,
-                foo,
-                interface,
-            },
-        )
+    pub fn foo_upgrade<'c>(&'c mut self, r#enum: &'c FooParamsEnum, foo: &'c TypeFoo, interface: Interface) -> impl ::std::future::Future<Output = ::std::result::Result<(FooReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.complex.Foo", __FooCall { r#enum, foo, interface })
     }
+
     /// Calls `org.example.complex.Bar`.
-    pub fn bar<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<BarReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.complex.Bar",
-            __BarCall {},
-        )
+    pub fn bar<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<BarReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.complex.Bar", __BarCall {})
     }
+
     /// Calls `org.example.complex.Bar` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn bar_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, BarReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.complex.Bar",
-            __BarCall {},
-        )
+    pub fn bar_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, BarReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.complex.Bar", __BarCall {})
     }
+
     /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
-    pub fn bar_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.complex.Bar",
-            __BarCall {},
-        )
+    pub fn bar_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.complex.Bar", __BarCall {})
     }
+
     /// Calls `org.example.complex.Bar` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn bar_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (BarReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.complex.Bar",
-            __BarCall {},
-        )
+    pub fn bar_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(BarReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.complex.Bar", __BarCall {})
     }
 }
+
 /// A client of `org.example.complex`: one method per varlink method. It blocks the calling thread and needs no async runtime.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ComplexBlockingClient {
     connection: ::varlink_runtime::__private::BlockingConnection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ComplexBlockingClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(
-                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
-            ),
-        )
+    pub fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::BlockingConnection::connect(address)?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
-    pub fn connection(
-        &mut self,
-    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+    pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::BlockingConnection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
         self.connection
     }
+
     /// Calls `org.example.complex.Foo`.
-    pub fn foo(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
-        interface: Interface,
-    ) -> ::std::result::Result<FooReply, Error> {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.complex.Foo", &parameters)?,
-        )
+    pub fn foo(&mut self, r#enum: &FooParamsEnum, foo: &TypeFoo, interface: Interface) -> ::std::result::Result<FooReply, Error> {
+        let parameters = __FooCall { r#enum, foo, interface };
+        ::std::result::Result::Ok(self.connection.call("org.example.complex.Foo", &parameters)?)
     }
+
     /// Calls `org.example.complex.Foo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn foo_more(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
-        interface: Interface,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<'_, FooReply, Error>,
-        Error,
-    > {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_more("org.example.complex.Foo", &parameters)?.err_into(),
-        )
+    pub fn foo_more(&mut self, r#enum: &FooParamsEnum, foo: &TypeFoo, interface: Interface) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, FooReply, Error>, Error> {
+        let parameters = __FooCall { r#enum, foo, interface };
+        ::std::result::Result::Ok(self.connection.call_more("org.example.complex.Foo", &parameters)?.err_into())
     }
+
     /// Calls `org.example.complex.Foo` with `oneway`: the service sends no reply, not even an error.
-    pub fn foo_oneway(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
-        interface: Interface,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.complex.Foo", &parameters)?,
-        )
+    pub fn foo_oneway(&mut self, r#enum: &FooParamsEnum, foo: &TypeFoo, interface: Interface) -> ::std::result::Result<(), Error> {
+        let parameters = __FooCall { r#enum, foo, interface };
+        ::std::result::Result::Ok(self.connection.call_oneway("org.example.complex.Foo", &parameters)?)
     }
+
     /// Calls `org.example.complex.Foo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn foo_upgrade(
-        &mut self,
-        r#enum: &FooParamsEnum,
-        foo: &TypeFoo,
-        interface: Interface,
-    ) -> ::std::result::Result<
-        (FooReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
-        let parameters = __FooCall {
-            r#enum,
-            foo,
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.complex.Foo", &parameters)?,
-        )
+    pub fn foo_upgrade(&mut self, r#enum: &FooParamsEnum, foo: &TypeFoo, interface: Interface) -> ::std::result::Result<(FooReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
+        let parameters = __FooCall { r#enum, foo, interface };
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.example.complex.Foo", &parameters)?)
     }
+
     /// Calls `org.example.complex.Bar`.
     pub fn bar(&mut self) -> ::std::result::Result<BarReply, Error> {
         let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.complex.Bar", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call("org.example.complex.Bar", &parameters)?)
     }
+
     /// Calls `org.example.complex.Bar` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn bar_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<'_, BarReply, Error>,
-        Error,
-    > {
+    pub fn bar_more(&mut self) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, BarReply, Error>, Error> {
         let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_more("org.example.complex.Bar", &parameters)?.err_into(),
-        )
+        ::std::result::Result::Ok(self.connection.call_more("org.example.complex.Bar", &parameters)?.err_into())
     }
+
     /// Calls `org.example.complex.Bar` with `oneway`: the service sends no reply, not even an error.
     pub fn bar_oneway(&mut self) -> ::std::result::Result<(), Error> {
         let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.complex.Bar", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_oneway("org.example.complex.Bar", &parameters)?)
     }
+
     /// Calls `org.example.complex.Bar` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn bar_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (BarReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
+    pub fn bar_upgrade(&mut self) -> ::std::result::Result<(BarReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
         let parameters = __BarCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.complex.Bar", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.example.complex.Bar", &parameters)?)
     }
 }
+

@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.example.more";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"# Example Varlink service
@@ -29,15 +30,13 @@ method StopServing(reason: ?string) -> ()
 # Something failed in TestMore
 error TestMoreError (reason: string)
 ";
+
 /// Enum, returning either start, progress or end
 /// progress: \[0-100\]
 ///
 /// The varlink type `State` of `org.example.more`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct State {
@@ -48,82 +47,69 @@ pub struct State {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end: ::std::option::Option<bool>,
 }
+
 /// The input parameters of `org.example.more.Ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingParams {
     pub ping: ::std::string::String,
 }
+
 /// The output parameters of `org.example.more.Ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingReply {
     pub pong: ::std::string::String,
 }
+
 /// The input parameters of `org.example.more.TestMore`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TestMoreParams {
     pub n: i64,
 }
+
 /// The output parameters of `org.example.more.TestMore`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TestMoreReply {
     pub state: State,
 }
+
 /// The input parameters of `org.example.more.StopServing`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopServingParams {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
 }
+
 /// The output parameters of `org.example.more.StopServing`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StopServingReply {}
+
 /// The parameters of the error `org.example.more.TestMoreError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct TestMoreErrorParameters {
     pub reason: ::std::string::String,
 }
+
 /// The errors of `org.example.more`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -133,7 +119,9 @@ pub enum Error {
     /// Something failed in TestMore
     ///
     /// The error `org.example.more.TestMoreError`.
-    TestMoreError { reason: ::std::string::String },
+    TestMoreError {
+        reason: ::std::string::String,
+    },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
         /// The interface that was asked for.
@@ -166,50 +154,31 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::TestMoreError { reason } => {
-                ::std::write!(
-                    f, "org.example.more.TestMoreError {{ reason: {:?} }}", reason
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::TestMoreError { reason } => ::std::write!(f, "org.example.more.TestMoreError {{ reason: {:?} }}", reason),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -218,149 +187,66 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.example.more.TestMoreError" => {
-                        match remote.parameters_as::<TestMoreErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                TestMoreErrorParameters { reason },
-                            ) => Error::TestMoreError { reason },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.example.more.TestMoreError" => match remote.parameters_as::<TestMoreErrorParameters>() {
+                    ::std::result::Result::Ok(TestMoreErrorParameters { reason }) => Error::TestMoreError { reason },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::TestMoreError { reason } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.example.more.TestMoreError",
-                    &TestMoreErrorParameters { reason },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::TestMoreError { reason } => ::varlink_runtime::__private::MethodError::new("org.example.more.TestMoreError", &TestMoreErrorParameters { reason }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PingCall<'p> {
     ping: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __TestMoreCall {
     n: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -368,212 +254,106 @@ struct __StopServingCall<'p> {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     reason: ::std::option::Option<&'p str>,
 }
+
 /// A client of `org.example.more`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct MoreClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl MoreClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Returns the same string
     ///
     /// Calls `org.example.more.Ping`.
-    pub fn ping<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PingReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.more.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PingReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.more.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.more.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn ping_more<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.more.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_more<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.more.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.more.Ping` with `oneway`: the service sends no reply, not even an error.
-    pub fn ping_oneway<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.more.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_oneway<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.more.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.more.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn ping_upgrade<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PingReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.more.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_upgrade<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PingReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.more.Ping", __PingCall { ping })
     }
+
     /// Dummy progress method
     /// n: number of progress steps
     ///
     /// Calls `org.example.more.TestMore`.
-    pub fn test_more<'c>(
-        &'c mut self,
-        n: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TestMoreReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.more.TestMore",
-            __TestMoreCall { n },
-        )
+    pub fn test_more<'c>(&'c mut self, n: i64) -> impl ::std::future::Future<Output = ::std::result::Result<TestMoreReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.more.TestMore", __TestMoreCall { n })
     }
+
     /// Calls `org.example.more.TestMore` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test_more_more<'c>(
-        &'c mut self,
-        n: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, TestMoreReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.more.TestMore",
-            __TestMoreCall { n },
-        )
+    pub fn test_more_more<'c>(&'c mut self, n: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, TestMoreReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.more.TestMore", __TestMoreCall { n })
     }
+
     /// Calls `org.example.more.TestMore` with `oneway`: the service sends no reply, not even an error.
-    pub fn test_more_oneway<'c>(
-        &'c mut self,
-        n: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.more.TestMore",
-            __TestMoreCall { n },
-        )
+    pub fn test_more_oneway<'c>(&'c mut self, n: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.more.TestMore", __TestMoreCall { n })
     }
+
     /// Calls `org.example.more.TestMore` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test_more_upgrade<'c>(
-        &'c mut self,
-        n: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (TestMoreReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.more.TestMore",
-            __TestMoreCall { n },
-        )
+    pub fn test_more_upgrade<'c>(&'c mut self, n: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(TestMoreReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.more.TestMore", __TestMoreCall { n })
     }
+
     /// Stop serving
     ///
     /// Calls `org.example.more.StopServing`.
-    pub fn stop_serving<'c>(
-        &'c mut self,
-        reason: ::std::option::Option<&'c str>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopServingReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.more.StopServing",
-            __StopServingCall { reason },
-        )
+    pub fn stop_serving<'c>(&'c mut self, reason: ::std::option::Option<&'c str>) -> impl ::std::future::Future<Output = ::std::result::Result<StopServingReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.more.StopServing", __StopServingCall { reason })
     }
+
     /// Calls `org.example.more.StopServing` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn stop_serving_more<'c>(
-        &'c mut self,
-        reason: ::std::option::Option<&'c str>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StopServingReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.more.StopServing",
-            __StopServingCall { reason },
-        )
+    pub fn stop_serving_more<'c>(&'c mut self, reason: ::std::option::Option<&'c str>) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StopServingReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.more.StopServing", __StopServingCall { reason })
     }
+
     /// Calls `org.example.more.StopServing` with `oneway`: the service sends no reply, not even an error.
-    pub fn stop_serving_oneway<'c>(
-        &'c mut self,
-        reason: ::std::option::Option<&'c str>,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.more.StopServing",
-            __StopServingCall { reason },
-        )
+    pub fn stop_serving_oneway<'c>(&'c mut self, reason: ::std::option::Option<&'c str>) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.more.StopServing", __StopServingCall { reason })
     }
+
     /// Calls `org.example.more.StopServing` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn stop_serving_upgrade<'c>(
-        &'c mut self,
-        reason: ::std::option::Option<&'c str>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StopServingReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.more.StopServing",
-            __StopServingCall { reason },
-        )
+    pub fn stop_serving_upgrade<'c>(&'c mut self, reason: ::std::option::Option<&'c str>) -> impl ::std::future::Future<Output = ::std::result::Result<(StopServingReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.more.StopServing", __StopServingCall { reason })
     }
 }
+
 /// Example Varlink service
 ///
 /// The service side of `org.example.more`: implement it, then serve it with [`MoreServer`].
@@ -585,95 +365,68 @@ pub trait More: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Returns the same string
     ///
     /// Answers `org.example.more.Ping`.
-    fn ping(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        ping: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PingReply, Error>,
-    > + ::std::marker::Send;
+    fn ping(&self, context: &mut ::varlink_runtime::__private::CallContext, ping: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PingReply, Error>> + ::std::marker::Send;
+
     /// Dummy progress method
     /// n: number of progress steps
     ///
     /// Answers `org.example.more.TestMore`.
-    fn test_more(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        n: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<TestMoreReply, Error>,
-    > + ::std::marker::Send;
+    fn test_more(&self, context: &mut ::varlink_runtime::__private::CallContext, n: i64) -> impl ::std::future::Future<Output = ::std::result::Result<TestMoreReply, Error>> + ::std::marker::Send;
+
     /// Stop serving
     ///
     /// Answers `org.example.more.StopServing`.
-    fn stop_serving(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        reason: ::std::option::Option<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StopServingReply, Error>,
-    > + ::std::marker::Send;
+    fn stop_serving(&self, context: &mut ::varlink_runtime::__private::CallContext, reason: ::std::option::Option<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<StopServingReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`More`] as the interface `org.example.more`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct MoreServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: More> MoreServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: More> ::varlink_runtime::__private::Interface for MoreServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "Ping" => {
                     let parameters = call.parse_parameters::<PingParams>()?;
-                    let reply = self
-                        .implementation
-                        .ping(context, parameters.ping)
-                        .await?;
+                    let reply = self.implementation.ping(context, parameters.ping).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "TestMore" => {
                     let parameters = call.parse_parameters::<TestMoreParams>()?;
-                    let reply = self
-                        .implementation
-                        .test_more(context, parameters.n)
-                        .await?;
+                    let reply = self.implementation.test_more(context, parameters.n).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "StopServing" => {
                     let parameters = call.parse_parameters::<StopServingParams>()?;
-                    let reply = self
-                        .implementation
-                        .stop_serving(context, parameters.reason)
-                        .await?;
+                    let reply = self.implementation.stop_serving(context, parameters.reason).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

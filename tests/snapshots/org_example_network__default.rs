@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.example.network";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"# Provides information about network state
@@ -27,94 +28,79 @@ method List() -> (netdevs: []Netdev)
 
 error UnknownNetworkIfIndex (ifindex: int)
 error UnknownError (text: string)";
+
 /// The varlink type `NetdevInfo` of `org.example.network`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct NetdevInfo {
     pub ifindex: i64,
     pub ifname: ::std::string::String,
 }
+
 /// The varlink type `Netdev` of `org.example.network`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Netdev {
     pub ifindex: i64,
     pub ifname: ::std::string::String,
 }
+
 /// The input parameters of `org.example.network.Info`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoParams {
     pub ifindex: i64,
 }
+
 /// The output parameters of `org.example.network.Info`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InfoReply {
     pub info: NetdevInfo,
 }
+
 /// The input parameters of `org.example.network.List`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListParams {}
+
 /// The output parameters of `org.example.network.List`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ListReply {
     pub netdevs: ::std::vec::Vec<Netdev>,
 }
+
 /// The parameters of the error `org.example.network.UnknownNetworkIfIndex`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnknownNetworkIfIndexParameters {
     pub ifindex: i64,
 }
+
 /// The parameters of the error `org.example.network.UnknownError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UnknownErrorParameters {
     pub text: ::std::string::String,
 }
+
 /// The errors of `org.example.network`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -122,9 +108,13 @@ pub struct UnknownErrorParameters {
 #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
 pub enum Error {
     /// The error `org.example.network.UnknownNetworkIfIndex`.
-    UnknownNetworkIfIndex { ifindex: i64 },
+    UnknownNetworkIfIndex {
+        ifindex: i64,
+    },
     /// The error `org.example.network.UnknownError`.
-    UnknownError { text: ::std::string::String },
+    UnknownError {
+        text: ::std::string::String,
+    },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
         /// The interface that was asked for.
@@ -157,56 +147,32 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::UnknownNetworkIfIndex { ifindex } => {
-                ::std::write!(
-                    f, "org.example.network.UnknownNetworkIfIndex {{ ifindex: {:?} }}",
-                    ifindex
-                )
-            }
-            Error::UnknownError { text } => {
-                ::std::write!(
-                    f, "org.example.network.UnknownError {{ text: {:?} }}", text
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::UnknownNetworkIfIndex { ifindex } => ::std::write!(f, "org.example.network.UnknownNetworkIfIndex {{ ifindex: {:?} }}", ifindex),
+            Error::UnknownError { text } => ::std::write!(f, "org.example.network.UnknownError {{ text: {:?} }}", text),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -215,315 +181,145 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.example.network.UnknownNetworkIfIndex" => {
-                        match remote.parameters_as::<UnknownNetworkIfIndexParameters>() {
-                            ::std::result::Result::Ok(
-                                UnknownNetworkIfIndexParameters { ifindex },
-                            ) => {
-                                Error::UnknownNetworkIfIndex {
-                                    ifindex,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    "org.example.network.UnknownError" => {
-                        match remote.parameters_as::<UnknownErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                UnknownErrorParameters { text },
-                            ) => Error::UnknownError { text },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.example.network.UnknownNetworkIfIndex" => match remote.parameters_as::<UnknownNetworkIfIndexParameters>() {
+                    ::std::result::Result::Ok(UnknownNetworkIfIndexParameters { ifindex }) => Error::UnknownNetworkIfIndex { ifindex },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                "org.example.network.UnknownError" => match remote.parameters_as::<UnknownErrorParameters>() {
+                    ::std::result::Result::Ok(UnknownErrorParameters { text }) => Error::UnknownError { text },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::UnknownNetworkIfIndex { ifindex } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.example.network.UnknownNetworkIfIndex",
-                    &UnknownNetworkIfIndexParameters {
-                        ifindex,
-                    },
-                )
-            }
-            Error::UnknownError { text } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.example.network.UnknownError",
-                    &UnknownErrorParameters { text },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::UnknownNetworkIfIndex { ifindex } => ::varlink_runtime::__private::MethodError::new("org.example.network.UnknownNetworkIfIndex", &UnknownNetworkIfIndexParameters { ifindex }),
+            Error::UnknownError { text } => ::varlink_runtime::__private::MethodError::new("org.example.network.UnknownError", &UnknownErrorParameters { text }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __InfoCall {
     ifindex: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ListCall {}
+
 /// A client of `org.example.network`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct NetworkClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl NetworkClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Returns information about a network device
     ///
     /// Calls `org.example.network.Info`.
-    pub fn info<'c>(
-        &'c mut self,
-        ifindex: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InfoReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.network.Info",
-            __InfoCall { ifindex },
-        )
+    pub fn info<'c>(&'c mut self, ifindex: i64) -> impl ::std::future::Future<Output = ::std::result::Result<InfoReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.network.Info", __InfoCall { ifindex })
     }
+
     /// Calls `org.example.network.Info` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn info_more<'c>(
-        &'c mut self,
-        ifindex: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, InfoReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.network.Info",
-            __InfoCall { ifindex },
-        )
+    pub fn info_more<'c>(&'c mut self, ifindex: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, InfoReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.network.Info", __InfoCall { ifindex })
     }
+
     /// Calls `org.example.network.Info` with `oneway`: the service sends no reply, not even an error.
-    pub fn info_oneway<'c>(
-        &'c mut self,
-        ifindex: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.network.Info",
-            __InfoCall { ifindex },
-        )
+    pub fn info_oneway<'c>(&'c mut self, ifindex: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.network.Info", __InfoCall { ifindex })
     }
+
     /// Calls `org.example.network.Info` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn info_upgrade<'c>(
-        &'c mut self,
-        ifindex: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (InfoReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.network.Info",
-            __InfoCall { ifindex },
-        )
+    pub fn info_upgrade<'c>(&'c mut self, ifindex: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(InfoReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.network.Info", __InfoCall { ifindex })
     }
+
     /// Lists all network devices
     ///
     /// Calls `org.example.network.List`.
-    pub fn list<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.network.List",
-            __ListCall {},
-        )
+    pub fn list<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.network.List", __ListCall {})
     }
+
     /// Calls `org.example.network.List` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn list_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ListReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.network.List",
-            __ListCall {},
-        )
+    pub fn list_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ListReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.network.List", __ListCall {})
     }
+
     /// Calls `org.example.network.List` with `oneway`: the service sends no reply, not even an error.
-    pub fn list_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.network.List",
-            __ListCall {},
-        )
+    pub fn list_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.network.List", __ListCall {})
     }
+
     /// Calls `org.example.network.List` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn list_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ListReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.network.List",
-            __ListCall {},
-        )
+    pub fn list_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(ListReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.network.List", __ListCall {})
     }
 }
+
 /// Provides information about network state
 ///
 ///
@@ -536,60 +332,49 @@ pub trait Network: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Returns information about a network device
     ///
     /// Answers `org.example.network.Info`.
-    fn info(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        ifindex: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<InfoReply, Error>,
-    > + ::std::marker::Send;
+    fn info(&self, context: &mut ::varlink_runtime::__private::CallContext, ifindex: i64) -> impl ::std::future::Future<Output = ::std::result::Result<InfoReply, Error>> + ::std::marker::Send;
+
     /// Lists all network devices
     ///
     /// Answers `org.example.network.List`.
-    fn list(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ListReply, Error>,
-    > + ::std::marker::Send;
+    fn list(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`Network`] as the interface `org.example.network`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct NetworkServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: Network> NetworkServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: Network> ::varlink_runtime::__private::Interface for NetworkServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "Info" => {
                     let parameters = call.parse_parameters::<InfoParams>()?;
-                    let reply = self
-                        .implementation
-                        .info(context, parameters.ifindex)
-                        .await?;
+                    let reply = self.implementation.info(context, parameters.ifindex).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "List" => {
@@ -597,11 +382,7 @@ impl<T: Network> ::varlink_runtime::__private::Interface for NetworkServer<T> {
                     let reply = self.implementation.list(context).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

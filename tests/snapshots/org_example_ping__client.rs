@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.example.ping";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"# Example service
@@ -14,57 +15,48 @@ method Ping(ping: string) -> (pong: string)
 method Upgrade() -> ()
 
 error PingError(parameter: int)";
+
 /// The input parameters of `org.example.ping.Ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingParams {
     pub ping: ::std::string::String,
 }
+
 /// The output parameters of `org.example.ping.Ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingReply {
     pub pong: ::std::string::String,
 }
+
 /// The input parameters of `org.example.ping.Upgrade`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UpgradeParams {}
+
 /// The output parameters of `org.example.ping.Upgrade`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct UpgradeReply {}
+
 /// The parameters of the error `org.example.ping.PingError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingErrorParameters {
     pub parameter: i64,
 }
+
 /// The errors of `org.example.ping`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -72,7 +64,9 @@ pub struct PingErrorParameters {
 #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
 pub enum Error {
     /// The error `org.example.ping.PingError`.
-    PingError { parameter: i64 },
+    PingError {
+        parameter: i64,
+    },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
         /// The interface that was asked for.
@@ -105,50 +99,31 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::PingError { parameter } => {
-                ::std::write!(
-                    f, "org.example.ping.PingError {{ parameter: {:?} }}", parameter
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::PingError { parameter } => ::std::write!(f, "org.example.ping.PingError {{ parameter: {:?} }}", parameter),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -157,403 +132,217 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.example.ping.PingError" => {
-                        match remote.parameters_as::<PingErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                PingErrorParameters { parameter },
-                            ) => Error::PingError { parameter },
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.example.ping.PingError" => match remote.parameters_as::<PingErrorParameters>() {
+                    ::std::result::Result::Ok(PingErrorParameters { parameter }) => Error::PingError { parameter },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::PingError { parameter } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.example.ping.PingError",
-                    &PingErrorParameters { parameter },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::PingError { parameter } => ::varlink_runtime::__private::MethodError::new("org.example.ping.PingError", &PingErrorParameters { parameter }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __PingCall<'p> {
     ping: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __UpgradeCall {}
+
 /// A client of `org.example.ping`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl PingClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Returns the same string
     ///
     /// Calls `org.example.ping.Ping`.
-    pub fn ping<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<PingReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.ping.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PingReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.ping.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.ping.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn ping_more<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.ping.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_more<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, PingReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.ping.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.ping.Ping` with `oneway`: the service sends no reply, not even an error.
-    pub fn ping_oneway<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.ping.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_oneway<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.ping.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.ping.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn ping_upgrade<'c>(
-        &'c mut self,
-        ping: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (PingReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.ping.Ping",
-            __PingCall { ping },
-        )
+    pub fn ping_upgrade<'c>(&'c mut self, ping: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(PingReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.ping.Ping", __PingCall { ping })
     }
+
     /// Calls `org.example.ping.Upgrade`.
-    pub fn upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<UpgradeReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.example.ping.Upgrade",
-            __UpgradeCall {},
-        )
+    pub fn upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<UpgradeReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.example.ping.Upgrade", __UpgradeCall {})
     }
+
     /// Calls `org.example.ping.Upgrade` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn upgrade_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, UpgradeReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.example.ping.Upgrade",
-            __UpgradeCall {},
-        )
+    pub fn upgrade_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, UpgradeReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.example.ping.Upgrade", __UpgradeCall {})
     }
+
     /// Calls `org.example.ping.Upgrade` with `oneway`: the service sends no reply, not even an error.
-    pub fn upgrade_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.example.ping.Upgrade",
-            __UpgradeCall {},
-        )
+    pub fn upgrade_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.example.ping.Upgrade", __UpgradeCall {})
     }
+
     /// Calls `org.example.ping.Upgrade` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn upgrade_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (UpgradeReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.example.ping.Upgrade",
-            __UpgradeCall {},
-        )
+    pub fn upgrade_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(UpgradeReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.example.ping.Upgrade", __UpgradeCall {})
     }
 }
+
 /// A client of `org.example.ping`: one method per varlink method. It blocks the calling thread and needs no async runtime.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct PingBlockingClient {
     connection: ::varlink_runtime::__private::BlockingConnection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl PingBlockingClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(
-                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
-            ),
-        )
+    pub fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::BlockingConnection::connect(address)?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
-    pub fn connection(
-        &mut self,
-    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+    pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::BlockingConnection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
         self.connection
     }
+
     /// Returns the same string
     ///
     /// Calls `org.example.ping.Ping`.
     pub fn ping(&mut self, ping: &str) -> ::std::result::Result<PingReply, Error> {
         let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.ping.Ping", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call("org.example.ping.Ping", &parameters)?)
     }
+
     /// Calls `org.example.ping.Ping` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn ping_more(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<'_, PingReply, Error>,
-        Error,
-    > {
+    pub fn ping_more(&mut self, ping: &str) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, PingReply, Error>, Error> {
         let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_more("org.example.ping.Ping", &parameters)?.err_into(),
-        )
+        ::std::result::Result::Ok(self.connection.call_more("org.example.ping.Ping", &parameters)?.err_into())
     }
+
     /// Calls `org.example.ping.Ping` with `oneway`: the service sends no reply, not even an error.
     pub fn ping_oneway(&mut self, ping: &str) -> ::std::result::Result<(), Error> {
         let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.ping.Ping", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_oneway("org.example.ping.Ping", &parameters)?)
     }
+
     /// Calls `org.example.ping.Ping` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn ping_upgrade(
-        &mut self,
-        ping: &str,
-    ) -> ::std::result::Result<
-        (PingReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
+    pub fn ping_upgrade(&mut self, ping: &str) -> ::std::result::Result<(PingReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
         let parameters = __PingCall { ping };
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.ping.Ping", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.example.ping.Ping", &parameters)?)
     }
+
     /// Calls `org.example.ping.Upgrade`.
     pub fn upgrade(&mut self) -> ::std::result::Result<UpgradeReply, Error> {
         let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.example.ping.Upgrade", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call("org.example.ping.Upgrade", &parameters)?)
     }
+
     /// Calls `org.example.ping.Upgrade` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn upgrade_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<'_, UpgradeReply, Error>,
-        Error,
-    > {
+    pub fn upgrade_more(&mut self) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, UpgradeReply, Error>, Error> {
         let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.example.ping.Upgrade", &parameters)?
-                .err_into(),
-        )
+        ::std::result::Result::Ok(self.connection.call_more("org.example.ping.Upgrade", &parameters)?.err_into())
     }
+
     /// Calls `org.example.ping.Upgrade` with `oneway`: the service sends no reply, not even an error.
     pub fn upgrade_oneway(&mut self) -> ::std::result::Result<(), Error> {
         let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.example.ping.Upgrade", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_oneway("org.example.ping.Upgrade", &parameters)?)
     }
+
     /// Calls `org.example.ping.Upgrade` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn upgrade_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (UpgradeReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
+    pub fn upgrade_upgrade(&mut self) -> ::std::result::Result<(UpgradeReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
         let parameters = __UpgradeCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.example.ping.Upgrade", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.example.ping.Upgrade", &parameters)?)
     }
 }
+

@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.varlink.certification";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r#"# Interface to test varlink implementations against.
@@ -92,31 +93,21 @@ method End(client_id: string) -> (all_ok: bool)
 error ClientIdError ()
 error CertificationError (wants: object, got: object)
 "#;
+
 /// The varlink type `Interface` of `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Interface {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub foo: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::option::Option<
-                ::std::collections::HashMap<::std::string::String, InterfaceFoo>,
-            >,
-        >,
-    >,
+    pub foo: ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::collections::HashMap<::std::string::String, InterfaceFoo>>>>,
     pub anon: InterfaceAnon,
 }
+
 /// The anonymous type at `Interface.foo` in `org.varlink.certification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum InterfaceFoo {
@@ -130,54 +121,40 @@ pub enum InterfaceFoo {
     #[serde(rename = "baz")]
     Baz,
 }
+
 /// The anonymous type at `Interface.anon` in `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InterfaceAnon {
     pub foo: bool,
     pub bar: bool,
 }
+
 /// The varlink type `MyType` of `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MyType {
-    pub object: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
+    pub object: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
     pub r#enum: MyTypeEnum,
     pub r#struct: MyTypeStruct,
     pub array: ::std::vec::Vec<::std::string::String>,
-    pub dictionary: ::std::collections::HashMap<
-        ::std::string::String,
-        ::std::string::String,
-    >,
+    pub dictionary: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     #[serde(with = "::varlink_runtime::__private::string_set")]
     pub stringset: ::std::collections::HashSet<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nullable: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub nullable_array_struct: ::std::option::Option<
-        ::std::vec::Vec<MyTypeNullableArrayStruct>,
-    >,
+    pub nullable_array_struct: ::std::option::Option<::std::vec::Vec<MyTypeNullableArrayStruct>>,
     pub interface: Interface,
 }
+
 /// The anonymous type at `MyType.enum` in `org.varlink.certification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub enum MyTypeEnum {
@@ -191,159 +168,131 @@ pub enum MyTypeEnum {
     #[serde(rename = "three")]
     Three,
 }
+
 /// The anonymous type at `MyType.struct` in `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MyTypeStruct {
     pub first: i64,
     pub second: ::std::string::String,
 }
+
 /// The anonymous type at `MyType.nullable_array_struct` in `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MyTypeNullableArrayStruct {
     pub first: i64,
     pub second: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Start`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartParams {}
+
 /// The output parameters of `org.varlink.certification.Start`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct StartReply {
     pub client_id: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Test01`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test01Params {
     pub client_id: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.certification.Test01`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test01Reply {
     pub bool: bool,
 }
+
 /// The input parameters of `org.varlink.certification.Test02`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test02Params {
     pub client_id: ::std::string::String,
     pub bool: bool,
 }
+
 /// The output parameters of `org.varlink.certification.Test02`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test02Reply {
     pub int: i64,
 }
+
 /// The input parameters of `org.varlink.certification.Test03`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test03Params {
     pub client_id: ::std::string::String,
     pub int: i64,
 }
+
 /// The output parameters of `org.varlink.certification.Test03`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test03Reply {
     pub float: f64,
 }
+
 /// The input parameters of `org.varlink.certification.Test04`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test04Params {
     pub client_id: ::std::string::String,
     pub float: f64,
 }
+
 /// The output parameters of `org.varlink.certification.Test04`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test04Reply {
     pub string: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Test05`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test05Params {
     pub client_id: ::std::string::String,
     pub string: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.certification.Test05`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test05Reply {
@@ -352,12 +301,10 @@ pub struct Test05Reply {
     pub float: f64,
     pub string: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Test06`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test06Params {
@@ -367,23 +314,19 @@ pub struct Test06Params {
     pub float: f64,
     pub string: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.certification.Test06`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test06Reply {
     pub r#struct: Test06ReplyStruct,
 }
+
 /// The anonymous type at `Test06Reply.struct` in `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test06ReplyStruct {
@@ -392,24 +335,20 @@ pub struct Test06ReplyStruct {
     pub float: f64,
     pub string: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Test07`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test07Params {
     pub client_id: ::std::string::String,
     pub r#struct: Test07ParamsStruct,
 }
+
 /// The anonymous type at `Test07Params.struct` in `org.varlink.certification`.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test07ParamsStruct {
@@ -418,47 +357,39 @@ pub struct Test07ParamsStruct {
     pub float: f64,
     pub string: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.certification.Test07`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test07Reply {
     pub map: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The input parameters of `org.varlink.certification.Test08`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test08Params {
     pub client_id: ::std::string::String,
     pub map: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 /// The output parameters of `org.varlink.certification.Test08`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test08Reply {
     #[serde(with = "::varlink_runtime::__private::string_set")]
     pub set: ::std::collections::HashSet<::std::string::String>,
 }
+
 /// The input parameters of `org.varlink.certification.Test09`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test09Params {
@@ -466,110 +397,87 @@ pub struct Test09Params {
     #[serde(with = "::varlink_runtime::__private::string_set")]
     pub set: ::std::collections::HashSet<::std::string::String>,
 }
+
 /// The output parameters of `org.varlink.certification.Test09`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test09Reply {
     pub mytype: MyType,
 }
+
 /// The input parameters of `org.varlink.certification.Test10`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test10Params {
     pub client_id: ::std::string::String,
     pub mytype: MyType,
 }
+
 /// The output parameters of `org.varlink.certification.Test10`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test10Reply {
     pub string: ::std::string::String,
 }
+
 /// The input parameters of `org.varlink.certification.Test11`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test11Params {
     pub client_id: ::std::string::String,
     pub last_more_replies: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The output parameters of `org.varlink.certification.Test11`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct Test11Reply {}
+
 /// The input parameters of `org.varlink.certification.End`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct EndParams {
     pub client_id: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.certification.End`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct EndReply {
     pub all_ok: bool,
 }
+
 /// The parameters of the error `org.varlink.certification.ClientIdError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ClientIdErrorParameters {}
+
 /// The parameters of the error `org.varlink.certification.CertificationError`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct CertificationErrorParameters {
-    pub wants: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
-    pub got: ::varlink_runtime::__private::serde_json::Map<
-        ::std::string::String,
-        ::varlink_runtime::__private::serde_json::Value,
-    >,
+    pub wants: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
+    pub got: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
 }
+
 /// The errors of `org.varlink.certification`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -580,14 +488,8 @@ pub enum Error {
     ClientIdError,
     /// The error `org.varlink.certification.CertificationError`.
     CertificationError {
-        wants: ::varlink_runtime::__private::serde_json::Map<
-            ::std::string::String,
-            ::varlink_runtime::__private::serde_json::Value,
-        >,
-        got: ::varlink_runtime::__private::serde_json::Map<
-            ::std::string::String,
-            ::varlink_runtime::__private::serde_json::Value,
-        >,
+        wants: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
+        got: ::varlink_runtime::__private::serde_json::Map<::std::string::String, ::varlink_runtime::__private::serde_json::Value>,
     },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
@@ -621,55 +523,32 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::ClientIdError => {
-                f.write_str("org.varlink.certification.ClientIdError")
-            }
-            Error::CertificationError { wants, got } => {
-                ::std::write!(
-                    f,
-                    "org.varlink.certification.CertificationError {{ wants: {:?}, got: {:?} }}",
-                    wants, got
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::ClientIdError => f.write_str("org.varlink.certification.ClientIdError"),
+            Error::CertificationError { wants, got } => ::std::write!(f, "org.varlink.certification.CertificationError {{ wants: {:?}, got: {:?} }}", wants, got),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -678,161 +557,66 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.varlink.certification.ClientIdError" => Error::ClientIdError,
-                    "org.varlink.certification.CertificationError" => {
-                        match remote.parameters_as::<CertificationErrorParameters>() {
-                            ::std::result::Result::Ok(
-                                CertificationErrorParameters { wants, got },
-                            ) => {
-                                Error::CertificationError {
-                                    wants,
-                                    got,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.varlink.certification.ClientIdError" => Error::ClientIdError,
+                "org.varlink.certification.CertificationError" => match remote.parameters_as::<CertificationErrorParameters>() {
+                    ::std::result::Result::Ok(CertificationErrorParameters { wants, got }) => Error::CertificationError { wants, got },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::ClientIdError => {
-                ::varlink_runtime::__private::MethodError::without_parameters(
-                    "org.varlink.certification.ClientIdError",
-                )
-            }
-            Error::CertificationError { wants, got } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.varlink.certification.CertificationError",
-                    &CertificationErrorParameters {
-                        wants,
-                        got,
-                    },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::ClientIdError => ::varlink_runtime::__private::MethodError::without_parameters("org.varlink.certification.ClientIdError"),
+            Error::CertificationError { wants, got } => ::varlink_runtime::__private::MethodError::new("org.varlink.certification.CertificationError", &CertificationErrorParameters { wants, got }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __StartCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __Test01Call<'p> {
     client_id: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -840,6 +624,7 @@ struct __Test02Call<'p> {
     client_id: &'p str,
     bool: bool,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -847,6 +632,7 @@ struct __Test03Call<'p> {
     client_id: &'p str,
     int: i64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -854,6 +640,7 @@ struct __Test04Call<'p> {
     client_id: &'p str,
     float: f64,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -861,6 +648,7 @@ struct __Test05Call<'p> {
     client_id: &'p str,
     string: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -871,6 +659,7 @@ struct __Test06Call<'p> {
     float: f64,
     string: &'p str,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -878,6 +667,7 @@ struct __Test07Call<'p> {
     client_id: &'p str,
     r#struct: &'p Test07ParamsStruct,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -885,6 +675,7 @@ struct __Test08Call<'p> {
     client_id: &'p str,
     map: &'p ::std::collections::HashMap<::std::string::String, ::std::string::String>,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -893,6 +684,7 @@ struct __Test09Call<'p> {
     #[serde(serialize_with = "::varlink_runtime::__private::string_set::serialize_ref")]
     set: &'p ::std::collections::HashSet<::std::string::String>,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -900,6 +692,7 @@ struct __Test10Call<'p> {
     client_id: &'p str,
     mytype: &'p MyType,
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
@@ -907,883 +700,310 @@ struct __Test11Call<'p> {
     client_id: &'p str,
     last_more_replies: &'p [::std::string::String],
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __EndCall<'p> {
     client_id: &'p str,
 }
+
 /// A client of `org.varlink.certification`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct CertificationClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl CertificationClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Calls `org.varlink.certification.Start`.
-    pub fn start<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Start",
-            __StartCall {},
-        )
+    pub fn start<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<StartReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Start", __StartCall {})
     }
+
     /// Calls `org.varlink.certification.Start` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn start_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, StartReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Start",
-            __StartCall {},
-        )
+    pub fn start_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, StartReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Start", __StartCall {})
     }
+
     /// Calls `org.varlink.certification.Start` with `oneway`: the service sends no reply, not even an error.
-    pub fn start_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Start",
-            __StartCall {},
-        )
+    pub fn start_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Start", __StartCall {})
     }
+
     /// Calls `org.varlink.certification.Start` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn start_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (StartReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Start",
-            __StartCall {},
-        )
+    pub fn start_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(StartReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Start", __StartCall {})
     }
+
     /// Calls `org.varlink.certification.Test01`.
-    pub fn test01<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test01Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test01",
-            __Test01Call { client_id },
-        )
+    pub fn test01<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<Test01Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test01", __Test01Call { client_id })
     }
+
     /// Calls `org.varlink.certification.Test01` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test01_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test01Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test01",
-            __Test01Call { client_id },
-        )
+    pub fn test01_more<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test01Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test01", __Test01Call { client_id })
     }
+
     /// Calls `org.varlink.certification.Test01` with `oneway`: the service sends no reply, not even an error.
-    pub fn test01_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test01",
-            __Test01Call { client_id },
-        )
+    pub fn test01_oneway<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test01", __Test01Call { client_id })
     }
+
     /// Calls `org.varlink.certification.Test01` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test01_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test01Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test01",
-            __Test01Call { client_id },
-        )
+    pub fn test01_upgrade<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(Test01Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test01", __Test01Call { client_id })
     }
+
     /// Calls `org.varlink.certification.Test02`.
-    pub fn test02<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test02Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test02",
-            __Test02Call { client_id, bool },
-        )
+    pub fn test02<'c>(&'c mut self, client_id: &'c str, bool: bool) -> impl ::std::future::Future<Output = ::std::result::Result<Test02Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test02", __Test02Call { client_id, bool })
     }
+
     /// Calls `org.varlink.certification.Test02` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test02_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test02Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test02",
-            __Test02Call { client_id, bool },
-        )
+    pub fn test02_more<'c>(&'c mut self, client_id: &'c str, bool: bool) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test02Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test02", __Test02Call { client_id, bool })
     }
+
     /// Calls `org.varlink.certification.Test02` with `oneway`: the service sends no reply, not even an error.
-    pub fn test02_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test02",
-            __Test02Call { client_id, bool },
-        )
+    pub fn test02_oneway<'c>(&'c mut self, client_id: &'c str, bool: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test02", __Test02Call { client_id, bool })
     }
+
     /// Calls `org.varlink.certification.Test02` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test02_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test02Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test02",
-            __Test02Call { client_id, bool },
-        )
+    pub fn test02_upgrade<'c>(&'c mut self, client_id: &'c str, bool: bool) -> impl ::std::future::Future<Output = ::std::result::Result<(Test02Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test02", __Test02Call { client_id, bool })
     }
+
     /// Calls `org.varlink.certification.Test03`.
-    pub fn test03<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        int: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test03Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test03",
-            __Test03Call { client_id, int },
-        )
+    pub fn test03<'c>(&'c mut self, client_id: &'c str, int: i64) -> impl ::std::future::Future<Output = ::std::result::Result<Test03Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test03", __Test03Call { client_id, int })
     }
+
     /// Calls `org.varlink.certification.Test03` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test03_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        int: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test03Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test03",
-            __Test03Call { client_id, int },
-        )
+    pub fn test03_more<'c>(&'c mut self, client_id: &'c str, int: i64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test03Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test03", __Test03Call { client_id, int })
     }
+
     /// Calls `org.varlink.certification.Test03` with `oneway`: the service sends no reply, not even an error.
-    pub fn test03_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        int: i64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test03",
-            __Test03Call { client_id, int },
-        )
+    pub fn test03_oneway<'c>(&'c mut self, client_id: &'c str, int: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test03", __Test03Call { client_id, int })
     }
+
     /// Calls `org.varlink.certification.Test03` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test03_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        int: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test03Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test03",
-            __Test03Call { client_id, int },
-        )
+    pub fn test03_upgrade<'c>(&'c mut self, client_id: &'c str, int: i64) -> impl ::std::future::Future<Output = ::std::result::Result<(Test03Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test03", __Test03Call { client_id, int })
     }
+
     /// Calls `org.varlink.certification.Test04`.
-    pub fn test04<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        float: f64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test04Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test04",
-            __Test04Call { client_id, float },
-        )
+    pub fn test04<'c>(&'c mut self, client_id: &'c str, float: f64) -> impl ::std::future::Future<Output = ::std::result::Result<Test04Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test04", __Test04Call { client_id, float })
     }
+
     /// Calls `org.varlink.certification.Test04` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test04_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        float: f64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test04Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test04",
-            __Test04Call { client_id, float },
-        )
+    pub fn test04_more<'c>(&'c mut self, client_id: &'c str, float: f64) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test04Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test04", __Test04Call { client_id, float })
     }
+
     /// Calls `org.varlink.certification.Test04` with `oneway`: the service sends no reply, not even an error.
-    pub fn test04_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        float: f64,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test04",
-            __Test04Call { client_id, float },
-        )
+    pub fn test04_oneway<'c>(&'c mut self, client_id: &'c str, float: f64) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test04", __Test04Call { client_id, float })
     }
+
     /// Calls `org.varlink.certification.Test04` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test04_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        float: f64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test04Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test04",
-            __Test04Call { client_id, float },
-        )
+    pub fn test04_upgrade<'c>(&'c mut self, client_id: &'c str, float: f64) -> impl ::std::future::Future<Output = ::std::result::Result<(Test04Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test04", __Test04Call { client_id, float })
     }
+
     /// Calls `org.varlink.certification.Test05`.
-    pub fn test05<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test05Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test05",
-            __Test05Call { client_id, string },
-        )
+    pub fn test05<'c>(&'c mut self, client_id: &'c str, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<Test05Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test05", __Test05Call { client_id, string })
     }
+
     /// Calls `org.varlink.certification.Test05` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test05_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test05Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test05",
-            __Test05Call { client_id, string },
-        )
+    pub fn test05_more<'c>(&'c mut self, client_id: &'c str, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test05Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test05", __Test05Call { client_id, string })
     }
+
     /// Calls `org.varlink.certification.Test05` with `oneway`: the service sends no reply, not even an error.
-    pub fn test05_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        string: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test05",
-            __Test05Call { client_id, string },
-        )
+    pub fn test05_oneway<'c>(&'c mut self, client_id: &'c str, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test05", __Test05Call { client_id, string })
     }
+
     /// Calls `org.varlink.certification.Test05` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test05_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test05Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test05",
-            __Test05Call { client_id, string },
-        )
+    pub fn test05_upgrade<'c>(&'c mut self, client_id: &'c str, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(Test05Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test05", __Test05Call { client_id, string })
     }
+
     /// Calls `org.varlink.certification.Test06`.
-    pub fn test06<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-        int: i64,
-        float: f64,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test06Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test06",
-            __Test06Call {
-                client_id,
-                bool,
-                int,
-                float,
-                string,
-            },
-        )
+    pub fn test06<'c>(&'c mut self, client_id: &'c str, bool: bool, int: i64, float: f64, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<Test06Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test06", __Test06Call { client_id, bool, int, float, string })
     }
+
     /// Calls `org.varlink.certification.Test06` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test06_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-        int: i64,
-        float: f64,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test06Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test06",
-            __Test06Call {
-                client_id,
-                bool,
-                int,
-                float,
-                string,
-            },
-        )
+    pub fn test06_more<'c>(&'c mut self, client_id: &'c str, bool: bool, int: i64, float: f64, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test06Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test06", __Test06Call { client_id, bool, int, float, string })
     }
+
     /// Calls `org.varlink.certification.Test06` with `oneway`: the service sends no reply, not even an error.
-    pub fn test06_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-        int: i64,
-        float: f64,
-        string: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test06",
-            __Test06Call {
-                client_id,
-                bool,
-                int,
-                float,
-                string,
-            },
-        )
+    pub fn test06_oneway<'c>(&'c mut self, client_id: &'c str, bool: bool, int: i64, float: f64, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test06", __Test06Call { client_id, bool, int, float, string })
     }
+
     /// Calls `org.varlink.certification.Test06` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test06_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        bool: bool,
-        int: i64,
-        float: f64,
-        string: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test06Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test06",
-            __Test06Call {
-                client_id,
-                bool,
-                int,
-                float,
-                string,
-            },
-        )
+    pub fn test06_upgrade<'c>(&'c mut self, client_id: &'c str, bool: bool, int: i64, float: f64, string: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(Test06Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test06", __Test06Call { client_id, bool, int, float, string })
     }
+
     /// Calls `org.varlink.certification.Test07`.
-    pub fn test07<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        r#struct: &'c Test07ParamsStruct,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test07Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test07",
-            __Test07Call {
-                client_id,
-                r#struct,
-            },
-        )
+    pub fn test07<'c>(&'c mut self, client_id: &'c str, r#struct: &'c Test07ParamsStruct) -> impl ::std::future::Future<Output = ::std::result::Result<Test07Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test07", __Test07Call { client_id, r#struct })
     }
+
     /// Calls `org.varlink.certification.Test07` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test07_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        r#struct: &'c Test07ParamsStruct,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test07Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test07",
-            __Test07Call {
-                client_id,
-                r#struct,
-            },
-        )
+    pub fn test07_more<'c>(&'c mut self, client_id: &'c str, r#struct: &'c Test07ParamsStruct) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test07Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test07", __Test07Call { client_id, r#struct })
     }
+
     /// Calls `org.varlink.certification.Test07` with `oneway`: the service sends no reply, not even an error.
-    pub fn test07_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        r#struct: &'c Test07ParamsStruct,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test07",
-            __Test07Call {
-                client_id,
-                r#struct,
-            },
-        )
+    pub fn test07_oneway<'c>(&'c mut self, client_id: &'c str, r#struct: &'c Test07ParamsStruct) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test07", __Test07Call { client_id, r#struct })
     }
+
     /// Calls `org.varlink.certification.Test07` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test07_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        r#struct: &'c Test07ParamsStruct,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test07Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test07",
-            __Test07Call {
-                client_id,
-                r#struct,
-            },
-        )
+    pub fn test07_upgrade<'c>(&'c mut self, client_id: &'c str, r#struct: &'c Test07ParamsStruct) -> impl ::std::future::Future<Output = ::std::result::Result<(Test07Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test07", __Test07Call { client_id, r#struct })
     }
+
     /// Calls `org.varlink.certification.Test08`.
-    pub fn test08<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        map: &'c ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test08Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test08",
-            __Test08Call { client_id, map },
-        )
+    pub fn test08<'c>(&'c mut self, client_id: &'c str, map: &'c ::std::collections::HashMap<::std::string::String, ::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<Test08Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test08", __Test08Call { client_id, map })
     }
+
     /// Calls `org.varlink.certification.Test08` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test08_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        map: &'c ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test08Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test08",
-            __Test08Call { client_id, map },
-        )
+    pub fn test08_more<'c>(&'c mut self, client_id: &'c str, map: &'c ::std::collections::HashMap<::std::string::String, ::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test08Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test08", __Test08Call { client_id, map })
     }
+
     /// Calls `org.varlink.certification.Test08` with `oneway`: the service sends no reply, not even an error.
-    pub fn test08_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        map: &'c ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test08",
-            __Test08Call { client_id, map },
-        )
+    pub fn test08_oneway<'c>(&'c mut self, client_id: &'c str, map: &'c ::std::collections::HashMap<::std::string::String, ::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test08", __Test08Call { client_id, map })
     }
+
     /// Calls `org.varlink.certification.Test08` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test08_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        map: &'c ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test08Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test08",
-            __Test08Call { client_id, map },
-        )
+    pub fn test08_upgrade<'c>(&'c mut self, client_id: &'c str, map: &'c ::std::collections::HashMap<::std::string::String, ::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<(Test08Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test08", __Test08Call { client_id, map })
     }
+
     /// Calls `org.varlink.certification.Test09`.
-    pub fn test09<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        set: &'c ::std::collections::HashSet<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test09Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test09",
-            __Test09Call { client_id, set },
-        )
+    pub fn test09<'c>(&'c mut self, client_id: &'c str, set: &'c ::std::collections::HashSet<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<Test09Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test09", __Test09Call { client_id, set })
     }
+
     /// Calls `org.varlink.certification.Test09` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test09_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        set: &'c ::std::collections::HashSet<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test09Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test09",
-            __Test09Call { client_id, set },
-        )
+    pub fn test09_more<'c>(&'c mut self, client_id: &'c str, set: &'c ::std::collections::HashSet<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test09Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test09", __Test09Call { client_id, set })
     }
+
     /// Calls `org.varlink.certification.Test09` with `oneway`: the service sends no reply, not even an error.
-    pub fn test09_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        set: &'c ::std::collections::HashSet<::std::string::String>,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test09",
-            __Test09Call { client_id, set },
-        )
+    pub fn test09_oneway<'c>(&'c mut self, client_id: &'c str, set: &'c ::std::collections::HashSet<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test09", __Test09Call { client_id, set })
     }
+
     /// Calls `org.varlink.certification.Test09` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test09_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        set: &'c ::std::collections::HashSet<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test09Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test09",
-            __Test09Call { client_id, set },
-        )
+    pub fn test09_upgrade<'c>(&'c mut self, client_id: &'c str, set: &'c ::std::collections::HashSet<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<(Test09Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test09", __Test09Call { client_id, set })
     }
+
     /// returns more than one reply with "continues"
     ///
     /// Calls `org.varlink.certification.Test10`.
-    pub fn test10<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        mytype: &'c MyType,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test10Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test10",
-            __Test10Call { client_id, mytype },
-        )
+    pub fn test10<'c>(&'c mut self, client_id: &'c str, mytype: &'c MyType) -> impl ::std::future::Future<Output = ::std::result::Result<Test10Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test10", __Test10Call { client_id, mytype })
     }
+
     /// Calls `org.varlink.certification.Test10` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test10_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        mytype: &'c MyType,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test10Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test10",
-            __Test10Call { client_id, mytype },
-        )
+    pub fn test10_more<'c>(&'c mut self, client_id: &'c str, mytype: &'c MyType) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test10Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test10", __Test10Call { client_id, mytype })
     }
+
     /// Calls `org.varlink.certification.Test10` with `oneway`: the service sends no reply, not even an error.
-    pub fn test10_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        mytype: &'c MyType,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test10",
-            __Test10Call { client_id, mytype },
-        )
+    pub fn test10_oneway<'c>(&'c mut self, client_id: &'c str, mytype: &'c MyType) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test10", __Test10Call { client_id, mytype })
     }
+
     /// Calls `org.varlink.certification.Test10` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test10_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        mytype: &'c MyType,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test10Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test10",
-            __Test10Call { client_id, mytype },
-        )
+    pub fn test10_upgrade<'c>(&'c mut self, client_id: &'c str, mytype: &'c MyType) -> impl ::std::future::Future<Output = ::std::result::Result<(Test10Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test10", __Test10Call { client_id, mytype })
     }
+
     /// must be called as "oneway"
     ///
     /// Calls `org.varlink.certification.Test11`.
-    pub fn test11<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        last_more_replies: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test11Reply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.Test11",
-            __Test11Call {
-                client_id,
-                last_more_replies,
-            },
-        )
+    pub fn test11<'c>(&'c mut self, client_id: &'c str, last_more_replies: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<Test11Reply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.Test11", __Test11Call { client_id, last_more_replies })
     }
+
     /// Calls `org.varlink.certification.Test11` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn test11_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        last_more_replies: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, Test11Reply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.Test11",
-            __Test11Call {
-                client_id,
-                last_more_replies,
-            },
-        )
+    pub fn test11_more<'c>(&'c mut self, client_id: &'c str, last_more_replies: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, Test11Reply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.Test11", __Test11Call { client_id, last_more_replies })
     }
+
     /// Calls `org.varlink.certification.Test11` with `oneway`: the service sends no reply, not even an error.
-    pub fn test11_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        last_more_replies: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.Test11",
-            __Test11Call {
-                client_id,
-                last_more_replies,
-            },
-        )
+    pub fn test11_oneway<'c>(&'c mut self, client_id: &'c str, last_more_replies: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.Test11", __Test11Call { client_id, last_more_replies })
     }
+
     /// Calls `org.varlink.certification.Test11` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn test11_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-        last_more_replies: &'c [::std::string::String],
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (Test11Reply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.Test11",
-            __Test11Call {
-                client_id,
-                last_more_replies,
-            },
-        )
+    pub fn test11_upgrade<'c>(&'c mut self, client_id: &'c str, last_more_replies: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<(Test11Reply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.Test11", __Test11Call { client_id, last_more_replies })
     }
+
     /// Calls `org.varlink.certification.End`.
-    pub fn end<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<EndReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.certification.End",
-            __EndCall { client_id },
-        )
+    pub fn end<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<EndReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.certification.End", __EndCall { client_id })
     }
+
     /// Calls `org.varlink.certification.End` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn end_more<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, EndReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.certification.End",
-            __EndCall { client_id },
-        )
+    pub fn end_more<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, EndReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.certification.End", __EndCall { client_id })
     }
+
     /// Calls `org.varlink.certification.End` with `oneway`: the service sends no reply, not even an error.
-    pub fn end_oneway<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.certification.End",
-            __EndCall { client_id },
-        )
+    pub fn end_oneway<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.certification.End", __EndCall { client_id })
     }
+
     /// Calls `org.varlink.certification.End` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn end_upgrade<'c>(
-        &'c mut self,
-        client_id: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (EndReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.certification.End",
-            __EndCall { client_id },
-        )
+    pub fn end_upgrade<'c>(&'c mut self, client_id: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(EndReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.certification.End", __EndCall { client_id })
     }
 }
+
 /// Interface to test varlink implementations against.
 /// First you write a varlink client calling:
 /// Start, Test01, Test02, …, Test09, End
@@ -1803,156 +1023,79 @@ impl CertificationClient {
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 pub trait Certification: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Answers `org.varlink.certification.Start`.
-    fn start(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<StartReply, Error>,
-    > + ::std::marker::Send;
+    fn start(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<StartReply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test01`.
-    fn test01(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test01Reply, Error>,
-    > + ::std::marker::Send;
+    fn test01(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<Test01Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test02`.
-    fn test02(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        bool: bool,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test02Reply, Error>,
-    > + ::std::marker::Send;
+    fn test02(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, bool: bool) -> impl ::std::future::Future<Output = ::std::result::Result<Test02Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test03`.
-    fn test03(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        int: i64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test03Reply, Error>,
-    > + ::std::marker::Send;
+    fn test03(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, int: i64) -> impl ::std::future::Future<Output = ::std::result::Result<Test03Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test04`.
-    fn test04(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        float: f64,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test04Reply, Error>,
-    > + ::std::marker::Send;
+    fn test04(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, float: f64) -> impl ::std::future::Future<Output = ::std::result::Result<Test04Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test05`.
-    fn test05(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        string: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test05Reply, Error>,
-    > + ::std::marker::Send;
+    fn test05(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, string: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<Test05Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test06`.
-    fn test06(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        bool: bool,
-        int: i64,
-        float: f64,
-        string: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test06Reply, Error>,
-    > + ::std::marker::Send;
+    fn test06(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, bool: bool, int: i64, float: f64, string: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<Test06Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test07`.
-    fn test07(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        r#struct: Test07ParamsStruct,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test07Reply, Error>,
-    > + ::std::marker::Send;
+    fn test07(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, r#struct: Test07ParamsStruct) -> impl ::std::future::Future<Output = ::std::result::Result<Test07Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test08`.
-    fn test08(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        map: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test08Reply, Error>,
-    > + ::std::marker::Send;
+    fn test08(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, map: ::std::collections::HashMap<::std::string::String, ::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<Test08Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.Test09`.
-    fn test09(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        set: ::std::collections::HashSet<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test09Reply, Error>,
-    > + ::std::marker::Send;
+    fn test09(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, set: ::std::collections::HashSet<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<Test09Reply, Error>> + ::std::marker::Send;
+
     /// returns more than one reply with "continues"
     ///
     /// Answers `org.varlink.certification.Test10`.
-    fn test10(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        mytype: MyType,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test10Reply, Error>,
-    > + ::std::marker::Send;
+    fn test10(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, mytype: MyType) -> impl ::std::future::Future<Output = ::std::result::Result<Test10Reply, Error>> + ::std::marker::Send;
+
     /// must be called as "oneway"
     ///
     /// Answers `org.varlink.certification.Test11`.
-    fn test11(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-        last_more_replies: ::std::vec::Vec<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Test11Reply, Error>,
-    > + ::std::marker::Send;
+    fn test11(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String, last_more_replies: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<Test11Reply, Error>> + ::std::marker::Send;
+
     /// Answers `org.varlink.certification.End`.
-    fn end(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        client_id: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<EndReply, Error>,
-    > + ::std::marker::Send;
+    fn end(&self, context: &mut ::varlink_runtime::__private::CallContext, client_id: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<EndReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`Certification`] as the interface `org.varlink.certification`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct CertificationServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: Certification> CertificationServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
-impl<T: Certification> ::varlink_runtime::__private::Interface
-for CertificationServer<T> {
+
+impl<T: Certification> ::varlink_runtime::__private::Interface for CertificationServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "Start" => {
@@ -1962,116 +1105,65 @@ for CertificationServer<T> {
                 }
                 "Test01" => {
                     let parameters = call.parse_parameters::<Test01Params>()?;
-                    let reply = self
-                        .implementation
-                        .test01(context, parameters.client_id)
-                        .await?;
+                    let reply = self.implementation.test01(context, parameters.client_id).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test02" => {
                     let parameters = call.parse_parameters::<Test02Params>()?;
-                    let reply = self
-                        .implementation
-                        .test02(context, parameters.client_id, parameters.bool)
-                        .await?;
+                    let reply = self.implementation.test02(context, parameters.client_id, parameters.bool).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test03" => {
                     let parameters = call.parse_parameters::<Test03Params>()?;
-                    let reply = self
-                        .implementation
-                        .test03(context, parameters.client_id, parameters.int)
-                        .await?;
+                    let reply = self.implementation.test03(context, parameters.client_id, parameters.int).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test04" => {
                     let parameters = call.parse_parameters::<Test04Params>()?;
-                    let reply = self
-                        .implementation
-                        .test04(context, parameters.client_id, parameters.float)
-                        .await?;
+                    let reply = self.implementation.test04(context, parameters.client_id, parameters.float).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test05" => {
                     let parameters = call.parse_parameters::<Test05Params>()?;
-                    let reply = self
-                        .implementation
-                        .test05(context, parameters.client_id, parameters.string)
-                        .await?;
+                    let reply = self.implementation.test05(context, parameters.client_id, parameters.string).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test06" => {
                     let parameters = call.parse_parameters::<Test06Params>()?;
-                    let reply = self
-                        .implementation
-                        .test06(
-                            context,
-                            parameters.client_id,
-                            parameters.bool,
-                            parameters.int,
-                            parameters.float,
-                            parameters.string,
-                        )
-                        .await?;
+                    let reply = self.implementation.test06(context, parameters.client_id, parameters.bool, parameters.int, parameters.float, parameters.string).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test07" => {
                     let parameters = call.parse_parameters::<Test07Params>()?;
-                    let reply = self
-                        .implementation
-                        .test07(context, parameters.client_id, parameters.r#struct)
-                        .await?;
+                    let reply = self.implementation.test07(context, parameters.client_id, parameters.r#struct).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test08" => {
                     let parameters = call.parse_parameters::<Test08Params>()?;
-                    let reply = self
-                        .implementation
-                        .test08(context, parameters.client_id, parameters.map)
-                        .await?;
+                    let reply = self.implementation.test08(context, parameters.client_id, parameters.map).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test09" => {
                     let parameters = call.parse_parameters::<Test09Params>()?;
-                    let reply = self
-                        .implementation
-                        .test09(context, parameters.client_id, parameters.set)
-                        .await?;
+                    let reply = self.implementation.test09(context, parameters.client_id, parameters.set).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test10" => {
                     let parameters = call.parse_parameters::<Test10Params>()?;
-                    let reply = self
-                        .implementation
-                        .test10(context, parameters.client_id, parameters.mytype)
-                        .await?;
+                    let reply = self.implementation.test10(context, parameters.client_id, parameters.mytype).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "Test11" => {
                     let parameters = call.parse_parameters::<Test11Params>()?;
-                    let reply = self
-                        .implementation
-                        .test11(
-                            context,
-                            parameters.client_id,
-                            parameters.last_more_replies,
-                        )
-                        .await?;
+                    let reply = self.implementation.test11(context, parameters.client_id, parameters.last_more_replies).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
                 "End" => {
                     let parameters = call.parse_parameters::<EndParams>()?;
-                    let reply = self
-                        .implementation
-                        .end(context, parameters.client_id)
-                        .await?;
+                    let reply = self.implementation.end(context, parameters.client_id).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

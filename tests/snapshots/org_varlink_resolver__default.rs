@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.varlink.resolver";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"# Interface to resolve reverse-domain interface names to
@@ -24,21 +25,17 @@ method Resolve(interface: string) -> (address: string)
 
 error InterfaceNotFound (interface: string)
 ";
+
 /// The input parameters of `org.varlink.resolver.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoParams {}
+
 /// The output parameters of `org.varlink.resolver.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoReply {
@@ -48,39 +45,34 @@ pub struct GetInfoReply {
     pub url: ::std::string::String,
     pub interfaces: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `org.varlink.resolver.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveParams {
     pub interface: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.resolver.Resolve`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolveReply {
     pub address: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.resolver.InterfaceNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InterfaceNotFoundParameters {
     pub interface: ::std::string::String,
 }
+
 /// The errors of `org.varlink.resolver`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -88,7 +80,9 @@ pub struct InterfaceNotFoundParameters {
 #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
 pub enum Error {
     /// The error `org.varlink.resolver.InterfaceNotFound`.
-    ResolverInterfaceNotFound { interface: ::std::string::String },
+    ResolverInterfaceNotFound {
+        interface: ::std::string::String,
+    },
     /// `org.varlink.service.InterfaceNotFound`: the service does not implement the interface.
     InterfaceNotFound {
         /// The interface that was asked for.
@@ -121,51 +115,31 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::ResolverInterfaceNotFound { interface } => {
-                ::std::write!(
-                    f, "org.varlink.resolver.InterfaceNotFound {{ interface: {:?} }}",
-                    interface
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::ResolverInterfaceNotFound { interface } => ::std::write!(f, "org.varlink.resolver.InterfaceNotFound {{ interface: {:?} }}", interface),
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -174,297 +148,141 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                match remote.name.as_str() {
-                    "org.varlink.resolver.InterfaceNotFound" => {
-                        match remote.parameters_as::<InterfaceNotFoundParameters>() {
-                            ::std::result::Result::Ok(
-                                InterfaceNotFoundParameters { interface },
-                            ) => {
-                                Error::ResolverInterfaceNotFound {
-                                    interface,
-                                }
-                            }
-                            ::std::result::Result::Err(_) => {
-                                Error::Remote {
-                                    name: remote.name,
-                                    parameters: remote.parameters,
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        Error::Remote {
-                            name: remote.name,
-                            parameters: remote.parameters,
-                        }
-                    }
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => match remote.name.as_str() {
+                "org.varlink.resolver.InterfaceNotFound" => match remote.parameters_as::<InterfaceNotFoundParameters>() {
+                    ::std::result::Result::Ok(InterfaceNotFoundParameters { interface }) => Error::ResolverInterfaceNotFound { interface },
+                    ::std::result::Result::Err(_) => Error::Remote { name: remote.name, parameters: remote.parameters },
+                },
+                _ => Error::Remote { name: remote.name, parameters: remote.parameters },
+            },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::ResolverInterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::MethodError::new(
-                    "org.varlink.resolver.InterfaceNotFound",
-                    &InterfaceNotFoundParameters {
-                        interface,
-                    },
-                )
-            }
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::ResolverInterfaceNotFound { interface } => ::varlink_runtime::__private::MethodError::new("org.varlink.resolver.InterfaceNotFound", &InterfaceNotFoundParameters { interface }),
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetInfoCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __ResolveCall<'p> {
     interface: &'p str,
 }
+
 /// A client of `org.varlink.resolver`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolverClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ResolverClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Get a list of all resolvable interfaces and information
     /// about the resolver's identity.
     ///
     /// Calls `org.varlink.resolver.GetInfo`.
-    pub fn get_info<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInfoReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.resolver.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<GetInfoReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.resolver.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.resolver.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_info_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.resolver.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.resolver.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.resolver.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_info_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.resolver.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.resolver.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.resolver.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_info_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.resolver.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(GetInfoReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.resolver.GetInfo", __GetInfoCall {})
     }
+
     /// Resolve an interface name to a registered varlink service address
     ///
     /// Calls `org.varlink.resolver.Resolve`.
-    pub fn resolve<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.resolver.Resolve",
-            __ResolveCall { interface },
-        )
+    pub fn resolve<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.resolver.Resolve", __ResolveCall { interface })
     }
+
     /// Calls `org.varlink.resolver.Resolve` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn resolve_more<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, ResolveReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.resolver.Resolve",
-            __ResolveCall { interface },
-        )
+    pub fn resolve_more<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, ResolveReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.resolver.Resolve", __ResolveCall { interface })
     }
+
     /// Calls `org.varlink.resolver.Resolve` with `oneway`: the service sends no reply, not even an error.
-    pub fn resolve_oneway<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.resolver.Resolve",
-            __ResolveCall { interface },
-        )
+    pub fn resolve_oneway<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.resolver.Resolve", __ResolveCall { interface })
     }
+
     /// Calls `org.varlink.resolver.Resolve` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn resolve_upgrade<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (ResolveReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.resolver.Resolve",
-            __ResolveCall { interface },
-        )
+    pub fn resolve_upgrade<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(ResolveReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.resolver.Resolve", __ResolveCall { interface })
     }
 }
+
 /// Interface to resolve reverse-domain interface names to
 /// service addresses
 ///
@@ -478,52 +296,44 @@ pub trait Resolver: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// about the resolver's identity.
     ///
     /// Answers `org.varlink.resolver.GetInfo`.
-    fn get_info(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInfoReply, Error>,
-    > + ::std::marker::Send;
+    fn get_info(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<GetInfoReply, Error>> + ::std::marker::Send;
+
     /// Resolve an interface name to a registered varlink service address
     ///
     /// Answers `org.varlink.resolver.Resolve`.
-    fn resolve(
-        &self,
-        context: &mut ::varlink_runtime::__private::CallContext,
-        interface: ::std::string::String,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<ResolveReply, Error>,
-    > + ::std::marker::Send;
+    fn resolve(&self, context: &mut ::varlink_runtime::__private::CallContext, interface: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ResolveReply, Error>> + ::std::marker::Send;
 }
+
 /// Serves an implementation of [`Resolver`] as the interface `org.varlink.resolver`: register it with `Service::add_interface`.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ResolverServer<T> {
     implementation: T,
 }
+
 #[allow(dead_code, unreachable_pub)]
 impl<T: Resolver> ResolverServer<T> {
     /// Wraps an implementation.
     pub fn new(implementation: T) -> Self {
         Self { implementation }
     }
+
     /// The implementation.
     pub fn get_ref(&self) -> &T {
         &self.implementation
     }
 }
+
 impl<T: Resolver> ::varlink_runtime::__private::Interface for ResolverServer<T> {
     fn name(&self) -> &str {
         INTERFACE_NAME
     }
+
     fn description(&self) -> &str {
         INTERFACE_DESCRIPTION
     }
-    fn dispatch<'a>(
-        &'a self,
-        call: &'a ::varlink_runtime::__private::MethodCall,
-        context: &'a mut ::varlink_runtime::__private::CallContext,
-    ) -> ::varlink_runtime::__private::DispatchFuture<'a> {
+
+    fn dispatch<'a>(&'a self, call: &'a ::varlink_runtime::__private::MethodCall, context: &'a mut ::varlink_runtime::__private::CallContext) -> ::varlink_runtime::__private::DispatchFuture<'a> {
         ::std::boxed::Box::pin(async move {
             match call.member() {
                 "GetInfo" => {
@@ -533,17 +343,10 @@ impl<T: Resolver> ::varlink_runtime::__private::Interface for ResolverServer<T> 
                 }
                 "Resolve" => {
                     let parameters = call.parse_parameters::<ResolveParams>()?;
-                    let reply = self
-                        .implementation
-                        .resolve(context, parameters.interface)
-                        .await?;
+                    let reply = self.implementation.resolve(context, parameters.interface).await?;
                     ::varlink_runtime::__private::reply(context, &reply)
                 }
-                _ => {
-                    ::std::result::Result::Err(
-                        ::varlink_runtime::__private::MethodError::method_not_found(call),
-                    )
-                }
+                _ => ::std::result::Result::Err(::varlink_runtime::__private::MethodError::method_not_found(call)),
             }
         })
     }

@@ -3,6 +3,7 @@
 /// The name of this interface.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_NAME: &str = "org.varlink.service";
+
 /// The interface definition, as served by `GetInterfaceDescription`.
 #[allow(dead_code, unreachable_pub)]
 pub const INTERFACE_DESCRIPTION: &str = r"# The Varlink Service Interface should be provided by every varlink service.
@@ -44,21 +45,17 @@ error ExpectedMore ()
 # Method is expected to be called with 'upgrade' set to true, but wasn't
 error ExpectedUpgrade ()
 ";
+
 /// The input parameters of `org.varlink.service.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoParams {}
+
 /// The output parameters of `org.varlink.service.GetInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInfoReply {
@@ -68,99 +65,82 @@ pub struct GetInfoReply {
     pub url: ::std::string::String,
     pub interfaces: ::std::vec::Vec<::std::string::String>,
 }
+
 /// The input parameters of `org.varlink.service.GetInterfaceDescription`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInterfaceDescriptionParams {
     pub interface: ::std::string::String,
 }
+
 /// The output parameters of `org.varlink.service.GetInterfaceDescription`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct GetInterfaceDescriptionReply {
     pub description: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.service.InterfaceNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InterfaceNotFoundParameters {
     pub interface: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.service.MethodNotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MethodNotFoundParameters {
     pub method: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.service.MethodNotImplemented`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct MethodNotImplementedParameters {
     pub method: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.service.InvalidParameter`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct InvalidParameterParameters {
     pub parameter: ::std::string::String,
 }
+
 /// The parameters of the error `org.varlink.service.PermissionDenied`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct PermissionDeniedParameters {}
+
 /// The parameters of the error `org.varlink.service.ExpectedMore`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExpectedMoreParameters {}
+
 /// The parameters of the error `org.varlink.service.ExpectedUpgrade`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[derive(
-    ::varlink_runtime::__private::serde::Serialize,
-    ::varlink_runtime::__private::serde::Deserialize
-)]
+#[derive(::varlink_runtime::__private::serde::Serialize, ::varlink_runtime::__private::serde::Deserialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 pub struct ExpectedUpgradeParameters {}
+
 /// The errors of `org.varlink.service`, and the ways a call can fail besides.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -199,45 +179,30 @@ pub enum Error {
         /// The fully-qualified error name.
         name: ::std::string::String,
         /// The raw parameters, if any.
-        parameters: ::std::option::Option<
-            ::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>,
-        >,
+        parameters: ::std::option::Option<::std::boxed::Box<::varlink_runtime::__private::serde_json::value::RawValue>>,
     },
     /// The call failed before a reply arrived: I/O, protocol, timeout, encoding.
     Transport(::varlink_runtime::__private::RuntimeError),
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::InterfaceNotFound { interface } => {
-                ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface)
-            }
-            Error::MethodNotFound { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method)
-            }
-            Error::MethodNotImplemented { method } => {
-                ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method)
-            }
-            Error::InvalidParameter { parameter } => {
-                ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter)
-            }
-            Error::PermissionDenied => {
-                f.write_str("org.varlink.service.PermissionDenied")
-            }
+            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
             Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
             Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                f.write_str(name)
-            }
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
             Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
         }
     }
 }
+
 impl ::std::error::Error for Error {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
@@ -246,428 +211,216 @@ impl ::std::error::Error for Error {
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<::varlink_runtime::__private::RuntimeError> for Error {
     fn from(error: ::varlink_runtime::__private::RuntimeError) -> Self {
         match error {
-            ::varlink_runtime::__private::RuntimeError::Service(service) => {
-                match service {
-                    ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                        interface,
-                    } => {
-                        Error::InterfaceNotFound {
-                            interface,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                        method,
-                    } => Error::MethodNotFound { method },
-                    ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                        method,
-                    } => {
-                        Error::MethodNotImplemented {
-                            method,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                        parameter,
-                    } => {
-                        Error::InvalidParameter {
-                            parameter,
-                        }
-                    }
-                    ::varlink_runtime::__private::ServiceError::PermissionDenied => {
-                        Error::PermissionDenied
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedMore => {
-                        Error::ExpectedMore
-                    }
-                    ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => {
-                        Error::ExpectedUpgrade
-                    }
-                    other => {
-                        Error::Transport(
-                            ::varlink_runtime::__private::RuntimeError::Service(other),
-                        )
-                    }
-                }
-            }
-            ::varlink_runtime::__private::RuntimeError::Remote(remote) => {
-                Error::Remote {
-                    name: remote.name,
-                    parameters: remote.parameters,
-                }
-            }
+            ::varlink_runtime::__private::RuntimeError::Service(service) => match service {
+                ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface } => Error::InterfaceNotFound { interface },
+                ::varlink_runtime::__private::ServiceError::MethodNotFound { method } => Error::MethodNotFound { method },
+                ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method } => Error::MethodNotImplemented { method },
+                ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter } => Error::InvalidParameter { parameter },
+                ::varlink_runtime::__private::ServiceError::PermissionDenied => Error::PermissionDenied,
+                ::varlink_runtime::__private::ServiceError::ExpectedMore => Error::ExpectedMore,
+                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade => Error::ExpectedUpgrade,
+                other => Error::Transport(::varlink_runtime::__private::RuntimeError::Service(other)),
+            },
+            ::varlink_runtime::__private::RuntimeError::Remote(remote) => Error::Remote { name: remote.name, parameters: remote.parameters },
             other => Error::Transport(other),
         }
     }
 }
+
 #[allow(clippy::disallowed_names)]
 impl ::std::convert::From<Error> for ::varlink_runtime::__private::MethodError {
     fn from(error: Error) -> Self {
         match error {
-            Error::InterfaceNotFound { interface } => {
-                ::varlink_runtime::__private::ServiceError::InterfaceNotFound {
-                    interface,
-                }
-                    .into()
-            }
-            Error::MethodNotFound { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotFound {
-                    method,
-                }
-                    .into()
-            }
-            Error::MethodNotImplemented { method } => {
-                ::varlink_runtime::__private::ServiceError::MethodNotImplemented {
-                    method,
-                }
-                    .into()
-            }
-            Error::InvalidParameter { parameter } => {
-                ::varlink_runtime::__private::ServiceError::InvalidParameter {
-                    parameter,
-                }
-                    .into()
-            }
-            Error::PermissionDenied => {
-                ::varlink_runtime::__private::ServiceError::PermissionDenied.into()
-            }
-            Error::ExpectedMore => {
-                ::varlink_runtime::__private::ServiceError::ExpectedMore.into()
-            }
-            Error::ExpectedUpgrade => {
-                ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into()
-            }
-            Error::Remote {
-                name,
-                parameters: ::std::option::Option::Some(parameters),
-            } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
-            Error::Remote { name, parameters: ::std::option::Option::None } => {
-                ::varlink_runtime::__private::MethodError::without_parameters(name)
-            }
-            Error::Transport(error) => {
-                ::varlink_runtime::__private::MethodError::internal(
-                    ::std::string::ToString::to_string(&error),
-                )
-            }
+            Error::InterfaceNotFound { interface } => ::varlink_runtime::__private::ServiceError::InterfaceNotFound { interface }.into(),
+            Error::MethodNotFound { method } => ::varlink_runtime::__private::ServiceError::MethodNotFound { method }.into(),
+            Error::MethodNotImplemented { method } => ::varlink_runtime::__private::ServiceError::MethodNotImplemented { method }.into(),
+            Error::InvalidParameter { parameter } => ::varlink_runtime::__private::ServiceError::InvalidParameter { parameter }.into(),
+            Error::PermissionDenied => ::varlink_runtime::__private::ServiceError::PermissionDenied.into(),
+            Error::ExpectedMore => ::varlink_runtime::__private::ServiceError::ExpectedMore.into(),
+            Error::ExpectedUpgrade => ::varlink_runtime::__private::ServiceError::ExpectedUpgrade.into(),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::varlink_runtime::__private::MethodError::new(name, &parameters),
+            Error::Remote { name, parameters: ::std::option::Option::None } => ::varlink_runtime::__private::MethodError::without_parameters(name),
+            Error::Transport(error) => ::varlink_runtime::__private::MethodError::internal(::std::string::ToString::to_string(&error)),
         }
     }
 }
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetInfoCall {}
+
 #[derive(::varlink_runtime::__private::serde::Serialize)]
 #[serde(crate = "::varlink_runtime::__private::serde")]
 #[allow(dead_code, unreachable_pub)]
 struct __GetInterfaceDescriptionCall<'p> {
     interface: &'p str,
 }
+
 /// A client of `org.varlink.service`: one method per varlink method.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ServiceClient {
     connection: ::varlink_runtime::__private::Connection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ServiceClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub async fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(::varlink_runtime::__private::Connection::connect(address).await?),
-        )
+    pub async fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::Connection::connect(address).await?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::Connection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
     pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::Connection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::Connection {
         self.connection
     }
+
     /// Get a list of all the interfaces a service provides and information
     /// about the implementation.
     ///
     /// Calls `org.varlink.service.GetInfo`.
-    pub fn get_info<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInfoReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.service.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<GetInfoReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.service.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.service.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_info_more<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.service.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_more<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetInfoReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.service.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_info_oneway<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.service.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_oneway<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.service.GetInfo", __GetInfoCall {})
     }
+
     /// Calls `org.varlink.service.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_info_upgrade<'c>(
-        &'c mut self,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetInfoReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.service.GetInfo",
-            __GetInfoCall {},
-        )
+    pub fn get_info_upgrade<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<(GetInfoReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.service.GetInfo", __GetInfoCall {})
     }
+
     /// Get the description of an interface that is implemented by this service.
     ///
     /// Calls `org.varlink.service.GetInterfaceDescription`.
-    pub fn get_interface_description<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<GetInterfaceDescriptionReply, Error>,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::call(
-            &mut self.connection,
-            "org.varlink.service.GetInterfaceDescription",
-            __GetInterfaceDescriptionCall {
-                interface,
-            },
-        )
+    pub fn get_interface_description<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetInterfaceDescriptionReply, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::call(&mut self.connection, "org.varlink.service.GetInterfaceDescription", __GetInterfaceDescriptionCall { interface })
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_interface_description_more<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            ::varlink_runtime::__private::ReplyStream<
-                'c,
-                GetInterfaceDescriptionReply,
-                Error,
-            >,
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::more(
-            &mut self.connection,
-            "org.varlink.service.GetInterfaceDescription",
-            __GetInterfaceDescriptionCall {
-                interface,
-            },
-        )
+    pub fn get_interface_description_more<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<::varlink_runtime::__private::ReplyStream<'c, GetInterfaceDescriptionReply, Error>, Error>> + 'c {
+        ::varlink_runtime::__private::client_call::more(&mut self.connection, "org.varlink.service.GetInterfaceDescription", __GetInterfaceDescriptionCall { interface })
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_interface_description_oneway<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
-        ::varlink_runtime::__private::client_call::oneway(
-            &mut self.connection,
-            "org.varlink.service.GetInterfaceDescription",
-            __GetInterfaceDescriptionCall {
-                interface,
-            },
-        )
+    pub fn get_interface_description_oneway<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::oneway(&mut self.connection, "org.varlink.service.GetInterfaceDescription", __GetInterfaceDescriptionCall { interface })
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_interface_description_upgrade<'c>(
-        &'c mut self,
-        interface: &'c str,
-    ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            (GetInterfaceDescriptionReply, ::varlink_runtime::__private::Upgraded),
-            Error,
-        >,
-    > + 'c {
-        ::varlink_runtime::__private::client_call::upgrade(
-            &mut self.connection,
-            "org.varlink.service.GetInterfaceDescription",
-            __GetInterfaceDescriptionCall {
-                interface,
-            },
-        )
+    pub fn get_interface_description_upgrade<'c>(&'c mut self, interface: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<(GetInterfaceDescriptionReply, ::varlink_runtime::__private::Upgraded), Error>> + 'c {
+        ::varlink_runtime::__private::client_call::upgrade(&mut self.connection, "org.varlink.service.GetInterfaceDescription", __GetInterfaceDescriptionCall { interface })
     }
 }
+
 /// A client of `org.varlink.service`: one method per varlink method. It blocks the calling thread and needs no async runtime.
 #[derive(Debug)]
 #[allow(dead_code, unreachable_pub)]
 pub struct ServiceBlockingClient {
     connection: ::varlink_runtime::__private::BlockingConnection,
 }
+
 #[allow(dead_code, unreachable_pub)]
 #[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]
 impl ServiceBlockingClient {
     /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
     /// `tcp:host:port` or `exec:/path/to/program`).
-    pub fn connect(
-        address: impl ::varlink_runtime::__private::ToAddress,
-    ) -> ::std::result::Result<Self, Error> {
-        ::std::result::Result::Ok(
-            Self::new(
-                ::varlink_runtime::__private::BlockingConnection::connect(address)?,
-            ),
-        )
+    pub fn connect(address: impl ::varlink_runtime::__private::ToAddress) -> ::std::result::Result<Self, Error> {
+        ::std::result::Result::Ok(Self::new(::varlink_runtime::__private::BlockingConnection::connect(address)?))
     }
+
     /// Wraps an open connection.
     pub fn new(connection: ::varlink_runtime::__private::BlockingConnection) -> Self {
         Self { connection }
     }
+
     /// The underlying connection, for settings such as the call timeout.
-    pub fn connection(
-        &mut self,
-    ) -> &mut ::varlink_runtime::__private::BlockingConnection {
+    pub fn connection(&mut self) -> &mut ::varlink_runtime::__private::BlockingConnection {
         &mut self.connection
     }
+
     /// Gives back the underlying connection.
     pub fn into_inner(self) -> ::varlink_runtime::__private::BlockingConnection {
         self.connection
     }
+
     /// Get a list of all the interfaces a service provides and information
     /// about the implementation.
     ///
     /// Calls `org.varlink.service.GetInfo`.
     pub fn get_info(&mut self) -> ::std::result::Result<GetInfoReply, Error> {
         let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call("org.varlink.service.GetInfo", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call("org.varlink.service.GetInfo", &parameters)?)
     }
+
     /// Calls `org.varlink.service.GetInfo` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_info_more(
-        &mut self,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>,
-        Error,
-    > {
+    pub fn get_info_more(&mut self) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, GetInfoReply, Error>, Error> {
         let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.service.GetInfo", &parameters)?
-                .err_into(),
-        )
+        ::std::result::Result::Ok(self.connection.call_more("org.varlink.service.GetInfo", &parameters)?.err_into())
     }
+
     /// Calls `org.varlink.service.GetInfo` with `oneway`: the service sends no reply, not even an error.
     pub fn get_info_oneway(&mut self) -> ::std::result::Result<(), Error> {
         let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_oneway("org.varlink.service.GetInfo", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_oneway("org.varlink.service.GetInfo", &parameters)?)
     }
+
     /// Calls `org.varlink.service.GetInfo` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_info_upgrade(
-        &mut self,
-    ) -> ::std::result::Result<
-        (GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
+    pub fn get_info_upgrade(&mut self) -> ::std::result::Result<(GetInfoReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
         let parameters = __GetInfoCall {};
-        ::std::result::Result::Ok(
-            self.connection.call_upgrade("org.varlink.service.GetInfo", &parameters)?,
-        )
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.varlink.service.GetInfo", &parameters)?)
     }
+
     /// Get the description of an interface that is implemented by this service.
     ///
     /// Calls `org.varlink.service.GetInterfaceDescription`.
-    pub fn get_interface_description(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call("org.varlink.service.GetInterfaceDescription", &parameters)?,
-        )
+    pub fn get_interface_description(&mut self, interface: &str) -> ::std::result::Result<GetInterfaceDescriptionReply, Error> {
+        let parameters = __GetInterfaceDescriptionCall { interface };
+        ::std::result::Result::Ok(self.connection.call("org.varlink.service.GetInterfaceDescription", &parameters)?)
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
-    pub fn get_interface_description_more(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        ::varlink_runtime::__private::BlockingReplies<
-            '_,
-            GetInterfaceDescriptionReply,
-            Error,
-        >,
-        Error,
-    > {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_more("org.varlink.service.GetInterfaceDescription", &parameters)?
-                .err_into(),
-        )
+    pub fn get_interface_description_more(&mut self, interface: &str) -> ::std::result::Result<::varlink_runtime::__private::BlockingReplies<'_, GetInterfaceDescriptionReply, Error>, Error> {
+        let parameters = __GetInterfaceDescriptionCall { interface };
+        ::std::result::Result::Ok(self.connection.call_more("org.varlink.service.GetInterfaceDescription", &parameters)?.err_into())
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `oneway`: the service sends no reply, not even an error.
-    pub fn get_interface_description_oneway(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<(), Error> {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_oneway("org.varlink.service.GetInterfaceDescription", &parameters)?,
-        )
+    pub fn get_interface_description_oneway(&mut self, interface: &str) -> ::std::result::Result<(), Error> {
+        let parameters = __GetInterfaceDescriptionCall { interface };
+        ::std::result::Result::Ok(self.connection.call_oneway("org.varlink.service.GetInterfaceDescription", &parameters)?)
     }
+
     /// Calls `org.varlink.service.GetInterfaceDescription` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
-    pub fn get_interface_description_upgrade(
-        &mut self,
-        interface: &str,
-    ) -> ::std::result::Result<
-        (GetInterfaceDescriptionReply, ::varlink_runtime::__private::BlockingUpgraded),
-        Error,
-    > {
-        let parameters = __GetInterfaceDescriptionCall {
-            interface,
-        };
-        ::std::result::Result::Ok(
-            self
-                .connection
-                .call_upgrade(
-                    "org.varlink.service.GetInterfaceDescription",
-                    &parameters,
-                )?,
-        )
+    pub fn get_interface_description_upgrade(&mut self, interface: &str) -> ::std::result::Result<(GetInterfaceDescriptionReply, ::varlink_runtime::__private::BlockingUpgraded), Error> {
+        let parameters = __GetInterfaceDescriptionCall { interface };
+        ::std::result::Result::Ok(self.connection.call_upgrade("org.varlink.service.GetInterfaceDescription", &parameters)?)
     }
 }
+

@@ -1,8 +1,8 @@
-//! Parser, validator, formatter and (soon) Rust code generator for varlink
+//! Parser, validator, formatter and Rust code generator for varlink
 //! interface definitions (UAPI.20 "Varlink IPC").
 //!
 //! The stages are public and compose: [`idl::parse_syntax`] ->
-//! [`idl::validate`] -> (code generation), with [`idl::format`] printing
+//! [`idl::validate`] -> [`generate::generate`], with [`idl::format`] printing
 //! canonical text. Every problem is a [`Diagnostic`] that renders like a
 //! rustc error.
 #![warn(missing_docs)]
@@ -22,8 +22,8 @@ pub use builder::{BuildError, Builder};
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 
-/// Formatted Rust for one interface, with the file name the build script
-/// and the command line give it.
+/// Rust source for one interface, with the file name the build script and
+/// the command line give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
     /// The interface name, `org.example.ping`.
@@ -31,25 +31,19 @@ pub struct GeneratedFile {
     /// `org.example.ping.rs`: the interface name, which is what
     /// `varlink_runtime::include_interface!` takes.
     pub file_name: String,
-    /// The formatted code, starting with the `@generated` header.
+    /// The code, laid out for reading, starting with the `@generated`
+    /// header.
     pub code: String,
 }
 
-/// Parses, validates and generates one interface, formatted: the whole
-/// pipeline the build script and `varlink-codegen generate` run.
+/// Parses, validates and generates one interface: the whole pipeline the
+/// build script and `varlink-codegen generate` run.
 pub fn generate_file(
     source: &str,
     settings: &generate::Settings,
 ) -> Result<GeneratedFile, Diagnostics> {
     let interface = idl::parse(source)?;
-    let tokens = generate::generate(&interface, source, settings)?;
-    let code = generate::to_string(tokens).map_err(|error| {
-        // The generator builds tokens that always parse; this is a bug.
-        Diagnostics::from(Diagnostic::error(
-            format!("internal error: generated code does not parse: {error}"),
-            interface.name().span,
-        ))
-    })?;
+    let code = generate::generate(&interface, source, settings)?;
     Ok(GeneratedFile {
         interface: interface.name().text.to_owned(),
         file_name: format!("{}.rs", interface.name().text),

@@ -148,5 +148,9 @@ fn expand_inner(input: TokenStream, manifest_dir: &Path) -> syn::Result<TokenStr
 fn generate_tokens(text: &str, settings: &Settings) -> Result<TokenStream, String> {
     let render = |diagnostics: crate::Diagnostics| diagnostics.render("<source>", text, false);
     let interface = crate::idl::parse(text).map_err(render)?;
-    generate::generate(&interface, text, settings).map_err(render)
+    let code = generate::generate(&interface, text, settings).map_err(render)?;
+    // The generator writes text; rustc's lexer makes tokens of it (doc
+    // comments become `#[doc]` attributes).
+    code.parse::<TokenStream>()
+        .map_err(|error| format!("internal error: the generated code does not lex: {error}"))
 }

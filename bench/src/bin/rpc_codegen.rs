@@ -1,6 +1,6 @@
 //! Code generation beside the peers, in-process: our
-//! `varlink_codegen::generate_file` (parse + validate + tokens +
-//! prettyplease formatting), `varlink_generator` 13 (`generate`: parse +
+//! `varlink_codegen::generate_file` (parse + validate + plan + text, laid
+//! out for reading), `varlink_generator` 13 (`generate`: parse +
 //! tokens + `TokenStream::to_string`, unformatted) and `zlink-codegen` 0.8
 //! (`Interface::try_from` + `generate_interface`, without its optional
 //! rustfmt pass). Then, with `--build`, the `cargo build` time (debug) of
@@ -149,32 +149,25 @@ fn main() {
         let t_vg = median_time(runs, || drop(varlink_generator(src)));
         let t_z = median_time(runs, || drop(zlink(src)));
         let ours_label = if accepted {
-            "ours (generate_file, formatted)"
+            "ours (generate_file, laid out)"
         } else {
             "ours (REJECTED: Rust name collisions)"
         };
         // Where our time goes, stage by stage (for inputs we accept).
         let settings = varlink_codegen::generate::Settings::default();
-        let stages = varlink_codegen::idl::parse(src).ok().and_then(|i| {
-            let tokens = varlink_codegen::generate::generate(&i, src, &settings).ok()?;
-            Some((i, tokens))
-        });
-        if let Some((interface, tokens)) = &stages {
+        let interface = varlink_codegen::idl::parse(src).ok();
+        if let Some(interface) = interface.as_ref().filter(|_| accepted) {
             let t_parse = median_time(runs, || drop(varlink_codegen::idl::parse(src)));
             let t_plan = median_time(runs, || drop(varlink_codegen::generate::check(interface)));
-            let t_tokens = median_time(runs, || {
+            let t_generate = median_time(runs, || {
                 drop(varlink_codegen::generate::generate(
                     interface, src, &settings,
                 ))
             });
-            let t_fmt = median_time(runs, || {
-                drop(varlink_codegen::generate::to_string(tokens.clone()))
-            });
             for (label, t) in [
                 ("  ours stage: idl::parse (+validate)", t_parse),
                 ("  ours stage: generate::check (plan)", t_plan),
-                ("  ours stage: generate (plan + tokens)", t_tokens),
-                ("  ours stage: to_string (syn + prettyplease)", t_fmt),
+                ("  ours stage: generate (plan + text)", t_generate),
             ] {
                 println!(
                     "{:<22} {:<40} {:>12} {:>12} {:>10}",

@@ -2,13 +2,14 @@
 //! and `upgrade` forms, async on the runtime's `Connection` and blocking on
 //! its blocking connection.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use std::collections::HashSet;
 
 use super::Paths;
+use super::code::Code;
 use super::docs;
+use super::errors::{field_list, push_all};
 use super::plan::{Method, Plan, Shape, Ty};
-use super::types::rust_type;
+use super::types::{ALLOW_UNUSED, is_renamed, rename, rust_type};
 use crate::names;
 
 /// Which client to emit.
@@ -18,89 +19,101 @@ pub(crate) enum Flavor {
     Blocking,
 }
 
-pub(crate) fn client(plan: &Plan<'_>, paths: &Paths, flavor: Flavor) -> TokenStream {
-    let rt = &paths.private;
+pub(crate) fn client(code: &mut Code, plan: &Plan<'_>, paths: &Paths, flavor: Flavor) {
+    let rt = paths.private.as_str();
     let interface = plan.interface.name().text;
-    let (name, connection, asyncness, dot_await, flavor_doc) = match flavor {
-        Flavor::Async => (
-            &plan.names.client,
-            quote!(#rt::Connection),
-            quote!(async),
-            quote!(.await),
-            "",
-        ),
+    let (name, connection, connect_fn, dot_await, flavor_doc) = match flavor {
+        Flavor::Async => (&plan.names.client, "Connection", "async fn", ".await", ""),
         Flavor::Blocking => (
             &plan.names.blocking_client,
-            quote!(#rt::BlockingConnection),
-            quote!(),
-            quote!(),
+            "BlockingConnection",
+            "fn",
+            "",
             " It blocks the calling thread and needs no async runtime.",
         ),
     };
-    let client = names::ident(name);
-    let allow_idl = &paths.allow_idl;
-    let allow = &paths.allow_unused;
-    let doc = docs::attrs(
+    docs::write(
+        code,
         &[],
-        &[format!(
+        &[&format!(
             "A client of `{interface}`: one method per varlink method.{flavor_doc}"
         )],
     );
-    let methods = plan
-        .methods
-        .iter()
-        .map(|method| client_method(plan, paths, method, flavor));
-    quote! {
-        #doc
-        #[derive(Debug)]
-        #allow
-        pub struct #client {
-            connection: #connection,
-        }
-
-        #allow
-        #allow_idl
-        impl #client {
-            /// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
-            /// `tcp:host:port` or `exec:/path/to/program`).
-            pub #asyncness fn connect(address: impl #rt::ToAddress) -> ::std::result::Result<Self, Error> {
-                ::std::result::Result::Ok(Self::new(#connection::connect(address) #dot_await?))
-            }
-
-            /// Wraps an open connection.
-            pub fn new(connection: #connection) -> Self {
-                Self { connection }
-            }
-
-            /// The underlying connection, for settings such as the call timeout.
-            pub fn connection(&mut self) -> &mut #connection {
-                &mut self.connection
-            }
-
-            /// Gives back the underlying connection.
-            pub fn into_inner(self) -> #connection {
-                self.connection
-            }
-
-            #(#methods)*
-        }
-    }
+    code.template(
+        r#"#[derive(Debug)]
+$allow
+pub struct $client {
+    connection: $rt::$connection,
 }
 
+$allow
+$allow_idl"#,
+        &[
+            ("allow", ALLOW_UNUSED),
+            ("allow_idl", ALLOW_IDL),
+            ("client", name),
+            ("rt", rt),
+            ("connection", connection),
+        ],
+    );
+    code.open(&["impl ", name]);
+    code.template(
+        r#"/// Connects to the service at `address` (`unix:/path`, `unix:@abstract`,
+/// `tcp:host:port` or `exec:/path/to/program`).
+pub $connect_fn connect(address: impl $rt::ToAddress) -> ::std::result::Result<Self, Error> {
+    ::std::result::Result::Ok(Self::new($rt::$connection::connect(address)$dot_await?))
+}
+
+/// Wraps an open connection.
+pub fn new(connection: $rt::$connection) -> Self {
+    Self { connection }
+}
+
+/// The underlying connection, for settings such as the call timeout.
+pub fn connection(&mut self) -> &mut $rt::$connection {
+    &mut self.connection
+}
+
+/// Gives back the underlying connection.
+pub fn into_inner(self) -> $rt::$connection {
+    self.connection
+}"#,
+        &[
+            ("rt", rt),
+            ("connection", connection),
+            ("connect_fn", connect_fn),
+            ("dot_await", dot_await),
+        ],
+    );
+    let enums = enum_names(plan);
+    for method in &plan.methods {
+        code.blank();
+        client_method(code, plan, &enums, paths, method, flavor);
+    }
+    code.close("");
+    code.blank();
+}
+
+/// On items the IDL shapes past Clippy's taste through no fault of the
+/// user: names like `foo` bound as parameters, methods with many
+/// parameters, an `Error` as large as the IDL's error fields.
+pub(crate) const ALLOW_IDL: &str =
+    "#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]";
+
 fn client_method(
+    code: &mut Code,
     plan: &Plan<'_>,
+    enums: &HashSet<&str>,
     paths: &Paths,
     method: &Method<'_>,
     flavor: Flavor,
-) -> TokenStream {
-    let rt = &paths.private;
+) {
+    let rt = paths.private.as_str();
     let full = plan.full_name(method.wire);
-    let reply = names::ident(&plan.types[method.reply].rust);
-    let fn_name = names::ident(&method.rust);
-    let [_, more, oneway, upgrade] =
-        super::plan::client_method_names(&method.rust).map(|name| names::ident(&name));
+    let reply = &plan.types[method.reply].rust;
+    let [_, more, oneway, upgrade] = super::plan::client_method_names(&method.rust);
     let Shape::Struct(fields) = &plan.types[method.params].shape else {
-        return TokenStream::new();
+        return;
     };
 
     // Arguments in IDL order, borrowed where natural; the method's private
@@ -108,182 +121,188 @@ fn client_method(
     // methods return a future that holds the borrows: all of them (self
     // and the arguments) get its lifetime `'c`.
     let lifetime = match flavor {
-        Flavor::Async => quote!('c),
-        Flavor::Blocking => quote!(),
+        Flavor::Async => "'c ",
+        Flavor::Blocking => "",
     };
-    let args = fields.iter().map(|field| {
-        let ident = names::ident(&field.rust);
-        let (arg_ty, _) = argument_type(plan, &field.ty, paths, &lifetime);
-        quote!(#ident: #arg_ty)
-    });
-    let args: Vec<TokenStream> = args.collect();
-    let inits = fields.iter().map(|field| names::ident(&field.rust));
-    let call_struct = call_struct_ident(method);
-    let parameters = quote!(#call_struct { #(#inits),* });
-    let doc = docs::attrs(&method.doc, &[format!("Calls `{full}`.")]);
-    let more_doc = docs::attrs(
-        &[],
-        &[format!(
-            "Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
-        )],
+    let mut args = String::new();
+    for field in fields {
+        push_all(
+            &mut args,
+            &[
+                ", ",
+                &field.rust,
+                ": ",
+                &argument_type(enums, &field.ty, paths, lifetime).0,
+            ],
+        );
+    }
+    let parameters = if fields.is_empty() {
+        format!("{} {{}}", call_struct_name(method))
+    } else {
+        format!("{} {{ {} }}", call_struct_name(method), field_list(fields))
+    };
+    let calls = format!("Calls `{full}`.");
+    docs::write(code, &method.doc, &[&calls]);
+    let more_doc = format!(
+        "/// Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
     );
-    let oneway_doc = docs::attrs(
-        &[],
-        &[format!(
-            "Calls `{full}` with `oneway`: the service sends no reply, not even an error."
-        )],
+    let oneway_doc =
+        format!("/// Calls `{full}` with `oneway`: the service sends no reply, not even an error.");
+    let upgrade_doc = format!(
+        "/// Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
     );
-    let upgrade_doc = docs::attrs(
-        &[],
-        &[format!(
-            "Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
-        )],
-    );
+    let vars = [
+        ("rt", rt),
+        ("name", &method.rust),
+        ("more", &more),
+        ("oneway", &oneway),
+        ("upgrade", &upgrade),
+        ("args", &args),
+        ("reply", reply),
+        ("full", &full),
+        ("parameters", &parameters),
+        ("more_doc", &more_doc),
+        ("oneway_doc", &oneway_doc),
+        ("upgrade_doc", &upgrade_doc),
+    ];
     match flavor {
-        Flavor::Async => {
-            // Plain functions returning the runtime's call futures, not
-            // `async fn`s: see `client_call` in the runtime.
-            let future = |output: TokenStream| quote!(impl ::std::future::Future<Output = ::std::result::Result<#output, Error>> + 'c);
-            let plain = future(quote!(#reply));
-            let streamed = future(quote!(#rt::ReplyStream<'c, #reply, Error>));
-            let nothing = future(quote!(()));
-            let upgraded = future(quote!((#reply, #rt::Upgraded)));
-            quote! {
-                #doc
-                pub fn #fn_name<'c>(&'c mut self, #(#args),*) -> #plain {
-                    #rt::client_call::call(&mut self.connection, #full, #parameters)
-                }
+        // Plain functions returning the runtime's call futures, not
+        // `async fn`s: see `client_call` in the runtime.
+        Flavor::Async => code.template(
+            r#"pub fn $name<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<$reply, Error>> + 'c {
+    $rt::client_call::call(&mut self.connection, "$full", $parameters)
+}
 
-                #more_doc
-                pub fn #more<'c>(&'c mut self, #(#args),*) -> #streamed {
-                    #rt::client_call::more(&mut self.connection, #full, #parameters)
-                }
+$more_doc
+pub fn $more<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<$rt::ReplyStream<'c, $reply, Error>, Error>> + 'c {
+    $rt::client_call::more(&mut self.connection, "$full", $parameters)
+}
 
-                #oneway_doc
-                pub fn #oneway<'c>(&'c mut self, #(#args),*) -> #nothing {
-                    #rt::client_call::oneway(&mut self.connection, #full, #parameters)
-                }
+$oneway_doc
+pub fn $oneway<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
+    $rt::client_call::oneway(&mut self.connection, "$full", $parameters)
+}
 
-                #upgrade_doc
-                pub fn #upgrade<'c>(&'c mut self, #(#args),*) -> #upgraded {
-                    #rt::client_call::upgrade(&mut self.connection, #full, #parameters)
-                }
-            }
-        }
-        Flavor::Blocking => quote! {
-            #doc
-            pub fn #fn_name (&mut self, #(#args),*) -> ::std::result::Result<#reply, Error> {
-                let parameters = #parameters;
-                ::std::result::Result::Ok(self.connection.call(#full, &parameters)?)
-            }
+$upgrade_doc
+pub fn $upgrade<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<($reply, $rt::Upgraded), Error>> + 'c {
+    $rt::client_call::upgrade(&mut self.connection, "$full", $parameters)
+}
+"#,
+            &vars,
+        ),
+        Flavor::Blocking => code.template(
+            r#"pub fn $name(&mut self$args) -> ::std::result::Result<$reply, Error> {
+    let parameters = $parameters;
+    ::std::result::Result::Ok(self.connection.call("$full", &parameters)?)
+}
 
-            #more_doc
-            pub fn #more (&mut self, #(#args),*) -> ::std::result::Result<#rt::BlockingReplies<'_, #reply, Error>, Error> {
-                let parameters = #parameters;
-                ::std::result::Result::Ok(self.connection.call_more(#full, &parameters)?.err_into())
-            }
+$more_doc
+pub fn $more(&mut self$args) -> ::std::result::Result<$rt::BlockingReplies<'_, $reply, Error>, Error> {
+    let parameters = $parameters;
+    ::std::result::Result::Ok(self.connection.call_more("$full", &parameters)?.err_into())
+}
 
-            #oneway_doc
-            pub fn #oneway (&mut self, #(#args),*) -> ::std::result::Result<(), Error> {
-                let parameters = #parameters;
-                ::std::result::Result::Ok(self.connection.call_oneway(#full, &parameters)?)
-            }
+$oneway_doc
+pub fn $oneway(&mut self$args) -> ::std::result::Result<(), Error> {
+    let parameters = $parameters;
+    ::std::result::Result::Ok(self.connection.call_oneway("$full", &parameters)?)
+}
 
-            #upgrade_doc
-            pub fn #upgrade (&mut self, #(#args),*) -> ::std::result::Result<(#reply, #rt::BlockingUpgraded), Error> {
-                let parameters = #parameters;
-                ::std::result::Result::Ok(self.connection.call_upgrade(#full, &parameters)?)
-            }
-        },
+$upgrade_doc
+pub fn $upgrade(&mut self$args) -> ::std::result::Result<($reply, $rt::BlockingUpgraded), Error> {
+    let parameters = $parameters;
+    ::std::result::Result::Ok(self.connection.call_upgrade("$full", &parameters)?)
+}
+"#,
+            &vars,
+        ),
     }
 }
 
 /// `__{Method}Call`: the private struct a client method serializes its
 /// arguments with. The leading underscores keep it apart from every name
 /// the IDL can produce (IDL names start with a letter).
-fn call_struct_ident(method: &Method<'_>) -> proc_macro2::Ident {
-    names::ident(&format!(
-        "__{}Call",
-        names::unraw(&names::type_name(method.wire))
-    ))
+fn call_struct_name(method: &Method<'_>) -> String {
+    format!("__{}Call", names::unraw(&names::type_name(method.wire)))
 }
 
 /// One private struct per method, shared by the async and the blocking
 /// client and by the `more`, `oneway` and `upgrade` forms: the arguments by
 /// reference, serialized as the method's input parameters.
-pub(crate) fn call_structs(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
-    let serde = &paths.serde;
-    let serde_crate = &paths.serde_crate;
-    let allow = &paths.allow_unused;
-    plan.methods
-        .iter()
-        .filter_map(|method| {
-            let Shape::Struct(fields) = &plan.types[method.params].shape else {
-                return None;
-            };
-            let mut borrows = false;
-            let struct_fields = fields.iter().map(|field| {
-                let ident = names::ident(&field.rust);
-                let (field_ty, borrowed) = argument_type(plan, &field.ty, paths, &quote!('p));
+pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
+    let enums = enum_names(plan);
+    for method in &plan.methods {
+        let Shape::Struct(fields) = &plan.types[method.params].shape else {
+            continue;
+        };
+        let mut borrows = false;
+        let types: Vec<String> = fields
+            .iter()
+            .map(|field| {
+                let (ty, borrowed) = argument_type(&enums, &field.ty, paths, "'p ");
                 borrows |= borrowed;
-                let skip = matches!(field.ty, Ty::Option(_)).then(
-                    || quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]),
-                );
-                let with = match &field.ty {
-                    Ty::Set => Some(format!("{}::serialize_ref", paths.set_with)),
-                    Ty::Option(inner) if **inner == Ty::Set => {
-                        Some(format!("{}::serialize_ref", paths.option_set_with))
-                    }
-                    _ => None,
-                }
-                .map(|path| quote!(#[serde(serialize_with = #path)]));
-                let rename = super::types::renamed(&field.rust, field.wire);
-                quote!(#rename #skip #with #ident: #field_ty,)
-            });
-            let struct_fields: Vec<TokenStream> = struct_fields.collect();
-            let lifetime = borrows.then(|| quote!(<'p>));
-            let name = call_struct_ident(method);
-            Some(quote! {
-                #[derive(#serde::Serialize)]
-                #[serde(crate = #serde_crate)]
-                #allow
-                struct #name #lifetime {
-                    #(#struct_fields)*
-                }
+                ty
             })
-        })
-        .collect()
-}
-
-/// The argument type for a parameter, with `lifetime` on its references,
-/// and whether it borrows.
-fn argument_type(
-    plan: &Plan<'_>,
-    ty: &Ty,
-    paths: &Paths,
-    lifetime: &TokenStream,
-) -> (TokenStream, bool) {
-    match ty {
-        Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
-        Ty::String => (quote!(&#lifetime str), true),
-        Ty::Vec(inner) => {
-            let inner = rust_type(inner, paths);
-            (quote!(&#lifetime [#inner]), true)
+            .collect();
+        code.line(&["#[derive(", &paths.serde, "::Serialize)]"]);
+        code.line(&["#[serde(crate = \"", &paths.serde, "\")]"]);
+        code.line(&[ALLOW_UNUSED]);
+        let lifetime = if borrows { "<'p>" } else { "" };
+        let name = call_struct_name(method);
+        if fields.is_empty() {
+            code.line(&["struct ", &name, lifetime, " {}"]);
+            code.blank();
+            continue;
         }
-        Ty::Named(name) if is_enum(plan, name) => (rust_type(ty, paths), false),
-        Ty::Option(inner) => {
-            let (inner, borrowed) = argument_type(plan, inner, paths, lifetime);
-            (quote!(::std::option::Option<#inner>), borrowed)
+        code.open(&["struct ", &name, lifetime]);
+        for (field, ty) in fields.iter().zip(&types) {
+            if is_renamed(&field.rust, field.wire) {
+                rename(code, field.wire);
+            }
+            if matches!(field.ty, Ty::Option(_)) {
+                code.line(&["#[serde(skip_serializing_if = \"::std::option::Option::is_none\")]"]);
+            }
+            match &field.ty {
+                Ty::Set => code.line(&[
+                    "#[serde(serialize_with = \"",
+                    &paths.set_with,
+                    "::serialize_ref\")]",
+                ]),
+                Ty::Option(inner) if **inner == Ty::Set => code.line(&[
+                    "#[serde(serialize_with = \"",
+                    &paths.option_set_with,
+                    "::serialize_ref\")]",
+                ]),
+                _ => {}
+            }
+            code.line(&[&field.rust, ": ", ty, ","]);
         }
-        _ => {
-            let owned = rust_type(ty, paths);
-            (quote!(&#lifetime #owned), true)
-        }
+        code.close("");
+        code.blank();
     }
 }
 
-fn is_enum(plan: &Plan<'_>, name: &str) -> bool {
+/// The argument type for a parameter, with `lifetime` (`'c ` or empty) on
+/// its references, and whether it borrows. Enums are `Copy`: by value.
+fn argument_type(enums: &HashSet<&str>, ty: &Ty, paths: &Paths, lifetime: &str) -> (String, bool) {
+    match ty {
+        Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
+        Ty::String => (format!("&{lifetime}str"), true),
+        Ty::Vec(inner) => (format!("&{lifetime}[{}]", rust_type(inner, paths)), true),
+        Ty::Named(name) if enums.contains(name.as_str()) => (rust_type(ty, paths), false),
+        Ty::Option(inner) => {
+            let (inner, borrowed) = argument_type(enums, inner, paths, lifetime);
+            (format!("::std::option::Option<{inner}>"), borrowed)
+        }
+        _ => (format!("&{lifetime}{}", rust_type(ty, paths)), true),
+    }
+}
+
+/// The Rust names of the enums among the planned types.
+fn enum_names<'p>(plan: &'p Plan<'_>) -> HashSet<&'p str> {
     plan.types
         .iter()
-        .any(|item| item.rust == name && matches!(item.shape, Shape::Enum(_)))
+        .filter(|item| matches!(item.shape, Shape::Enum(_)))
+        .map(|item| item.rust.as_str())
+        .collect()
 }

@@ -8,19 +8,15 @@
 //! `text`, and lines indented like a Markdown code block lose that
 //! indentation.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use super::code::Code;
 
-/// A string literal for `text`, raw (`r#"..."#`) where Rust allows it.
-///
-/// `Literal::string` escapes char by char (`escape_debug`, a push per
-/// char); for documentation and the embedded interface text that was about
-/// a sixth of generation. A raw literal is the text as it is, between
-/// enough `#`s. A carriage return cannot stand in a raw literal, so text
-/// with one is escaped as before.
-pub(crate) fn string_literal(text: &str) -> Literal {
+/// A string literal for `text`, raw (`r#"..."#`) where Rust allows it:
+/// the text as it is, between enough `#`s. A carriage return cannot stand
+/// in a raw literal, so text with one is escaped.
+pub(crate) fn string_literal(text: &str) -> String {
     if text.contains('\r') {
-        return Literal::string(text);
+        // `Debug` writes a valid Rust string literal.
+        return format!("{text:?}");
     }
     // One `#` more than the longest run of them after a `"`.
     let mut hashes = 0;
@@ -29,28 +25,40 @@ pub(crate) fn string_literal(text: &str) -> Literal {
         hashes = hashes.max(run + 1);
     }
     let fence = "#".repeat(hashes);
-    match format!("r{fence}\"{text}\"{fence}").parse() {
-        Ok(literal) => literal,
-        Err(_) => Literal::string(text),
+    let mut literal = String::with_capacity(text.len() + 2 * hashes + 3);
+    literal.push('r');
+    literal.push_str(&fence);
+    literal.push('"');
+    literal.push_str(text);
+    literal.push('"');
+    literal.push_str(&fence);
+    literal
+}
+
+/// Doc comments for IDL documentation lines, followed by `extra` lines
+/// that the generator writes itself (already Markdown).
+pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&str]) {
+    for line in lines {
+        doc_line(code, &escape_line(line));
+    }
+    if !lines.is_empty() && !extra.is_empty() {
+        code.line(&["///"]);
+    }
+    for line in extra {
+        doc_line(code, line);
     }
 }
 
-/// `#[doc = "..."]` attributes for IDL documentation lines, followed by
-/// `extra` lines that the generator writes itself (already Markdown).
-pub(crate) fn attrs(lines: &[&str], extra: &[String]) -> TokenStream {
-    let mut out = TokenStream::new();
-    for line in lines {
-        let text = string_literal(&format!(" {}", escape_line(line)));
-        out.extend(quote!(#[doc = #text]));
+/// One `///` line. A line comment cannot hold a carriage return; such a
+/// line becomes a `#[doc]` attribute with an escaped string.
+fn doc_line(code: &mut Code, text: &str) {
+    if text.contains('\r') {
+        code.line(&["#[doc = ", &string_literal(&format!(" {text}")), "]"]);
+    } else if text.is_empty() {
+        code.line(&["///"]);
+    } else {
+        code.line(&["/// ", text]);
     }
-    if !lines.is_empty() && !extra.is_empty() {
-        out.extend(quote!(#[doc = ""]));
-    }
-    for line in extra {
-        let text = string_literal(&format!(" {line}"));
-        out.extend(quote!(#[doc = #text]));
-    }
-    out
 }
 
 fn escape_line(line: &str) -> String {
@@ -139,10 +147,23 @@ mod tests {
             ("", true),
         ] {
             let literal = string_literal(text);
-            let tokens = literal.to_string();
-            assert_eq!(tokens.starts_with('r'), raw, "{tokens}");
-            let parsed: syn::LitStr = syn::parse_str(&tokens).expect("a valid literal");
-            assert_eq!(parsed.value(), text, "{tokens}");
+            assert_eq!(literal.starts_with('r'), raw, "{literal}");
+            let parsed: syn::LitStr = syn::parse_str(&literal).expect("a valid literal");
+            assert_eq!(parsed.value(), text, "{literal}");
         }
+    }
+
+    #[test]
+    fn doc_lines_keep_their_text() {
+        let mut code = Code::with_capacity(0);
+        write(
+            &mut code,
+            &["first [x]", "", "/ not a fourth slash"],
+            &["Extra.", "a\rb"],
+        );
+        assert_eq!(
+            code.into_string(),
+            "/// first \\[x\\]\n///\n/// / not a fourth slash\n///\n/// Extra.\n#[doc = \" a\\rb\"]\n"
+        );
     }
 }

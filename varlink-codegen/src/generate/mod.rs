@@ -1,12 +1,13 @@
-//! The back end: from a validated interface to Rust tokens.
+//! The back end: from a validated interface to Rust source.
 //!
 //! [`generate`] plans every item first (`plan`), so that Rust-name
-//! collisions are reported as diagnostics at their IDL location, then emits
-//! the types, the error enum, the clients and the server trait.
-//! [`to_string`] formats the tokens for a file. The build script, the proc
-//! macro and the command line all call these two functions.
+//! collisions are reported as diagnostics at their IDL location, then
+//! writes the types, the error enum, the clients and the server trait as
+//! text (`code`). The build script, the proc macro and the command line
+//! all call it; the proc macro parses the text into tokens.
 
 mod client;
+mod code;
 mod docs;
 mod errors;
 mod plan;
@@ -15,9 +16,6 @@ mod settings;
 mod types;
 
 pub use settings::Settings;
-
-use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::idl::{Interface, ast::Span};
@@ -30,45 +28,52 @@ pub const GENERATED_HEADER: &str =
 /// enum and, as `settings` asks, clients and the server trait. `source` is
 /// the interface text, embedded for `GetInterfaceDescription`.
 ///
-/// The items are not wrapped in a module; put them where you like (the
-/// build script's output is meant for `include!` inside a `mod`).
+/// The result is the source of a file, laid out for reading and starting
+/// with [`GENERATED_HEADER`]. The items are not wrapped in a module; put
+/// them where you like (the build script's output is meant for `include!`
+/// inside a `mod`).
 pub fn generate(
     interface: &Interface<'_>,
     source: &str,
     settings: &Settings,
-) -> Result<TokenStream, Diagnostics> {
+) -> Result<String, Diagnostics> {
     let paths = Paths::new(settings)?;
     let plan = plan::Plan::new(interface)?;
-    let types = types::types(&plan, &paths);
-    let error = errors::error_enum(&plan, &paths);
-    let call_structs =
-        (settings.client || settings.blocking_client).then(|| client::call_structs(&plan, &paths));
-    let client = settings
-        .client
-        .then(|| client::client(&plan, &paths, client::Flavor::Async));
-    let blocking = settings
-        .blocking_client
-        .then(|| client::client(&plan, &paths, client::Flavor::Blocking));
-    let server = settings
-        .server
-        .then(|| server::server(&plan, &paths, settings.default_method_bodies));
-    let name = plan.interface.name().text;
-    let source = docs::string_literal(source);
-    let allow = &paths.allow_unused;
-    Ok(quote! {
-        /// The name of this interface.
-        #allow
-        pub const INTERFACE_NAME: &str = #name;
-        /// The interface definition, as served by `GetInterfaceDescription`.
-        #allow
-        pub const INTERFACE_DESCRIPTION: &str = #source;
-        #types
-        #error
-        #call_structs
-        #client
-        #blocking
-        #server
-    })
+    // The generated code is about twelve times the interface text.
+    let mut code = code::Code::with_capacity(source.len() * 12 + 16 * 1024);
+    code.line(&[GENERATED_HEADER]);
+    code.blank();
+    code.template(
+        r#"/// The name of this interface.
+$allow
+pub const INTERFACE_NAME: &str = "$name";
+
+/// The interface definition, as served by `GetInterfaceDescription`.
+$allow
+pub const INTERFACE_DESCRIPTION: &str = $source;
+"#,
+        &[
+            ("allow", types::ALLOW_UNUSED),
+            ("name", plan.interface.name().text),
+            ("source", &docs::string_literal(source)),
+        ],
+    );
+    code.blank();
+    types::types(&mut code, &plan, &paths);
+    errors::error_enum(&mut code, &plan, &paths);
+    if settings.client || settings.blocking_client {
+        client::call_structs(&mut code, &plan, &paths);
+    }
+    if settings.client {
+        client::client(&mut code, &plan, &paths, client::Flavor::Async);
+    }
+    if settings.blocking_client {
+        client::client(&mut code, &plan, &paths, client::Flavor::Blocking);
+    }
+    if settings.server {
+        server::server(&mut code, &plan, &paths, settings.default_method_bodies);
+    }
+    Ok(code.into_string())
 }
 
 /// The problems [`generate`] would report for `interface` with any
@@ -79,60 +84,53 @@ pub fn check(interface: &Interface<'_>) -> Result<(), Diagnostics> {
     plan::Plan::new(interface).map(drop)
 }
 
-/// Formats generated tokens as a file: the `@generated` header, then the
-/// items as `prettyplease` lays them out.
-pub fn to_string(tokens: TokenStream) -> Result<String, syn::Error> {
-    let file: syn::File = syn::parse2(tokens)?;
-    Ok(format!(
-        "{GENERATED_HEADER}\n\n{}",
-        prettyplease::unparse(&file)
-    ))
-}
-
-/// Paths the generated code refers to, parsed once from the settings.
+/// Paths the generated code refers to, checked once from the settings.
 pub(crate) struct Paths {
     /// `{runtime}::__private`: the only path generated code reaches the
     /// runtime through.
-    pub(crate) private: TokenStream,
-    pub(crate) json: TokenStream,
-    pub(crate) serde: TokenStream,
-    /// The serde path as a string, for `#[serde(crate = "...")]`.
-    pub(crate) serde_crate: String,
+    pub(crate) private: String,
+    pub(crate) json: String,
+    /// The serde path, for derives and `#[serde(crate = "...")]`.
+    pub(crate) serde: String,
+    /// `{serde}::Serialize, {serde}::Deserialize` and the extra derives.
+    pub(crate) serde_derives: String,
     pub(crate) set_with: String,
     pub(crate) option_set_with: String,
-    pub(crate) map: TokenStream,
-    pub(crate) set: TokenStream,
-    pub(crate) derives: Vec<TokenStream>,
-    pub(crate) attributes: Vec<TokenStream>,
-    /// On every item: a binary uses part of the generated API, and the
-    /// user's module may be private; neither should warn.
-    pub(crate) allow_unused: TokenStream,
-    /// On items the IDL shapes past Clippy's taste through no fault of the
-    /// user: names like `foo` bound as parameters, methods with many
-    /// parameters, an `Error` as large as the IDL's error fields.
-    pub(crate) allow_idl: TokenStream,
+    pub(crate) map: String,
+    pub(crate) set: String,
+    /// Extra attributes, without `#[...]`.
+    pub(crate) attributes: Vec<String>,
 }
 
 impl Paths {
     fn new(settings: &Settings) -> Result<Self, Diagnostics> {
-        let path = |what: &str, text: &str| -> Result<TokenStream, Diagnostics> {
+        // Settings are checked by parsing them as what they must be; the
+        // generated code then holds them as written.
+        let path = |what: &str, text: &str| -> Result<String, Diagnostics> {
+            let text = text.trim();
             syn::parse_str::<syn::Path>(text)
-                .map(|path| quote!(#path))
+                .map(|_| text.to_owned())
                 .map_err(|error| {
                     setting_error(format!(
                         "the {what} `{text}` in the settings is not a path: {error}"
                     ))
                 })
         };
-        let rt_text = settings.runtime_path.trim();
-        let rt = path("runtime path", rt_text)?;
-        let private = format!("{rt_text}::__private");
+        let rt = path("runtime path", &settings.runtime_path)?;
+        let private = format!("{rt}::__private");
+        let serde = format!("{private}::serde");
+        let mut serde_derives = format!("{serde}::Serialize, {serde}::Deserialize");
+        for derive in &settings.derives {
+            serde_derives.push_str(", ");
+            serde_derives.push_str(&path("derive", derive)?);
+        }
         let attributes = settings
             .attributes
             .iter()
             .map(|text| {
+                let text = text.trim();
                 syn::parse_str::<syn::Meta>(text)
-                    .map(|meta| quote!(#meta))
+                    .map(|_| text.to_owned())
                     .map_err(|error| {
                         setting_error(format!(
                             "the attribute `{text}` in the settings does not parse: {error}"
@@ -141,26 +139,15 @@ impl Paths {
             })
             .collect::<Result<_, _>>()?;
         Ok(Paths {
-            private: quote!(#rt::__private),
-            json: quote!(#rt::__private::serde_json),
-            serde: quote!(#rt::__private::serde),
-            serde_crate: format!("{private}::serde"),
+            json: format!("{private}::serde_json"),
             set_with: format!("{private}::string_set"),
             option_set_with: format!("{private}::option_string_set"),
+            private,
+            serde,
+            serde_derives,
             map: path("map type", &settings.map_type)?,
             set: path("set type", &settings.set_type)?,
-            derives: settings
-                .derives
-                .iter()
-                .map(|d| path("derive", d))
-                .collect::<Result<_, _>>()?,
             attributes,
-            allow_unused: quote!(#[allow(dead_code, unreachable_pub)]),
-            allow_idl: quote!(#[allow(
-                clippy::disallowed_names,
-                clippy::too_many_arguments,
-                clippy::result_large_err
-            )]),
         })
     }
 }

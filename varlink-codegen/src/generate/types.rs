@@ -1,22 +1,20 @@
 //! Structs and enums for every type the plan holds.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use super::Paths;
+use super::code::Code;
 use super::docs;
 use super::plan::{Field, Plan, Role, Shape, Ty, TypeItem};
 use crate::names;
 
 /// All types of the interface.
-pub(crate) fn types(plan: &Plan<'_>, paths: &Paths) -> TokenStream {
-    plan.types
-        .iter()
-        .map(|item| type_item(plan, item, paths))
-        .collect()
+pub(crate) fn types(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
+    for item in &plan.types {
+        type_item(code, plan, item, paths);
+        code.blank();
+    }
 }
 
-fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream {
+fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) {
     let interface = plan.interface.name().text;
     let what = match &item.role {
         Role::Named(name) => format!("The varlink type `{name}` of `{interface}`."),
@@ -25,136 +23,142 @@ fn type_item(plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) -> TokenStream
         Role::Reply(method) => format!("The output parameters of `{interface}.{method}`."),
         Role::ErrorParams(error) => format!("The parameters of the error `{interface}.{error}`."),
     };
-    let doc = docs::attrs(&item.doc, &[what]);
-    let name = names::ident(&item.rust);
-    let serde = &paths.serde;
-    let serde_crate = &paths.serde_crate;
-    let extra_derives = &paths.derives;
-    let extra_attrs = &paths.attributes;
-    let allow = &paths.allow_unused;
+    docs::write(code, &item.doc, &[&what]);
     match &item.shape {
         Shape::Struct(fields) => {
-            let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
-            if item.eq {
-                derives.push(quote!(Eq));
-            }
-            if item.default {
-                derives.push(quote!(Default));
-            }
+            let eq = if item.eq { ", Eq" } else { "" };
+            let default = if item.default { ", Default" } else { "" };
+            code.line(&["#[derive(Debug, Clone, PartialEq", eq, default, ")]"]);
+            serde_attributes(code, paths);
             // No `deny_unknown_fields`: a server refuses unknown fields at
             // every depth when it parses a call (`MethodCall::parse_parameters`,
             // UAPI.20 "Unknown Fields"), while the same types decoded by a
             // client ignore them, so that services can grow.
-            let fields = fields.iter().map(|field| struct_field(field, paths));
-            quote! {
-                #doc
-                #[derive(#(#derives),*)]
-                #[derive(#serde::Serialize, #serde::Deserialize #(, #extra_derives)*)]
-                #[serde(crate = #serde_crate)]
-                #allow
-                #(#[#extra_attrs])*
-                pub struct #name {
-                    #(#fields)*
-                }
+            if fields.is_empty() {
+                code.line(&["pub struct ", &item.rust, " {}"]);
+                return;
             }
+            code.open(&["pub struct ", &item.rust]);
+            for field in fields {
+                struct_field(code, field, paths);
+            }
+            code.close("");
         }
         Shape::Enum(variants) => {
-            let variants = variants.iter().map(|variant| {
-                let ident = names::ident(&variant.rust);
-                let rename = renamed(&variant.rust, variant.wire);
-                let extra: Vec<String> = rename
-                    .is_some()
-                    .then(|| format!("Wire name: `{}`.", variant.wire))
-                    .into_iter()
-                    .collect();
-                let doc = docs::attrs(&variant.doc, &extra);
-                quote! {
-                    #doc
-                    #rename
-                    #ident,
+            code.line(&["#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]"]);
+            serde_attributes(code, paths);
+            code.open(&["pub enum ", &item.rust]);
+            for variant in variants {
+                let renamed = is_renamed(&variant.rust, variant.wire);
+                let wire_name;
+                let extra: &[&str] = if renamed {
+                    wire_name = format!("Wire name: `{}`.", variant.wire);
+                    &[&wire_name]
+                } else {
+                    &[]
+                };
+                docs::write(code, &variant.doc, extra);
+                if renamed {
+                    rename(code, variant.wire);
                 }
-            });
-            quote! {
-                #doc
-                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-                #[derive(#serde::Serialize, #serde::Deserialize #(, #extra_derives)*)]
-                #[serde(crate = #serde_crate)]
-                #allow
-                #(#[#extra_attrs])*
-                pub enum #name {
-                    #(#variants)*
-                }
+                code.line(&[&variant.rust, ","]);
             }
+            code.close("");
         }
     }
 }
 
-fn struct_field(field: &Field<'_>, paths: &Paths) -> TokenStream {
-    let ident = names::ident(&field.rust);
-    let rename = renamed(&field.rust, field.wire);
-    let extra: Vec<String> = rename
-        .is_some()
-        .then(|| format!("Wire name: `{}`.", field.wire))
-        .into_iter()
-        .collect();
-    let doc = docs::attrs(&field.doc, &extra);
-    let ty = rust_type(&field.ty, paths);
-    let optional = matches!(field.ty, Ty::Option(_))
-        .then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
-    let with = match &field.ty {
-        Ty::Set => Some(&paths.set_with),
-        Ty::Option(inner) if **inner == Ty::Set => Some(&paths.option_set_with),
-        _ => None,
-    }
-    .map(|with| quote!(#[serde(with = #with)]));
-    quote! {
-        #doc
-        #rename
-        #optional
-        #with
-        pub #ident: #ty,
+/// The derives, serde crate path and attributes every type has.
+fn serde_attributes(code: &mut Code, paths: &Paths) {
+    code.line(&["#[derive(", &paths.serde_derives, ")]"]);
+    code.line(&["#[serde(crate = \"", &paths.serde, "\")]"]);
+    code.line(&[ALLOW_UNUSED]);
+    for attribute in &paths.attributes {
+        code.line(&["#[", attribute, "]"]);
     }
 }
 
-/// `#[serde(rename = "wire")]` when the Rust name differs from the wire name.
-pub(crate) fn renamed(rust: &str, wire: &str) -> Option<TokenStream> {
-    (names::unraw(rust) != wire).then(|| quote!(#[serde(rename = #wire)]))
+/// On every item: a binary uses part of the generated API, and the user's
+/// module may be private; neither should warn.
+pub(crate) const ALLOW_UNUSED: &str = "#[allow(dead_code, unreachable_pub)]";
+
+fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
+    let renamed = is_renamed(&field.rust, field.wire);
+    let wire_name;
+    let extra: &[&str] = if renamed {
+        wire_name = format!("Wire name: `{}`.", field.wire);
+        &[&wire_name]
+    } else {
+        &[]
+    };
+    docs::write(code, &field.doc, extra);
+    if renamed {
+        rename(code, field.wire);
+    }
+    if matches!(field.ty, Ty::Option(_)) {
+        code.line(&["#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]"]);
+    }
+    match &field.ty {
+        Ty::Set => code.line(&["#[serde(with = \"", &paths.set_with, "\")]"]),
+        Ty::Option(inner) if **inner == Ty::Set => {
+            code.line(&["#[serde(with = \"", &paths.option_set_with, "\")]"]);
+        }
+        _ => {}
+    }
+    code.line(&["pub ", &field.rust, ": ", &rust_type(&field.ty, paths), ","]);
+}
+
+/// Whether the Rust name differs from the wire name, so that serde needs
+/// a `rename`.
+pub(crate) fn is_renamed(rust: &str, wire: &str) -> bool {
+    names::unraw(rust) != wire
+}
+
+/// `#[serde(rename = "wire")]`. Wire names are IDL names: letters, digits
+/// and `_`, nothing to escape.
+pub(crate) fn rename(code: &mut Code, wire: &str) {
+    code.line(&["#[serde(rename = \"", wire, "\")]"]);
 }
 
 /// The Rust type for a planned type, by absolute paths.
-pub(crate) fn rust_type(ty: &Ty, paths: &Paths) -> TokenStream {
-    let json = &paths.json;
+pub(crate) fn rust_type(ty: &Ty, paths: &Paths) -> String {
+    let mut out = String::new();
+    write_type(&mut out, ty, paths);
+    out
+}
+
+fn write_type(out: &mut String, ty: &Ty, paths: &Paths) {
+    let wrapped = |out: &mut String, outer: &str, inner: &Ty| {
+        out.push_str(outer);
+        write_type(out, inner, paths);
+        out.push('>');
+    };
     match ty {
-        Ty::Bool => quote!(bool),
-        Ty::Int => quote!(i64),
-        Ty::Float => quote!(f64),
-        Ty::String => quote!(::std::string::String),
-        Ty::Object => quote!(#json::Map<::std::string::String, #json::Value>),
-        Ty::Any => quote!(#json::Value),
-        Ty::Named(name) => {
-            let ident = names::ident(name);
-            quote!(#ident)
+        Ty::Bool => out.push_str("bool"),
+        Ty::Int => out.push_str("i64"),
+        Ty::Float => out.push_str("f64"),
+        Ty::String => out.push_str("::std::string::String"),
+        Ty::Object => {
+            out.push_str(&paths.json);
+            out.push_str("::Map<::std::string::String, ");
+            out.push_str(&paths.json);
+            out.push_str("::Value>");
         }
-        Ty::Vec(inner) => {
-            let inner = rust_type(inner, paths);
-            quote!(::std::vec::Vec<#inner>)
+        Ty::Any => {
+            out.push_str(&paths.json);
+            out.push_str("::Value");
         }
+        Ty::Named(name) => out.push_str(name),
+        Ty::Vec(inner) => wrapped(out, "::std::vec::Vec<", inner),
         Ty::Map(inner) => {
-            let inner = rust_type(inner, paths);
-            let map = &paths.map;
-            quote!(#map<::std::string::String, #inner>)
+            out.push_str(&paths.map);
+            wrapped(out, "<::std::string::String, ", inner);
         }
         Ty::Set => {
-            let set = &paths.set;
-            quote!(#set<::std::string::String>)
+            out.push_str(&paths.set);
+            out.push_str("<::std::string::String>");
         }
-        Ty::Option(inner) => {
-            let inner = rust_type(inner, paths);
-            quote!(::std::option::Option<#inner>)
-        }
-        Ty::Boxed(inner) => {
-            let inner = rust_type(inner, paths);
-            quote!(::std::boxed::Box<#inner>)
-        }
+        Ty::Option(inner) => wrapped(out, "::std::option::Option<", inner),
+        Ty::Boxed(inner) => wrapped(out, "::std::boxed::Box<", inner),
     }
 }
