@@ -35,9 +35,12 @@ pub(crate) fn client(code: &mut Code, plan: &Plan<'_>, paths: &Paths, flavor: Fl
     docs::write(
         code,
         &[],
-        &[&format!(
-            "A client of `{interface}`: one method per varlink method.{flavor_doc}"
-        )],
+        &[&[
+            "A client of `",
+            interface,
+            "`: one method per varlink method.",
+            flavor_doc,
+        ]],
     );
     code.template(
         r#"#[derive(Debug)]
@@ -137,20 +140,11 @@ fn client_method(
         );
     }
     let parameters = if fields.is_empty() {
-        format!("{} {{}}", call_struct_name(method))
+        [&call_struct_name(method), " {}"].concat()
     } else {
-        format!("{} {{ {} }}", call_struct_name(method), field_list(fields))
+        [&call_struct_name(method), " { ", &field_list(fields), " }"].concat()
     };
-    let calls = format!("Calls `{full}`.");
-    docs::write(code, &method.doc, &[&calls]);
-    let more_doc = format!(
-        "/// Calls `{full}` with `more`: the service may answer many times; the stream ends after the reply without `continues`."
-    );
-    let oneway_doc =
-        format!("/// Calls `{full}` with `oneway`: the service sends no reply, not even an error.");
-    let upgrade_doc = format!(
-        "/// Calls `{full}` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply."
-    );
+    docs::write(code, &method.doc, &[&["Calls `", &full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
@@ -161,9 +155,6 @@ fn client_method(
         ("reply", reply),
         ("full", &full),
         ("parameters", &parameters),
-        ("more_doc", &more_doc),
-        ("oneway_doc", &oneway_doc),
-        ("upgrade_doc", &upgrade_doc),
     ];
     match flavor {
         // Plain functions returning the runtime's call futures, not
@@ -173,17 +164,17 @@ fn client_method(
     $rt::client_call::call(&mut self.connection, "$full", $parameters)
 }
 
-$more_doc
+/// Calls `$full` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
 pub fn $more<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<$rt::ReplyStream<'c, $reply, Error>, Error>> + 'c {
     $rt::client_call::more(&mut self.connection, "$full", $parameters)
 }
 
-$oneway_doc
+/// Calls `$full` with `oneway`: the service sends no reply, not even an error.
 pub fn $oneway<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<(), Error>> + 'c {
     $rt::client_call::oneway(&mut self.connection, "$full", $parameters)
 }
 
-$upgrade_doc
+/// Calls `$full` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
 pub fn $upgrade<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::std::result::Result<($reply, $rt::Upgraded), Error>> + 'c {
     $rt::client_call::upgrade(&mut self.connection, "$full", $parameters)
 }
@@ -196,19 +187,19 @@ pub fn $upgrade<'c>(&'c mut self$args) -> impl ::std::future::Future<Output = ::
     ::std::result::Result::Ok(self.connection.call("$full", &parameters)?)
 }
 
-$more_doc
+/// Calls `$full` with `more`: the service may answer many times; the stream ends after the reply without `continues`.
 pub fn $more(&mut self$args) -> ::std::result::Result<$rt::BlockingReplies<'_, $reply, Error>, Error> {
     let parameters = $parameters;
     ::std::result::Result::Ok(self.connection.call_more("$full", &parameters)?.err_into())
 }
 
-$oneway_doc
+/// Calls `$full` with `oneway`: the service sends no reply, not even an error.
 pub fn $oneway(&mut self$args) -> ::std::result::Result<(), Error> {
     let parameters = $parameters;
     ::std::result::Result::Ok(self.connection.call_oneway("$full", &parameters)?)
 }
 
-$upgrade_doc
+/// Calls `$full` with `upgrade`: after the reply the connection leaves varlink, and the raw stream is returned with the reply.
 pub fn $upgrade(&mut self$args) -> ::std::result::Result<($reply, $rt::BlockingUpgraded), Error> {
     let parameters = $parameters;
     ::std::result::Result::Ok(self.connection.call_upgrade("$full", &parameters)?)
@@ -223,7 +214,7 @@ pub fn $upgrade(&mut self$args) -> ::std::result::Result<($reply, $rt::BlockingU
 /// arguments with. The leading underscores keep it apart from every name
 /// the IDL can produce (IDL names start with a letter).
 fn call_struct_name(method: &Method<'_>) -> String {
-    format!("__{}Call", names::unraw(&names::type_name(method.wire)))
+    ["__", names::unraw(&names::type_name(method.wire)), "Call"].concat()
 }
 
 /// One private struct per method, shared by the async and the blocking
@@ -287,14 +278,17 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
 fn argument_type(enums: &HashSet<&str>, ty: &Ty, paths: &Paths, lifetime: &str) -> (String, bool) {
     match ty {
         Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
-        Ty::String => (format!("&{lifetime}str"), true),
-        Ty::Vec(inner) => (format!("&{lifetime}[{}]", rust_type(inner, paths)), true),
+        Ty::String => (["&", lifetime, "str"].concat(), true),
+        Ty::Vec(inner) => (
+            ["&", lifetime, "[", &rust_type(inner, paths), "]"].concat(),
+            true,
+        ),
         Ty::Named(name) if enums.contains(name.as_str()) => (rust_type(ty, paths), false),
         Ty::Option(inner) => {
             let (inner, borrowed) = argument_type(enums, inner, paths, lifetime);
-            (format!("::std::option::Option<{inner}>"), borrowed)
+            (["::std::option::Option<", &inner, ">"].concat(), borrowed)
         }
-        _ => (format!("&{lifetime}{}", rust_type(ty, paths)), true),
+        _ => (["&", lifetime, &rust_type(ty, paths)].concat(), true),
     }
 }
 

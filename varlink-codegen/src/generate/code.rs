@@ -43,6 +43,13 @@ impl Code {
         self.text.push('\n');
     }
 
+    /// One line that `write` writes, at the current indentation.
+    pub(crate) fn line_with(&mut self, write: impl FnOnce(&mut String)) {
+        self.indent();
+        write(&mut self.text);
+        self.text.push('\n');
+    }
+
     /// An empty line, between items.
     pub(crate) fn blank(&mut self) {
         self.text.push('\n');

@@ -36,42 +36,61 @@ pub(crate) fn string_literal(text: &str) -> String {
 }
 
 /// Doc comments for IDL documentation lines, followed by `extra` lines
-/// that the generator writes itself (already Markdown).
-pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&str]) {
+/// that the generator writes itself (Markdown, given in parts that are
+/// written one after the other).
+pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&[&str]]) {
     for line in lines {
-        doc_line(code, &escape_line(line));
+        idl_doc_line(code, line);
     }
     if !lines.is_empty() && !extra.is_empty() {
         code.line(&["///"]);
     }
-    for line in extra {
-        doc_line(code, line);
+    for parts in extra {
+        if parts.iter().all(|part| part.is_empty()) {
+            code.line(&["///"]);
+            continue;
+        }
+        code.line_with(|out| {
+            out.push_str("/// ");
+            for part in *parts {
+                out.push_str(part);
+            }
+        });
     }
 }
 
-/// One `///` line. A line comment cannot hold a carriage return; such a
-/// line becomes a `#[doc]` attribute with an escaped string.
-fn doc_line(code: &mut Code, text: &str) {
-    if text.contains('\r') {
-        code.line(&["#[doc = ", &string_literal(&format!(" {text}")), "]"]);
-    } else if text.is_empty() {
+/// One `///` line of IDL text, escaped. A line comment cannot hold a
+/// carriage return; such a line becomes a `#[doc]` attribute with an
+/// escaped string.
+fn idl_doc_line(code: &mut Code, line: &str) {
+    if line.contains('\r') {
+        let mut escaped = String::from(" ");
+        escape_into(&mut escaped, line);
+        code.line(&["#[doc = ", &string_literal(&escaped), "]"]);
+    } else if line.is_empty() {
         code.line(&["///"]);
     } else {
-        code.line(&["/// ", text]);
+        code.line_with(|out| {
+            out.push_str("/// ");
+            escape_into(out, line);
+        });
     }
 }
 
-fn escape_line(line: &str) -> String {
+/// Writes `line` to `out`, escaped for rustdoc as the module says.
+fn escape_into(out: &mut String, line: &str) {
     let trimmed = line.trim_start();
     if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
         // A fence: make sure the block is not taken for Rust.
         let fence = &trimmed[..3];
         let info = trimmed[3..].trim();
-        return if info.is_empty() || info == "rust" {
-            format!("{fence}text")
+        if info.is_empty() || info == "rust" {
+            out.push_str(fence);
+            out.push_str("text");
         } else {
-            trimmed.to_owned()
-        };
+            out.push_str(trimmed);
+        }
+        return;
     }
     // Four spaces or a tab would start an indented code block.
     let line = if line.starts_with("    ") || line.starts_with('\t') {
@@ -79,38 +98,55 @@ fn escape_line(line: &str) -> String {
     } else {
         line
     };
-    let mut out = String::with_capacity(line.len() + 8);
+    // Copied a run at a time, up to the next byte that may need care (all
+    // of them ASCII, so every cut is at a char boundary).
     let mut in_code = false;
     let mut rest = line;
-    while let Some(ch) = rest.chars().next() {
-        let at_word_start = !out.ends_with(|c: char| c.is_alphanumeric() || c == '/');
-        if !in_code
-            && at_word_start
-            && (rest.starts_with("https://") || rest.starts_with("http://"))
-        {
-            // A bare URL would be a rustdoc warning: make it an autolink.
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
-            out.push('<');
-            out.push_str(url);
-            out.push('>');
-            rest = &rest[url.len()..];
-            continue;
-        }
-        match ch {
-            '`' => in_code = !in_code,
-            '[' | ']' | '<' | '>' | '*' | '_' | '\\' if !in_code => out.push('\\'),
+    while let Some(at) = rest.bytes().position(|b| {
+        matches!(
+            b,
+            b'`' | b'[' | b']' | b'<' | b'>' | b'*' | b'_' | b'\\' | b'h'
+        )
+    }) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match rest.as_bytes()[0] {
+            b'h' => {
+                let at_word_start = !out.ends_with(|c: char| c.is_alphanumeric() || c == '/');
+                if !in_code
+                    && at_word_start
+                    && (rest.starts_with("https://") || rest.starts_with("http://"))
+                {
+                    // A bare URL would be a rustdoc warning: make it an
+                    // autolink.
+                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                    let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+                    out.push('<');
+                    out.push_str(url);
+                    out.push('>');
+                    rest = &rest[url.len()..];
+                    continue;
+                }
+            }
+            b'`' => in_code = !in_code,
+            _ if !in_code => out.push('\\'),
             _ => {}
         }
-        out.push(ch);
-        rest = &rest[ch.len_utf8()..];
+        out.push_str(&rest[..1]);
+        rest = &rest[1..];
     }
-    out
+    out.push_str(rest);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escape_line(line: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, line);
+        out
+    }
 
     #[test]
     fn escaping() {
@@ -158,12 +194,12 @@ mod tests {
         let mut code = Code::with_capacity(0);
         write(
             &mut code,
-            &["first [x]", "", "/ not a fourth slash"],
-            &["Extra.", "a\rb"],
+            &["first [x]", "", "/ not a fourth slash", "a\rb"],
+            &[&["Extra", "."], &[""], &["More."]],
         );
         assert_eq!(
             code.into_string(),
-            "/// first \\[x\\]\n///\n/// / not a fourth slash\n///\n/// Extra.\n#[doc = \" a\\rb\"]\n"
+            "/// first \\[x\\]\n///\n/// / not a fourth slash\n#[doc = \" a\\rb\"]\n///\n/// Extra.\n///\n/// More.\n"
         );
     }
 }

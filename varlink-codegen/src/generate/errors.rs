@@ -27,9 +27,11 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     docs::write(
         code,
         &[],
-        &[&format!(
-            "The errors of `{interface}`, and the ways a call can fail besides."
-        )],
+        &[&[
+            "The errors of `",
+            interface,
+            "`, and the ways a call can fail besides.",
+        ]],
     );
     code.line(&["#[derive(Debug)]"]);
     code.line(&["#[non_exhaustive]"]);
@@ -37,8 +39,11 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     code.line(&["#[allow(clippy::enum_variant_names, clippy::large_enum_variant)]"]);
     code.open(&["pub enum Error"]);
     for (error, fields) in &idl_errors {
-        let wire = format!("The error `{interface}.{}`.", error.wire);
-        docs::write(code, &error.doc, &[&wire]);
+        docs::write(
+            code,
+            &error.doc,
+            &[&["The error `", interface, ".", error.wire, "`."]],
+        );
         if fields.is_empty() {
             code.line(&[&error.rust, ","]);
             continue;

@@ -389,7 +389,7 @@ impl<'a> Plan<'a> {
 impl Plan<'_> {
     /// The fully-qualified wire name of a member: `interface.Member`.
     pub(crate) fn full_name(&self, member: &str) -> String {
-        format!("{}.{member}", self.interface.name().text)
+        [self.interface.name().text, ".", member].concat()
     }
 }
 

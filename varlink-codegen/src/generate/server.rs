@@ -18,11 +18,17 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
         code,
         &plan.interface.doc().collect::<Vec<_>>(),
         &[
-            &format!(
-                "The service side of `{interface}`: implement it, then serve it with [`{adapter}`]."
-            ),
-            "",
-            "Each method receives the call context (flags, peer credentials, `continues` replies) and the typed input parameters.",
+            &[
+                "The service side of `",
+                interface,
+                "`: implement it, then serve it with [`",
+                adapter,
+                "`].",
+            ],
+            &[],
+            &[
+                "Each method receives the call context (flags, peer credentials, `continues` replies) and the typed input parameters.",
+            ],
         ],
     );
     code.line(&[ALLOW_UNUSED]);
@@ -48,9 +54,13 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
     docs::write(
         code,
         &[],
-        &[&format!(
-            "Serves an implementation of [`{service_trait}`] as the interface `{interface}`: register it with `Service::add_interface`."
-        )],
+        &[&[
+            "Serves an implementation of [`",
+            service_trait,
+            "`] as the interface `",
+            interface,
+            "`: register it with `Service::add_interface`.",
+        ]],
     );
     code.template(
         r#"#[derive(Debug)]
@@ -135,10 +145,9 @@ fn trait_method(
         push_all(&mut unused, &[", ", &field.rust]);
     }
     if !fields.is_empty() {
-        unused = format!("({unused})");
+        unused = ["(", &unused, ")"].concat();
     }
-    let answers = format!("Answers `{full}`.");
-    docs::write(code, &method.doc, &[&answers]);
+    docs::write(code, &method.doc, &[&["Answers `", &full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),

@@ -16,14 +16,14 @@ pub(crate) fn types(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
 
 fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) {
     let interface = plan.interface.name().text;
-    let what = match &item.role {
-        Role::Named(name) => format!("The varlink type `{name}` of `{interface}`."),
-        Role::Anonymous(path) => format!("The anonymous type at `{path}` in `{interface}`."),
-        Role::Params(method) => format!("The input parameters of `{interface}.{method}`."),
-        Role::Reply(method) => format!("The output parameters of `{interface}.{method}`."),
-        Role::ErrorParams(error) => format!("The parameters of the error `{interface}.{error}`."),
+    let what: &[&str] = match &item.role {
+        Role::Named(name) => &["The varlink type `", name, "` of `", interface, "`."],
+        Role::Anonymous(path) => &["The anonymous type at `", path, "` in `", interface, "`."],
+        Role::Params(method) => &["The input parameters of `", interface, ".", method, "`."],
+        Role::Reply(method) => &["The output parameters of `", interface, ".", method, "`."],
+        Role::ErrorParams(error) => &["The parameters of the error `", interface, ".", error, "`."],
     };
-    docs::write(code, &item.doc, &[&what]);
+    docs::write(code, &item.doc, &[what]);
     match &item.shape {
         Shape::Struct(fields) => {
             let eq = if item.eq { ", Eq" } else { "" };
@@ -50,10 +50,8 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Path
             code.open(&["pub enum ", &item.rust]);
             for variant in variants {
                 let renamed = is_renamed(&variant.rust, variant.wire);
-                let wire_name;
-                let extra: &[&str] = if renamed {
-                    wire_name = format!("Wire name: `{}`.", variant.wire);
-                    &[&wire_name]
+                let extra: &[&[&str]] = if renamed {
+                    &[&["Wire name: `", variant.wire, "`."]]
                 } else {
                     &[]
                 };
@@ -84,10 +82,8 @@ pub(crate) const ALLOW_UNUSED: &str = "#[allow(dead_code, unreachable_pub)]";
 
 fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
     let renamed = is_renamed(&field.rust, field.wire);
-    let wire_name;
-    let extra: &[&str] = if renamed {
-        wire_name = format!("Wire name: `{}`.", field.wire);
-        &[&wire_name]
+    let extra: &[&[&str]] = if renamed {
+        &[&["Wire name: `", field.wire, "`."]]
     } else {
         &[]
     };
