@@ -8,6 +8,8 @@
 //! Whenever the Rust name differs from the wire name, the generator adds a
 //! `#[serde(rename = "wire")]`, so the wire spelling is never lost.
 
+use std::borrow::Cow;
+
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span};
 
@@ -113,6 +115,25 @@ pub fn field_name(idl: &str) -> String {
     escape(idl.to_snake_case())
 }
 
+/// [`field_name`], borrowing the IDL name when it is already the Rust one
+/// (most are): no allocation.
+pub(crate) fn field_name_cow(idl: &str) -> Cow<'_, str> {
+    if is_plain_snake(idl) && !needs_escape(idl) {
+        Cow::Borrowed(idl)
+    } else {
+        Cow::Owned(field_name(idl))
+    }
+}
+
+/// [`type_name`], borrowing the IDL name when it is already the Rust one.
+pub(crate) fn type_name_cow(idl: &str) -> Cow<'_, str> {
+    if is_plain_upper_camel(idl) && !needs_escape(idl) {
+        Cow::Borrowed(idl)
+    } else {
+        Cow::Owned(type_name(idl))
+    }
+}
+
 // heck converts char by char through `core::fmt`, which was a third of
 // planning a large interface. Most IDL names are already in the case they
 // get; for those the conversion is the identity, and these checks (which
@@ -167,6 +188,11 @@ fn is_plain_snake(name: &str) -> bool {
 /// `struct` = `Test06ReplyStruct`).
 pub fn nested_type_name(owner: &str, field: &str) -> String {
     escape(format!("{owner}{}", field.to_upper_camel_case()))
+}
+
+/// Whether [`escape`] changes `name`.
+fn needs_escape(name: &str) -> bool {
+    name.is_empty() || is_not_raw(name) || is_keyword(name)
 }
 
 fn escape(name: String) -> String {
@@ -290,6 +316,8 @@ mod tests {
                     escape(name.to_upper_camel_case()),
                     "{name:?}"
                 );
+                assert_eq!(field_name_cow(name), field_name(name), "{name:?}");
+                assert_eq!(type_name_cow(name), type_name(name), "{name:?}");
             }
         }
         assert!(plain.0 > 50 && plain.1 > 50 && plain.2 > 100, "{plain:?}");

@@ -114,7 +114,7 @@ fn client_method(
     let rt = paths.private.as_str();
     let full = plan.full_name(method.wire);
     let reply = &plan.types[method.reply].rust;
-    let [_, more, oneway, upgrade] = super::plan::client_method_names(&method.rust);
+    let [_, more, oneway, upgrade] = &method.client_fns;
     let Shape::Struct(fields) = &plan.types[method.params].shape else {
         return;
     };
@@ -148,9 +148,9 @@ fn client_method(
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
-        ("more", &more),
-        ("oneway", &oneway),
-        ("upgrade", &upgrade),
+        ("more", more),
+        ("oneway", oneway),
+        ("upgrade", upgrade),
         ("args", &args),
         ("reply", reply),
         ("full", &full),

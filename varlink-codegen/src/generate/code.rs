@@ -14,6 +14,84 @@ const INDENT: &str = "    ";
 pub(crate) struct Code {
     text: String,
     depth: usize,
+    /// Templates split into pieces, by first use.
+    templates: Vec<Compiled>,
+}
+
+/// A template split into lines of text and variables.
+struct Compiled {
+    /// The template's address and length, which find it again.
+    key: usize,
+    len: usize,
+    /// The variable names, in the order the pieces refer to them by.
+    names: Vec<&'static str>,
+    lines: Vec<Line>,
+}
+
+/// One line of a template; no pieces for an empty line.
+#[derive(Default)]
+struct Line {
+    pieces: Vec<Piece>,
+    /// Spaces at the start of the line.
+    own_indent: usize,
+    /// The variable the line holds and nothing else, if so.
+    sole_var: Option<usize>,
+}
+
+enum Piece {
+    Text(&'static str),
+    /// An index into the variables.
+    Var(usize),
+}
+
+impl Compiled {
+    fn new(template: &'static str, vars: &[(&'static str, &str)]) -> Self {
+        let lines = template
+            .lines()
+            .map(|line| {
+                let mut out = Line {
+                    own_indent: line.len() - line.trim_start().len(),
+                    ..Line::default()
+                };
+                let mut rest = line;
+                while let Some(at) = rest.find('$') {
+                    if at > 0 {
+                        out.pieces.push(Piece::Text(&rest[..at]));
+                    }
+                    let name_len = rest[at + 1..]
+                        .bytes()
+                        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                        .count();
+                    let name = &rest[at + 1..at + 1 + name_len];
+                    match vars.iter().position(|(var, _)| *var == name) {
+                        Some(var) => out.pieces.push(Piece::Var(var)),
+                        None => {
+                            debug_assert!(false, "template variable `${name}` has no value");
+                            out.pieces.push(Piece::Text(&rest[at..at + 1 + name_len]));
+                        }
+                    }
+                    rest = &rest[at + 1 + name_len..];
+                }
+                if !rest.is_empty() {
+                    out.pieces.push(Piece::Text(rest));
+                }
+                if let [Piece::Var(var)] = out.pieces[..] {
+                    out.sole_var = Some(var);
+                } else if let [Piece::Text(indent), Piece::Var(var)] = out.pieces[..]
+                    && indent.trim().is_empty()
+                {
+                    out.sole_var = Some(var);
+                }
+                out
+            })
+            .collect();
+        Compiled {
+            key: template.as_ptr() as usize,
+            len: template.len(),
+            names: vars.iter().map(|(name, _)| *name).collect(),
+            lines,
+        }
+    }
 }
 
 impl Code {
@@ -21,6 +99,7 @@ impl Code {
         Code {
             text: String::with_capacity(capacity),
             depth: 0,
+            templates: Vec::new(),
         }
     }
 
@@ -85,49 +164,59 @@ impl Code {
     /// Templates are the generator's own text: a `$name` they do not give
     /// a value for is a bug, caught by the snapshot tests (it panics in
     /// debug builds and is written as it stands otherwise).
-    pub(crate) fn template(&mut self, template: &str, vars: &[(&str, &str)]) {
-        for line in template.lines() {
-            if line.is_empty() {
-                self.text.push('\n');
-                continue;
+    ///
+    /// A template is split into its pieces once, on first use, and kept:
+    /// most are written once per method of the interface.
+    pub(crate) fn template(&mut self, template: &'static str, vars: &[(&'static str, &str)]) {
+        let key = template.as_ptr() as usize;
+        let at = match self.templates.iter().position(|compiled| {
+            compiled.key == key
+                && compiled.len == template.len()
+                && compiled.names.iter().eq(vars.iter().map(|(name, _)| name))
+        }) {
+            Some(at) => at,
+            None => {
+                self.templates.push(Compiled::new(template, vars));
+                self.templates.len() - 1
             }
-            // A line that is one variable with nothing in it goes away.
-            if let Some(name) = line.trim().strip_prefix('$')
-                && vars
-                    .iter()
-                    .any(|(var, value)| *var == name && value.is_empty())
-            {
-                continue;
-            }
-            // Indentation is spaces only: the block's and the line's own.
-            let width = self.depth * INDENT.len() + (line.len() - line.trim_start().len());
-            self.indent();
-            let mut rest = line;
-            while let Some(at) = rest.find('$') {
-                self.text.push_str(&rest[..at]);
-                let name_len = rest[at + 1..]
-                    .bytes()
-                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                    .count();
-                let name = &rest[at + 1..at + 1 + name_len];
-                match vars.iter().find(|(var, _)| *var == name) {
-                    Some((_, value)) => self.value(value, width),
-                    None => {
-                        debug_assert!(false, "template variable `${name}` has no value");
-                        self.text.push('$');
-                        self.text.push_str(name);
-                    }
-                }
-                rest = &rest[at + 1 + name_len..];
-            }
-            self.text.push_str(rest);
-            self.text.push('\n');
+        };
+        let compiled = std::mem::take(&mut self.templates[at].lines);
+        for line in &compiled {
+            self.template_line(line, vars);
         }
+        self.templates[at].lines = compiled;
+    }
+
+    fn template_line(&mut self, line: &Line, vars: &[(&'static str, &str)]) {
+        if line.pieces.is_empty() {
+            self.text.push('\n');
+            return;
+        }
+        if line.sole_var.is_some_and(|var| vars[var].1.is_empty()) {
+            return;
+        }
+        // Indentation is spaces only: the block's and the line's own (the
+        // line's own starts its first piece).
+        let width = self.depth * INDENT.len() + line.own_indent;
+        self.indent();
+        for piece in &line.pieces {
+            match *piece {
+                Piece::Text(text) => self.text.push_str(text),
+                Piece::Var(var) => self.value(vars[var].1, width),
+            }
+        }
+        self.text.push('\n');
     }
 
     /// A template value; every line after its first gets the indentation
     /// of the template line, `width` spaces.
     fn value(&mut self, value: &str, width: usize) {
+        // Most values are a word or two: a plain loop finds no line break
+        // sooner than `split` sets out to look.
+        if !value.bytes().any(|b| b == b'\n') {
+            self.text.push_str(value);
+            return;
+        }
         let mut lines = value.split('\n');
         if let Some(first) = lines.next() {
             self.text.push_str(first);

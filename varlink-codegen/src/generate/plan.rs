@@ -6,6 +6,7 @@
 //! and report it as a diagnostic at the IDL location, instead of emitting
 //! code that does not compile.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -76,13 +77,14 @@ impl Ty {
         }
     }
 
-    /// The named types this one contains without an indirection that may be
-    /// empty (a `Vec` or map): the edges along which a cycle needs a `Box`.
-    fn direct_names<'t>(&'t self, out: &mut Vec<&'t str>) {
+    /// The named type this one contains without an indirection that may
+    /// be empty (a `Vec` or map): the edge along which a cycle needs a
+    /// `Box`.
+    fn direct_name(&self) -> Option<&str> {
         match self {
-            Ty::Named(name) => out.push(name),
-            Ty::Option(inner) => inner.direct_names(out),
-            _ => {}
+            Ty::Named(name) => Some(name),
+            Ty::Option(inner) => inner.direct_name(),
+            _ => None,
         }
     }
 }
@@ -90,7 +92,7 @@ impl Ty {
 #[derive(Debug)]
 pub(crate) struct Field<'a> {
     pub(crate) wire: &'a str,
-    pub(crate) rust: String,
+    pub(crate) rust: Cow<'a, str>,
     pub(crate) ty: Ty,
     pub(crate) doc: Vec<&'a str>,
 }
@@ -98,7 +100,7 @@ pub(crate) struct Field<'a> {
 #[derive(Debug)]
 pub(crate) struct Variant<'a> {
     pub(crate) wire: &'a str,
-    pub(crate) rust: String,
+    pub(crate) rust: Cow<'a, str>,
     pub(crate) doc: Vec<&'a str>,
 }
 
@@ -138,8 +140,12 @@ pub(crate) struct TypeItem<'a> {
 #[derive(Debug)]
 pub(crate) struct Method<'a> {
     pub(crate) wire: &'a str,
+    /// Where the method is named in the IDL.
+    pub(crate) span: Span,
     /// The client method and server trait method: `snake_case`.
     pub(crate) rust: String,
+    /// The client's methods for it: [`client_method_names`].
+    pub(crate) client_fns: [String; 4],
     pub(crate) doc: Vec<&'a str>,
     /// Index into `Plan::types` of the `{Method}Params` struct.
     pub(crate) params: usize,
@@ -223,9 +229,9 @@ impl<'a> Plan<'a> {
             diagnostics: Vec::new(),
         };
         let fixed = FixedNames {
-            client: format!("{base}Client"),
-            blocking_client: format!("{base}BlockingClient"),
-            server_adapter: format!("{base}Server"),
+            client: [&base, "Client"].concat(),
+            blocking_client: [&base, "BlockingClient"].concat(),
+            server_adapter: [&base, "Server"].concat(),
             service_trait: base,
         };
         for name in [
@@ -257,11 +263,6 @@ impl<'a> Plan<'a> {
 
         let mut methods = Vec::new();
         let mut errors = Vec::new();
-        // Client method names: `None` for those every client has.
-        let mut method_fns: HashMap<String, Option<Span>> = CLIENT_FIXED_METHODS
-            .iter()
-            .map(|name| ((*name).to_owned(), None))
-            .collect();
         let mut error_variants: HashMap<String, Span> = HashMap::new();
         for member in interface.members() {
             let doc: Vec<&'a str> = member.doc().collect();
@@ -281,9 +282,10 @@ impl<'a> Plan<'a> {
                     );
                 }
                 MemberKind::Method { input, output } => {
-                    let base = names::unraw(&names::type_name(member.name().text)).to_owned();
-                    let params_name = format!("{base}Params");
-                    let reply_name = format!("{base}Reply");
+                    let base = names::type_name(member.name().text);
+                    let base = names::unraw(&base);
+                    let params_name = [base, "Params"].concat();
+                    let reply_name = [base, "Reply"].concat();
                     let claimant = || Claimant::Generated {
                         of: "method",
                         member: member.name().text,
@@ -303,23 +305,10 @@ impl<'a> Plan<'a> {
                         Some((member.name().span, claimant())),
                     );
                     let rust = names::field_name(member.name().text);
-                    for client_fn in client_method_names(&rust) {
-                        match method_fns.get(&client_fn) {
-                            Some(Some(first)) => builder.collision(member.name().span, *first, &client_fn, "method"),
-                            Some(None) => builder.diagnostics.push(
-                                Diagnostic::error(
-                                    format!("method `{}` needs the client method `{client_fn}`, which every generated client already has", member.name().text),
-                                    member.name().span,
-                                )
-                                .with_label(format!("`{client_fn}` is taken")),
-                            ),
-                            None => {
-                                method_fns.insert(client_fn, Some(member.name().span));
-                            }
-                        }
-                    }
                     methods.push(Method {
                         wire: member.name().text,
+                        span: member.name().span,
+                        client_fns: client_method_names(&rust),
                         rust,
                         doc,
                         params,
@@ -328,7 +317,7 @@ impl<'a> Plan<'a> {
                 }
                 MemberKind::Error(fields) => {
                     let rust = names::type_name(member.name().text);
-                    let params_name = format!("{}Parameters", names::unraw(&rust));
+                    let params_name = [names::unraw(&rust), "Parameters"].concat();
                     let claimant = Claimant::Generated {
                         of: "error",
                         member: member.name().text,
@@ -364,6 +353,7 @@ impl<'a> Plan<'a> {
             }
         }
 
+        client_fn_collisions(&methods, &mut builder);
         let Builder {
             mut types,
             diagnostics,
@@ -391,6 +381,47 @@ impl Plan<'_> {
     pub(crate) fn full_name(&self, member: &str) -> String {
         [self.interface.name().text, ".", member].concat()
     }
+}
+
+/// Reports client method names that two methods share, or that every
+/// client already has (a method `Connect`).
+fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
+    let names: Vec<(&str, Span)> = methods
+        .iter()
+        .flat_map(|method| {
+            method
+                .client_fns
+                .iter()
+                .map(|name| (name.as_str(), method.span))
+        })
+        .collect();
+    for (name, span) in &names {
+        if CLIENT_FIXED_METHODS.contains(name) {
+            builder.diagnostics.push(
+                Diagnostic::error(
+                    format!(
+                        "method `{}` needs the client method `{name}`, which every generated client already has",
+                        method_named_at(methods, *span)
+                    ),
+                    *span,
+                )
+                .with_label(format!("`{name}` is taken")),
+            );
+        }
+    }
+    for (later, first) in repeats(names.len(), |i| names[i].0) {
+        if !CLIENT_FIXED_METHODS.contains(&names[later].0) {
+            builder.collision(names[later].1, names[first].1, names[later].0, "method");
+        }
+    }
+}
+
+/// The IDL name of the method at `span`.
+fn method_named_at<'a>(methods: &[Method<'a>], span: Span) -> &'a str {
+    methods
+        .iter()
+        .find(|method| method.span == span)
+        .map_or("", |method| method.wire)
 }
 
 /// Whether `member` is one of the `org.varlink.service` errors declared by
@@ -508,7 +539,7 @@ impl<'a> Builder<'a> {
         let mut planned = Vec::with_capacity(fields.len());
         let mut spans = Vec::with_capacity(fields.len());
         for field in fields.fields() {
-            let rust_field = names::field_name(field.name().text);
+            let rust_field = names::field_name_cow(field.name().text);
             spans.push(field.name().span);
             let ty = self.ty(&field.ty(), rust, field.name().text);
             if ty.has_nested_set() {
@@ -549,7 +580,7 @@ impl<'a> Builder<'a> {
         let mut planned = Vec::with_capacity(variants.len());
         let mut spans = Vec::with_capacity(variants.len());
         for variant in variants.variants() {
-            let rust_variant = names::type_name(variant.name().text);
+            let rust_variant = names::type_name_cow(variant.name().text);
             spans.push(variant.name().span);
             planned.push(Variant {
                 wire: variant.name().text,
@@ -704,36 +735,38 @@ fn derive_traits(types: &mut [TypeItem<'_>]) {
 /// the "directly contains" graph; one pass of Tarjan's algorithm finds them
 /// all, instead of a search per field.
 fn box_cycles(types: &mut [TypeItem<'_>]) {
-    let index = index_by_name(types);
-    let edges: Vec<Vec<usize>> = types
+    // For each field of each type: the type it directly contains, if any.
+    let targets: Vec<Vec<Option<usize>>> = {
+        let index = index_by_name(types);
+        types
+            .iter()
+            .map(|item| match &item.shape {
+                Shape::Struct(fields) => fields
+                    .iter()
+                    .map(|field| {
+                        field
+                            .ty
+                            .direct_name()
+                            .and_then(|name| index.get(name).copied())
+                    })
+                    .collect(),
+                Shape::Enum(_) => Vec::new(),
+            })
+            .collect()
+    };
+    let edges: Vec<Vec<usize>> = targets
         .iter()
-        .map(|item| {
-            let mut names = Vec::new();
-            if let Shape::Struct(fields) = &item.shape {
-                for field in fields {
-                    field.ty.direct_names(&mut names);
-                }
-            }
-            names
-                .iter()
-                .filter_map(|name| index.get(name).copied())
-                .collect()
-        })
+        .map(|fields| fields.iter().flatten().copied().collect())
         .collect();
     let component = strongly_connected_components(&edges);
-    let component_of: HashMap<String, usize> = types
-        .iter()
-        .zip(&component)
-        .map(|(item, &c)| (item.rust.clone(), c))
-        .collect();
     for (owner, item) in types.iter_mut().enumerate() {
         let Shape::Struct(fields) = &mut item.shape else {
             continue;
         };
-        for field in fields {
-            box_direct(&mut field.ty, &|name| {
-                component_of.get(name) == Some(&component[owner])
-            });
+        for (field, target) in fields.iter_mut().zip(&targets[owner]) {
+            if target.is_some_and(|target| component[target] == component[owner]) {
+                box_direct(&mut field.ty);
+            }
         }
     }
 }
@@ -793,13 +826,15 @@ fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
     component
 }
 
-fn box_direct(ty: &mut Ty, cyclic: &dyn Fn(&str) -> bool) {
+/// Puts the named type a field directly contains (see
+/// [`Ty::direct_name`]) in a `Box`.
+fn box_direct(ty: &mut Ty) {
     match ty {
-        Ty::Named(name) if cyclic(name) => {
+        Ty::Named(_) => {
             let inner = std::mem::replace(ty, Ty::Bool);
             *ty = Ty::Boxed(Box::new(inner));
         }
-        Ty::Option(inner) => box_direct(inner, cyclic),
+        Ty::Option(inner) => box_direct(inner),
         _ => {}
     }
 }
