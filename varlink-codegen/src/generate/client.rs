@@ -127,7 +127,7 @@ fn client_method(
         Flavor::Async => "'c ",
         Flavor::Blocking => "",
     };
-    let mut args = String::new();
+    let mut args = String::with_capacity(fields.len() * 40);
     for field in fields {
         push_all(
             &mut args,
@@ -275,7 +275,12 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
 
 /// The argument type for a parameter, with `lifetime` (`'c ` or empty) on
 /// its references, and whether it borrows. Enums are `Copy`: by value.
-fn argument_type(enums: &HashSet<&str>, ty: &Ty, paths: &Paths, lifetime: &str) -> (String, bool) {
+fn argument_type(
+    enums: &HashSet<&str>,
+    ty: &Ty<'_>,
+    paths: &Paths,
+    lifetime: &str,
+) -> (String, bool) {
     match ty {
         Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
         Ty::String => (["&", lifetime, "str"].concat(), true),
@@ -283,7 +288,7 @@ fn argument_type(enums: &HashSet<&str>, ty: &Ty, paths: &Paths, lifetime: &str) 
             ["&", lifetime, "[", &rust_type(inner, paths), "]"].concat(),
             true,
         ),
-        Ty::Named(name) if enums.contains(name.as_str()) => (rust_type(ty, paths), false),
+        Ty::Named(name) if enums.contains(&**name) => (rust_type(ty, paths), false),
         Ty::Option(inner) => {
             let (inner, borrowed) = argument_type(enums, inner, paths, lifetime);
             (["::std::option::Option<", &inner, ">"].concat(), borrowed)

@@ -314,7 +314,7 @@ fn error_fields<'p, 'a>(plan: &'p Plan<'a>, error: &ErrorItem<'_>) -> &'p [Field
 
 /// `a, b, c`: the Rust names of `fields`, for patterns and struct literals.
 pub(crate) fn field_list(fields: &[Field<'_>]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(fields.len() * 16);
     for (at, field) in fields.iter().enumerate() {
         if at > 0 {
             out.push_str(", ");

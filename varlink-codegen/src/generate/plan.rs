@@ -15,7 +15,7 @@ use crate::names;
 
 /// The Rust form of an IDL type expression.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Ty {
+pub(crate) enum Ty<'a> {
     Bool,
     Int,
     Float,
@@ -25,17 +25,17 @@ pub(crate) enum Ty {
     /// `any`
     Any,
     /// A generated struct or enum, by Rust name.
-    Named(String),
-    Vec(Box<Ty>),
-    Map(Box<Ty>),
+    Named(Cow<'a, str>),
+    Vec(Box<Ty<'a>>),
+    Map(Box<Ty<'a>>),
     /// `[string]()`
     Set,
-    Option(Box<Ty>),
+    Option(Box<Ty<'a>>),
     /// A named type behind a `Box`, to break a cycle of direct containment.
-    Boxed(Box<Ty>),
+    Boxed(Box<Ty<'a>>),
 }
 
-impl Ty {
+impl Ty<'_> {
     /// Whether values of this type can be compared with `Eq` (no floats
     /// anywhere inside), given which named types are `Eq`.
     fn is_eq(&self, eq: &dyn Fn(&str) -> bool) -> bool {
@@ -61,7 +61,7 @@ impl Ty {
     /// Whether a set stands inside an array or map, where the serde
     /// adapter for sets cannot reach it.
     fn has_nested_set(&self) -> bool {
-        fn inside_collection(ty: &Ty) -> bool {
+        fn inside_collection(ty: &Ty<'_>) -> bool {
             match ty {
                 Ty::Set => true,
                 Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) | Ty::Boxed(inner) => {
@@ -93,7 +93,7 @@ impl Ty {
 pub(crate) struct Field<'a> {
     pub(crate) wire: &'a str,
     pub(crate) rust: Cow<'a, str>,
-    pub(crate) ty: Ty,
+    pub(crate) ty: Ty<'a>,
     pub(crate) doc: Vec<&'a str>,
 }
 
@@ -223,7 +223,8 @@ impl<'a> Plan<'a> {
             .unwrap_or(interface.name().text);
         let base = names::unraw(&names::type_name(last)).to_owned();
         let mut builder = Builder {
-            types: Vec::new(),
+            // Members, plus two structs per method, and a few anonymous.
+            types: Vec::with_capacity(interface.members().len() * 3),
             taken: HashMap::new(),
             type_names: HashMap::new(),
             diagnostics: Vec::new(),
@@ -247,10 +248,10 @@ impl<'a> Plan<'a> {
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: HashMap<&'a str, String> = HashMap::new();
+        let mut type_names: HashMap<&'a str, Cow<'a, str>> = HashMap::new();
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
-                let rust = names::type_name(member.name().text);
+                let rust = names::type_name_cow(member.name().text);
                 builder.claim(
                     &rust,
                     member.name().span,
@@ -465,7 +466,7 @@ struct Builder<'a> {
     types: Vec<TypeItem<'a>>,
     /// Every type-namespace name claimed so far.
     taken: HashMap<String, Taken<'a>>,
-    type_names: HashMap<&'a str, String>,
+    type_names: HashMap<&'a str, Cow<'a, str>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -609,7 +610,7 @@ impl<'a> Builder<'a> {
 
     /// Maps a type expression; anonymous structures and enumerations become
     /// named types `{owner}{Field}`.
-    fn ty(&mut self, ty: &ast::Type<'_, 'a>, owner: &str, field: &'a str) -> Ty {
+    fn ty(&mut self, ty: &ast::Type<'_, 'a>, owner: &str, field: &'a str) -> Ty<'a> {
         match ty.kind() {
             TypeKind::Bool => Ty::Bool,
             TypeKind::Int => Ty::Int,
@@ -621,7 +622,7 @@ impl<'a> Builder<'a> {
                 self.type_names
                     .get(name)
                     .cloned()
-                    .unwrap_or_else(|| name.to_owned()),
+                    .unwrap_or(Cow::Borrowed(name)),
             ),
             TypeKind::Map(inner) if matches!(inner.kind(), TypeKind::Struct(s) if s.is_empty()) => {
                 Ty::Set
@@ -638,7 +639,7 @@ impl<'a> Builder<'a> {
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
                 let index =
                     self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), what)));
-                Ty::Named(self.types[index].rust.clone())
+                Ty::Named(Cow::Owned(self.types[index].rust.clone()))
             }
             TypeKind::Enum(variants) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
@@ -649,7 +650,7 @@ impl<'a> Builder<'a> {
                 let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
                 let index =
                     self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), what)));
-                Ty::Named(self.types[index].rust.clone())
+                Ty::Named(Cow::Owned(self.types[index].rust.clone()))
             }
         }
     }
@@ -828,7 +829,7 @@ fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
 
 /// Puts the named type a field directly contains (see
 /// [`Ty::direct_name`]) in a `Box`.
-fn box_direct(ty: &mut Ty) {
+fn box_direct(ty: &mut Ty<'_>) {
     match ty {
         Ty::Named(_) => {
             let inner = std::mem::replace(ty, Ty::Bool);
@@ -978,7 +979,7 @@ mod tests {
             };
             fields[at].ty.clone()
         };
-        let boxed = |name: &str| Ty::Boxed(Box::new(Ty::Named(name.into())));
+        let boxed = |name: &'static str| Ty::Boxed(Box::new(Ty::Named(name.into())));
         assert_eq!(field_ty("A", 0), boxed("B"));
         assert_eq!(field_ty("B", 0), Ty::Option(Box::new(boxed("A"))));
         assert_eq!(field_ty("B", 1), Ty::Named("C".into()));

@@ -47,7 +47,7 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
     code.close("");
     code.blank();
 
-    let mut arms = String::new();
+    let mut arms = String::with_capacity(plan.methods.len() * 256);
     for method in &plan.methods {
         dispatch_arm(&mut arms, plan, rt, method);
     }
@@ -134,7 +134,7 @@ fn trait_method(
         return;
     };
     let context = context_name(fields);
-    let mut args = String::new();
+    let mut args = String::with_capacity(fields.len() * 48);
     // What a default body leaves unused: `context`, or `(context, a, b)`.
     let mut unused = context.to_owned();
     for field in fields {

@@ -117,14 +117,15 @@ pub(crate) fn rename(code: &mut Code, wire: &str) {
 }
 
 /// The Rust type for a planned type, by absolute paths.
-pub(crate) fn rust_type(ty: &Ty, paths: &Paths) -> String {
-    let mut out = String::new();
+pub(crate) fn rust_type(ty: &Ty<'_>, paths: &Paths) -> String {
+    // Room for most types without growing (`::std::option::Option<...>`).
+    let mut out = String::with_capacity(64);
     write_type(&mut out, ty, paths);
     out
 }
 
-fn write_type(out: &mut String, ty: &Ty, paths: &Paths) {
-    let wrapped = |out: &mut String, outer: &str, inner: &Ty| {
+fn write_type(out: &mut String, ty: &Ty<'_>, paths: &Paths) {
+    let wrapped = |out: &mut String, outer: &str, inner: &Ty<'_>| {
         out.push_str(outer);
         write_type(out, inner, paths);
         out.push('>');
