@@ -4607,31 +4607,31 @@ pub enum Error {
 
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+    fn fmt(&self, __f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::ImageNotFound { id, reason } => ::std::write!(f, "io.podman.ImageNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
-            Error::ContainerNotFound { id, reason } => ::std::write!(f, "io.podman.ContainerNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
-            Error::NoContainerRunning => f.write_str("io.podman.NoContainerRunning"),
-            Error::PodNotFound { name, reason } => ::std::write!(f, "io.podman.PodNotFound {{ name: {:?}, reason: {:?} }}", name, reason),
-            Error::VolumeNotFound { id, reason } => ::std::write!(f, "io.podman.VolumeNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
-            Error::PodContainerError { podname, errors } => ::std::write!(f, "io.podman.PodContainerError {{ podname: {:?}, errors: {:?} }}", podname, errors),
-            Error::NoContainersInPod { name } => ::std::write!(f, "io.podman.NoContainersInPod {{ name: {:?} }}", name),
-            Error::InvalidState { id, reason } => ::std::write!(f, "io.podman.InvalidState {{ id: {:?}, reason: {:?} }}", id, reason),
-            Error::ErrorOccurred { reason } => ::std::write!(f, "io.podman.ErrorOccurred {{ reason: {:?} }}", reason),
-            Error::RuntimeError { reason } => ::std::write!(f, "io.podman.RuntimeError {{ reason: {:?} }}", reason),
-            Error::WantsMoreRequired { reason } => ::std::write!(f, "io.podman.WantsMoreRequired {{ reason: {:?} }}", reason),
-            Error::ErrCtrStopped { id } => ::std::write!(f, "io.podman.ErrCtrStopped {{ id: {:?} }}", id),
-            Error::ErrRequiresCgroupsV2ForRootless { reason } => ::std::write!(f, "io.podman.ErrRequiresCgroupsV2ForRootless {{ reason: {:?} }}", reason),
-            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
-            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
-            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
-            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
-            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
-            Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
-            Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
-            Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
+            Error::ImageNotFound { id, reason } => ::std::write!(__f, "io.podman.ImageNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::ContainerNotFound { id, reason } => ::std::write!(__f, "io.podman.ContainerNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::NoContainerRunning => __f.write_str("io.podman.NoContainerRunning"),
+            Error::PodNotFound { name, reason } => ::std::write!(__f, "io.podman.PodNotFound {{ name: {:?}, reason: {:?} }}", name, reason),
+            Error::VolumeNotFound { id, reason } => ::std::write!(__f, "io.podman.VolumeNotFound {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::PodContainerError { podname, errors } => ::std::write!(__f, "io.podman.PodContainerError {{ podname: {:?}, errors: {:?} }}", podname, errors),
+            Error::NoContainersInPod { name } => ::std::write!(__f, "io.podman.NoContainersInPod {{ name: {:?} }}", name),
+            Error::InvalidState { id, reason } => ::std::write!(__f, "io.podman.InvalidState {{ id: {:?}, reason: {:?} }}", id, reason),
+            Error::ErrorOccurred { reason } => ::std::write!(__f, "io.podman.ErrorOccurred {{ reason: {:?} }}", reason),
+            Error::RuntimeError { reason } => ::std::write!(__f, "io.podman.RuntimeError {{ reason: {:?} }}", reason),
+            Error::WantsMoreRequired { reason } => ::std::write!(__f, "io.podman.WantsMoreRequired {{ reason: {:?} }}", reason),
+            Error::ErrCtrStopped { id } => ::std::write!(__f, "io.podman.ErrCtrStopped {{ id: {:?} }}", id),
+            Error::ErrRequiresCgroupsV2ForRootless { reason } => ::std::write!(__f, "io.podman.ErrRequiresCgroupsV2ForRootless {{ reason: {:?} }}", reason),
+            Error::InterfaceNotFound { interface } => ::std::write!(__f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(__f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(__f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(__f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => __f.write_str("org.varlink.service.PermissionDenied"),
+            Error::ExpectedMore => __f.write_str("org.varlink.service.ExpectedMore"),
+            Error::ExpectedUpgrade => __f.write_str("org.varlink.service.ExpectedUpgrade"),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(__f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => __f.write_str(name),
+            Error::Transport(error) => ::std::fmt::Display::fmt(error, __f),
         }
     }
 }
@@ -5797,16 +5797,16 @@ impl PodmanClient {
     /// error will be returned.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListContainerProcesses '{"name": "135d71b9495f", "opts": \[\]}'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListContainerProcesses '{"name": "135d71b9495f", "opts": []}'
     /// {
-    ///   "container": \[
-    /// "  UID   PID  PPID  C STIME TTY          TIME CMD",
-    /// "    0 21220 21210  0 09:05 pts/0    00:00:00 /bin/sh",
-    /// "    0 21232 21220  0 09:05 pts/0    00:00:00 top",
-    /// "    0 21284 21220  0 09:05 pts/0    00:00:00 vi /etc/hosts"
-    ///   \]
+    ///   "container": [
+    ///     "  UID   PID  PPID  C STIME TTY          TIME CMD",
+    ///     "    0 21220 21210  0 09:05 pts/0    00:00:00 /bin/sh",
+    ///     "    0 21232 21220  0 09:05 pts/0    00:00:00 top",
+    ///     "    0 21284 21220  0 09:05 pts/0    00:00:00 vi /etc/hosts"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ListContainerProcesses`.
     pub fn list_container_processes<'c>(&'c mut self, name: &'c str, opts: &'c [::std::string::String]) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerProcessesReply, Error>> + 'c {
@@ -5902,11 +5902,11 @@ impl PodmanClient {
     /// The return value is the written tarfile.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ExportContainer '{"name": "flamboyant\_payne", "path": "/tmp/payne.tar" }'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ExportContainer '{"name": "flamboyant_payne", "path": "/tmp/payne.tar" }'
     /// {
     ///   "tarfile": "/tmp/payne.tar"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ExportContainer`.
     pub fn export_container<'c>(&'c mut self, name: &'c str, path: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ExportContainerReply, Error>> + 'c {
@@ -5937,22 +5937,22 @@ impl PodmanClient {
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.GetContainerStats '{"name": "c33e4164f384"}'
     /// {
     ///   "container": {
-    /// "block\_input": 0,
-    /// "block\_output": 0,
-    /// "cpu": 2.571123918839990154678e-08,
-    /// "cpu\_nano": 49037378,
-    /// "id": "c33e4164f384aa9d979072a63319d66b74fd7a128be71fa68ede24f33ec6cfee",
-    /// "mem\_limit": 33080606720,
-    /// "mem\_perc": 2.166828456524753747370e-03,
-    /// "mem\_usage": 716800,
-    /// "name": "competent\_wozniak",
-    /// "net\_input": 768,
-    /// "net\_output": 5910,
-    /// "pids": 1,
-    /// "system\_nano": 10000000
+    ///     "block_input": 0,
+    ///     "block_output": 0,
+    ///     "cpu": 2.571123918839990154678e-08,
+    ///     "cpu_nano": 49037378,
+    ///     "id": "c33e4164f384aa9d979072a63319d66b74fd7a128be71fa68ede24f33ec6cfee",
+    ///     "mem_limit": 33080606720,
+    ///     "mem_perc": 2.166828456524753747370e-03,
+    ///     "mem_usage": 716800,
+    ///     "name": "competent_wozniak",
+    ///     "net_input": 768,
+    ///     "net_output": 5910,
+    ///     "pids": 1,
+    ///     "system_nano": 10000000
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.GetContainerStats`.
     pub fn get_container_stats<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsReply, Error>> + 'c {
@@ -6031,7 +6031,7 @@ impl PodmanClient {
     /// {
     ///   "container": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.StopContainer`.
     pub fn stop_container<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopContainerReply, Error>> + 'c {
@@ -6229,12 +6229,12 @@ impl PodmanClient {
     /// $ varlink call -m unix:/run/io.podman/io.podman.GetAttachSockets '{"name": "b7624e775431219161"}'
     /// {
     ///   "sockets": {
-    /// "container\_id": "b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca",
-    /// "control\_socket": "/var/lib/containers/storage/overlay-containers/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/userdata/ctl",
-    /// "io\_socket": "/var/run/libpod/socket/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/attach"
+    ///     "container_id": "b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca",
+    ///     "control_socket": "/var/lib/containers/storage/overlay-containers/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/userdata/ctl",
+    ///     "io_socket": "/var/run/libpod/socket/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/attach"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.GetAttachSockets`.
     pub fn get_attach_sockets<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetAttachSocketsReply, Error>> + 'c {
@@ -6292,7 +6292,7 @@ impl PodmanClient {
     /// {
     ///   "container": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.RemoveContainer`.
     pub fn remove_container<'c>(&'c mut self, name: &'c str, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveContainerReply, Error>> + 'c {
@@ -6325,7 +6325,7 @@ impl PodmanClient {
     /// {
     ///   "container": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.EvictContainer`.
     pub fn evict_container<'c>(&'c mut self, name: &'c str, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<EvictContainerReply, Error>> + 'c {
@@ -6353,14 +6353,14 @@ impl PodmanClient {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.DeleteStoppedContainers
     /// {
-    ///   "containers": \[
-    /// "451410b931d00def8aa9b4f8084e4d4a39e5e04ea61f358cf53a5cf95afcdcee",
-    /// "8b60f754a3e01389494a9581ade97d35c2765b6e2f19acd2d3040c82a32d1bc0",
-    /// "cf2e99d4d3cad6073df199ed32bbe64b124f3e1aba6d78821aa8460e70d30084",
-    /// "db901a329587312366e5ecff583d08f0875b4b79294322df67d90fc6eed08fc1"
-    ///   \]
+    ///   "containers": [
+    ///     "451410b931d00def8aa9b4f8084e4d4a39e5e04ea61f358cf53a5cf95afcdcee",
+    ///     "8b60f754a3e01389494a9581ade97d35c2765b6e2f19acd2d3040c82a32d1bc0",
+    ///     "cf2e99d4d3cad6073df199ed32bbe64b124f3e1aba6d78821aa8460e70d30084",
+    ///     "db901a329587312366e5ecff583d08f0875b4b79294322df67d90fc6eed08fc1"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.DeleteStoppedContainers`.
     pub fn delete_stopped_containers<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteStoppedContainersReply, Error>> + 'c {
@@ -6458,38 +6458,38 @@ impl PodmanClient {
     /// that contains the build logs and resulting image ID.
     /// #### Example
     /// ~~~text
-    /// $ sudo varlink call -m unix:///run/podman/io.podman/io.podman.BuildImage '{"build":{"contextDir":"/tmp/t/context.tar","dockerfiles":\["Dockerfile"\], "output":"foobar"}}'
+    /// $ sudo varlink call -m unix:///run/podman/io.podman/io.podman.BuildImage '{"build":{"contextDir":"/tmp/t/context.tar","dockerfiles":["Dockerfile"], "output":"foobar"}}'
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "STEP 1: FROM alpine\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "STEP 1: FROM alpine\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "STEP 2: COMMIT foobar\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "STEP 2: COMMIT foobar\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9",
-    ///    "logs": \[\]
+    ///    "logs": []
     ///  }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.BuildImage`.
     pub fn build_image<'c>(&'c mut self, build: &'c BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageReply, Error>> + 'c {
@@ -6640,7 +6640,7 @@ impl PodmanClient {
     /// {
     ///   "image": "426866d6fa419873f97e5cbd320eeb22778244c1dfffa01c944db3114f55772e"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.RemoveImage`.
     pub fn remove_image<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageReply, Error>> + 'c {
@@ -6716,14 +6716,14 @@ impl PodmanClient {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.DeleteUnusedImages
     /// {
-    ///   "images": \[
-    /// "166ea6588079559c724c15223f52927f514f73dd5c5cf2ae2d143e3b2e6e9b52",
-    /// "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e",
-    /// "3ef70f7291f47dfe2b82931a993e16f5a44a0e7a68034c3e0e086d77f5829adc",
-    /// "59788edf1f3e78cd0ebe6ce1446e9d10788225db3dedcfd1a59f764bad2b2690"
-    ///   \]
+    ///   "images": [
+    ///     "166ea6588079559c724c15223f52927f514f73dd5c5cf2ae2d143e3b2e6e9b52",
+    ///     "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e",
+    ///     "3ef70f7291f47dfe2b82931a993e16f5a44a0e7a68034c3e0e086d77f5829adc",
+    ///     "59788edf1f3e78cd0ebe6ce1446e9d10788225db3dedcfd1a59f764bad2b2690"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.DeleteUnusedImages`.
     pub fn delete_unused_images<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteUnusedImagesReply, Error>> + 'c {
@@ -6855,11 +6855,11 @@ impl PodmanClient {
     ///   "pod": "b05dee7bd4ccfee688099fe1588a7a898d6ddd6897de9251d4671c9b0feacb2a"
     /// }
     ///
-    /// $ varlink call unix:/run/podman/io.podman/io.podman.CreatePod '{"create": {"infra": true, "share": \["ipc", "net", "uts"\]}}'
+    /// $ varlink call unix:/run/podman/io.podman/io.podman.CreatePod '{"create": {"infra": true, "share": ["ipc", "net", "uts"]}}'
     /// {
     ///   "pod": "d7697449a8035f613c1a8891286502aca68fff7d5d49a85279b3bda229af3b28"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.CreatePod`.
     pub fn create_pod<'c>(&'c mut self, create: &'c PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<CreatePodReply, Error>> + 'c {
@@ -6887,45 +6887,45 @@ impl PodmanClient {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListPods
     /// {
-    ///   "pods": \[
-    /// {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
-    /// "name": "1840835294cf-infra",
-    /// "status": "running"
-    /// },
-    /// {
-    /// "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
-    /// "name": "upbeat\_murdock",
-    /// "status": "running"
+    ///   "pods": [
+    ///     {
+    ///       "cgroup": "machine.slice",
+    ///       "containersinfo": [
+    ///         {
+    ///           "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
+    ///           "name": "1840835294cf-infra",
+    ///           "status": "running"
+    ///         },
+    ///         {
+    ///           "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
+    ///           "name": "upbeat_murdock",
+    ///           "status": "running"
+    ///         }
+    ///       ],
+    ///       "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
+    ///       "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
+    ///       "name": "foobar",
+    ///       "numberofcontainers": "2",
+    ///       "status": "Running"
+    ///     },
+    ///     {
+    ///       "cgroup": "machine.slice",
+    ///       "containersinfo": [
+    ///         {
+    ///           "id": "1ca4b7bbba14a75ba00072d4b705c77f3df87db0109afaa44d50cb37c04a477e",
+    ///           "name": "784306f655c6-infra",
+    ///           "status": "running"
+    ///         }
+    ///       ],
+    ///       "createdat": "2018-12-07 13:09:57.105112457 -0600 CST",
+    ///       "id": "784306f655c6200aea321dd430ba685e9b2cc1f7d7528a72f3ff74ffb29485a2",
+    ///       "name": "nostalgic_pike",
+    ///       "numberofcontainers": "1",
+    ///       "status": "Running"
+    ///     }
+    ///   ]
     /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
-    /// "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
-    /// "name": "foobar",
-    /// "numberofcontainers": "2",
-    /// "status": "Running"
-    /// },
-    /// {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "1ca4b7bbba14a75ba00072d4b705c77f3df87db0109afaa44d50cb37c04a477e",
-    /// "name": "784306f655c6-infra",
-    /// "status": "running"
-    /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:09:57.105112457 -0600 CST",
-    /// "id": "784306f655c6200aea321dd430ba685e9b2cc1f7d7528a72f3ff74ffb29485a2",
-    /// "name": "nostalgic\_pike",
-    /// "numberofcontainers": "1",
-    /// "status": "Running"
-    /// }
-    ///   \]
-    /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ListPods`.
     pub fn list_pods<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListPodsReply, Error>> + 'c {
@@ -6955,27 +6955,27 @@ impl PodmanClient {
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.GetPod '{"name": "foobar"}'
     /// {
     ///   "pod": {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
-    /// "name": "1840835294cf-infra",
-    /// "status": "running"
-    /// },
-    /// {
-    /// "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
-    /// "name": "upbeat\_murdock",
-    /// "status": "running"
-    /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
-    /// "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
-    /// "name": "foobar",
-    /// "numberofcontainers": "2",
-    /// "status": "Running"
+    ///     "cgroup": "machine.slice",
+    ///     "containersinfo": [
+    ///       {
+    ///         "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
+    ///         "name": "1840835294cf-infra",
+    ///         "status": "running"
+    ///       },
+    ///       {
+    ///         "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
+    ///         "name": "upbeat_murdock",
+    ///         "status": "running"
+    ///       }
+    ///     ],
+    ///     "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
+    ///     "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
+    ///     "name": "foobar",
+    ///     "numberofcontainers": "2",
+    ///     "status": "Running"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.GetPod`.
     pub fn get_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodReply, Error>> + 'c {
@@ -7032,7 +7032,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6",
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.StartPod`.
     pub fn start_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<StartPodReply, Error>> + 'c {
@@ -7066,7 +7066,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.StopPod`.
     pub fn stop_pod<'c>(&'c mut self, name: &'c str, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopPodReply, Error>> + 'c {
@@ -7100,7 +7100,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.RestartPod`.
     pub fn restart_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<RestartPodReply, Error>> + 'c {
@@ -7134,7 +7134,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.KillPod`.
     pub fn kill_pod<'c>(&'c mut self, name: &'c str, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillPodReply, Error>> + 'c {
@@ -7168,7 +7168,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.PausePod`.
     pub fn pause_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<PausePodReply, Error>> + 'c {
@@ -7202,7 +7202,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.UnpausePod`.
     pub fn unpause_pod<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<UnpausePodReply, Error>> + 'c {
@@ -7237,7 +7237,7 @@ impl PodmanClient {
     /// {
     ///   "pod": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.RemovePod`.
     pub fn remove_pod<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemovePodReply, Error>> + 'c {
@@ -7290,26 +7290,26 @@ impl PodmanClient {
     /// ~~~text
     /// $ varlink call unix:/run/podman/io.podman/io.podman.GetPodStats '{"name": "7f62b508b6f12b11d8fe02e"}'
     /// {
-    ///   "containers": \[
-    /// {
-    /// "block\_input": 0,
-    /// "block\_output": 0,
-    /// "cpu": 2.833470544016107524276e-08,
-    /// "cpu\_nano": 54363072,
-    /// "id": "a64b51f805121fe2c5a3dc5112eb61d6ed139e3d1c99110360d08b58d48e4a93",
-    /// "mem\_limit": 12276146176,
-    /// "mem\_perc": 7.974359265237864966003e-03,
-    /// "mem\_usage": 978944,
-    /// "name": "quirky\_heisenberg",
-    /// "net\_input": 866,
-    /// "net\_output": 7388,
-    /// "pids": 1,
-    /// "system\_nano": 20000000
-    /// }
-    ///   \],
+    ///   "containers": [
+    ///     {
+    ///       "block_input": 0,
+    ///       "block_output": 0,
+    ///       "cpu": 2.833470544016107524276e-08,
+    ///       "cpu_nano": 54363072,
+    ///       "id": "a64b51f805121fe2c5a3dc5112eb61d6ed139e3d1c99110360d08b58d48e4a93",
+    ///       "mem_limit": 12276146176,
+    ///       "mem_perc": 7.974359265237864966003e-03,
+    ///       "mem_usage": 978944,
+    ///       "name": "quirky_heisenberg",
+    ///       "net_input": 866,
+    ///       "net_output": 7388,
+    ///       "pids": 1,
+    ///       "system_nano": 20000000
+    ///     }
+    ///   ],
     ///   "pod": "7f62b508b6f12b11d8fe02e0db4de6b9e43a7d7699b33a4fc0d574f6e82b4ebd"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.GetPodStats`.
     pub fn get_pod_stats<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodStatsReply, Error>> + 'c {
@@ -7362,7 +7362,7 @@ impl PodmanClient {
     /// {
     ///   "exists": 1
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ImageExists`.
     pub fn image_exists<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ImageExistsReply, Error>> + 'c {
@@ -7389,9 +7389,9 @@ impl PodmanClient {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ImageTree '{"name": "alpine"}'
     /// {
-    ///   "tree":  "Image ID: e7d92cdc71fe\\nTags:     \[docker.io/library/alpine:latest\]\\nSize:     5.861MB\\nImage Layers\\n└──  ID: 5216338b40a7 Size: 5.857MB Top Layer of: \[docker.io/library/alpine:latest\]\\n"
+    ///   "tree":  "Image ID: e7d92cdc71fe\nTags:     [docker.io/library/alpine:latest]\nSize:     5.861MB\nImage Layers\n└──  ID: 5216338b40a7 Size: 5.857MB Top Layer of: [docker.io/library/alpine:latest]\n"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ImageTree`.
     pub fn image_tree<'c>(&'c mut self, name: &'c str, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImageTreeReply, Error>> + 'c {
@@ -7418,10 +7418,10 @@ impl PodmanClient {
     /// exists; whereas a result of 1 means it could not be found.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ContainerExists '{"name": "flamboyant\_payne"}'{
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ContainerExists '{"name": "flamboyant_payne"}'{
     ///   "exists": 0
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ContainerExists`.
     pub fn container_exists<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerExistsReply, Error>> + 'c {
@@ -7541,11 +7541,11 @@ impl PodmanClient {
     /// $ varlink call unix:/run/podman/io.podman/io.podman.ListContainerMounts
     /// {
     ///   "mounts": {
-    /// "04e4c255269ed2545e7f8bd1395a75f7949c50c223415c00c1d54bfa20f3b3d9": "/var/lib/containers/storage/overlay/a078925828f57e20467ca31cfca8a849210d21ec7e5757332b72b6924f441c17/merged",
-    /// "1d58c319f9e881a644a5122ff84419dccf6d138f744469281446ab243ef38924": "/var/lib/containers/storage/overlay/948fcf93f8cb932f0f03fd52e3180a58627d547192ffe3b88e0013b98ddcd0d2/merged"
+    ///     "04e4c255269ed2545e7f8bd1395a75f7949c50c223415c00c1d54bfa20f3b3d9": "/var/lib/containers/storage/overlay/a078925828f57e20467ca31cfca8a849210d21ec7e5757332b72b6924f441c17/merged",
+    ///     "1d58c319f9e881a644a5122ff84419dccf6d138f744469281446ab243ef38924": "/var/lib/containers/storage/overlay/948fcf93f8cb932f0f03fd52e3180a58627d547192ffe3b88e0013b98ddcd0d2/merged"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.ListContainerMounts`.
     pub fn list_container_mounts<'c>(&'c mut self) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerMountsReply, Error>> + 'c {
@@ -7571,10 +7571,10 @@ impl PodmanClient {
     /// mount is returned as a string.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.MountContainer '{"name": "jolly\_shannon"}'{
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.MountContainer '{"name": "jolly_shannon"}'{
     ///   "path": "/var/lib/containers/storage/overlay/419eeb04e783ea159149ced67d9fcfc15211084d65e894792a96bedfae0470ca/merged"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.MountContainer`.
     pub fn mount_container<'c>(&'c mut self, name: &'c str) -> impl ::std::future::Future<Output = ::std::result::Result<MountContainerReply, Error>> + 'c {
@@ -7599,9 +7599,9 @@ impl PodmanClient {
     /// UnmountContainer umounts a container by its name or full/partial container ID.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.UnmountContainer '{"name": "jolly\_shannon", "force": false}'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.UnmountContainer '{"name": "jolly_shannon", "force": false}'
     /// {}
-    /// ~~~text
+    /// ~~~
     ///
     /// Calls `io.podman.UnmountContainer`.
     pub fn unmount_container<'c>(&'c mut self, name: &'c str, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<UnmountContainerReply, Error>> + 'c {
@@ -8220,16 +8220,16 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// error will be returned.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListContainerProcesses '{"name": "135d71b9495f", "opts": \[\]}'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListContainerProcesses '{"name": "135d71b9495f", "opts": []}'
     /// {
-    ///   "container": \[
-    /// "  UID   PID  PPID  C STIME TTY          TIME CMD",
-    /// "    0 21220 21210  0 09:05 pts/0    00:00:00 /bin/sh",
-    /// "    0 21232 21220  0 09:05 pts/0    00:00:00 top",
-    /// "    0 21284 21220  0 09:05 pts/0    00:00:00 vi /etc/hosts"
-    ///   \]
+    ///   "container": [
+    ///     "  UID   PID  PPID  C STIME TTY          TIME CMD",
+    ///     "    0 21220 21210  0 09:05 pts/0    00:00:00 /bin/sh",
+    ///     "    0 21232 21220  0 09:05 pts/0    00:00:00 top",
+    ///     "    0 21284 21220  0 09:05 pts/0    00:00:00 vi /etc/hosts"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ListContainerProcesses`.
     fn list_container_processes(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, opts: ::std::vec::Vec<::std::string::String>) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerProcessesReply, Error>> + ::std::marker::Send;
@@ -8257,11 +8257,11 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// The return value is the written tarfile.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ExportContainer '{"name": "flamboyant\_payne", "path": "/tmp/payne.tar" }'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ExportContainer '{"name": "flamboyant_payne", "path": "/tmp/payne.tar" }'
     /// {
     ///   "tarfile": "/tmp/payne.tar"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ExportContainer`.
     fn export_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, path: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ExportContainerReply, Error>> + ::std::marker::Send;
@@ -8275,22 +8275,22 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.GetContainerStats '{"name": "c33e4164f384"}'
     /// {
     ///   "container": {
-    /// "block\_input": 0,
-    /// "block\_output": 0,
-    /// "cpu": 2.571123918839990154678e-08,
-    /// "cpu\_nano": 49037378,
-    /// "id": "c33e4164f384aa9d979072a63319d66b74fd7a128be71fa68ede24f33ec6cfee",
-    /// "mem\_limit": 33080606720,
-    /// "mem\_perc": 2.166828456524753747370e-03,
-    /// "mem\_usage": 716800,
-    /// "name": "competent\_wozniak",
-    /// "net\_input": 768,
-    /// "net\_output": 5910,
-    /// "pids": 1,
-    /// "system\_nano": 10000000
+    ///     "block_input": 0,
+    ///     "block_output": 0,
+    ///     "cpu": 2.571123918839990154678e-08,
+    ///     "cpu_nano": 49037378,
+    ///     "id": "c33e4164f384aa9d979072a63319d66b74fd7a128be71fa68ede24f33ec6cfee",
+    ///     "mem_limit": 33080606720,
+    ///     "mem_perc": 2.166828456524753747370e-03,
+    ///     "mem_usage": 716800,
+    ///     "name": "competent_wozniak",
+    ///     "net_input": 768,
+    ///     "net_output": 5910,
+    ///     "pids": 1,
+    ///     "system_nano": 10000000
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.GetContainerStats`.
     fn get_container_stats(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetContainerStatsReply, Error>> + ::std::marker::Send;
@@ -8318,7 +8318,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "container": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.StopContainer`.
     fn stop_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopContainerReply, Error>> + ::std::marker::Send;
@@ -8380,12 +8380,12 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// $ varlink call -m unix:/run/io.podman/io.podman.GetAttachSockets '{"name": "b7624e775431219161"}'
     /// {
     ///   "sockets": {
-    /// "container\_id": "b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca",
-    /// "control\_socket": "/var/lib/containers/storage/overlay-containers/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/userdata/ctl",
-    /// "io\_socket": "/var/run/libpod/socket/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/attach"
+    ///     "container_id": "b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca",
+    ///     "control_socket": "/var/lib/containers/storage/overlay-containers/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/userdata/ctl",
+    ///     "io_socket": "/var/run/libpod/socket/b7624e7754312191613245ce1a46844abee60025818fe3c3f3203435623a1eca/attach"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.GetAttachSockets`.
     fn get_attach_sockets(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetAttachSocketsReply, Error>> + ::std::marker::Send;
@@ -8409,7 +8409,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "container": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.RemoveContainer`.
     fn remove_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveContainerReply, Error>> + ::std::marker::Send;
@@ -8425,7 +8425,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "container": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.EvictContainer`.
     fn evict_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, remove_volumes: bool) -> impl ::std::future::Future<Output = ::std::result::Result<EvictContainerReply, Error>> + ::std::marker::Send;
@@ -8436,14 +8436,14 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.DeleteStoppedContainers
     /// {
-    ///   "containers": \[
-    /// "451410b931d00def8aa9b4f8084e4d4a39e5e04ea61f358cf53a5cf95afcdcee",
-    /// "8b60f754a3e01389494a9581ade97d35c2765b6e2f19acd2d3040c82a32d1bc0",
-    /// "cf2e99d4d3cad6073df199ed32bbe64b124f3e1aba6d78821aa8460e70d30084",
-    /// "db901a329587312366e5ecff583d08f0875b4b79294322df67d90fc6eed08fc1"
-    ///   \]
+    ///   "containers": [
+    ///     "451410b931d00def8aa9b4f8084e4d4a39e5e04ea61f358cf53a5cf95afcdcee",
+    ///     "8b60f754a3e01389494a9581ade97d35c2765b6e2f19acd2d3040c82a32d1bc0",
+    ///     "cf2e99d4d3cad6073df199ed32bbe64b124f3e1aba6d78821aa8460e70d30084",
+    ///     "db901a329587312366e5ecff583d08f0875b4b79294322df67d90fc6eed08fc1"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.DeleteStoppedContainers`.
     fn delete_stopped_containers(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteStoppedContainersReply, Error>> + ::std::marker::Send;
@@ -8473,38 +8473,38 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// that contains the build logs and resulting image ID.
     /// #### Example
     /// ~~~text
-    /// $ sudo varlink call -m unix:///run/podman/io.podman/io.podman.BuildImage '{"build":{"contextDir":"/tmp/t/context.tar","dockerfiles":\["Dockerfile"\], "output":"foobar"}}'
+    /// $ sudo varlink call -m unix:///run/podman/io.podman/io.podman.BuildImage '{"build":{"contextDir":"/tmp/t/context.tar","dockerfiles":["Dockerfile"], "output":"foobar"}}'
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "STEP 1: FROM alpine\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "STEP 1: FROM alpine\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "STEP 2: COMMIT foobar\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "STEP 2: COMMIT foobar\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "",
-    ///    "logs": \[
-    /// "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9\\n"
-    ///    \]
+    ///    "logs": [
+    ///      "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9\n"
+    ///    ]
     ///  }
     /// }
     /// {
     ///  "image": {
     ///    "id": "b7b28af77ffec6054d13378df4fdf02725830086c7444d9c278af25312aa39b9",
-    ///    "logs": \[\]
+    ///    "logs": []
     ///  }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.BuildImage`.
     fn build_image(&self, context: &mut ::varlink_runtime::__private::CallContext, build: BuildInfo) -> impl ::std::future::Future<Output = ::std::result::Result<BuildImageReply, Error>> + ::std::marker::Send;
@@ -8553,7 +8553,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "image": "426866d6fa419873f97e5cbd320eeb22778244c1dfffa01c944db3114f55772e"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.RemoveImage`.
     fn remove_image(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemoveImageReply, Error>> + ::std::marker::Send;
@@ -8578,14 +8578,14 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.DeleteUnusedImages
     /// {
-    ///   "images": \[
-    /// "166ea6588079559c724c15223f52927f514f73dd5c5cf2ae2d143e3b2e6e9b52",
-    /// "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e",
-    /// "3ef70f7291f47dfe2b82931a993e16f5a44a0e7a68034c3e0e086d77f5829adc",
-    /// "59788edf1f3e78cd0ebe6ce1446e9d10788225db3dedcfd1a59f764bad2b2690"
-    ///   \]
+    ///   "images": [
+    ///     "166ea6588079559c724c15223f52927f514f73dd5c5cf2ae2d143e3b2e6e9b52",
+    ///     "da86e6ba6ca197bf6bc5e9d900febd906b133eaa4750e6bed647b0fbe50ed43e",
+    ///     "3ef70f7291f47dfe2b82931a993e16f5a44a0e7a68034c3e0e086d77f5829adc",
+    ///     "59788edf1f3e78cd0ebe6ce1446e9d10788225db3dedcfd1a59f764bad2b2690"
+    ///   ]
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.DeleteUnusedImages`.
     fn delete_unused_images(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<DeleteUnusedImagesReply, Error>> + ::std::marker::Send;
@@ -8632,11 +8632,11 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     ///   "pod": "b05dee7bd4ccfee688099fe1588a7a898d6ddd6897de9251d4671c9b0feacb2a"
     /// }
     ///
-    /// $ varlink call unix:/run/podman/io.podman/io.podman.CreatePod '{"create": {"infra": true, "share": \["ipc", "net", "uts"\]}}'
+    /// $ varlink call unix:/run/podman/io.podman/io.podman.CreatePod '{"create": {"infra": true, "share": ["ipc", "net", "uts"]}}'
     /// {
     ///   "pod": "d7697449a8035f613c1a8891286502aca68fff7d5d49a85279b3bda229af3b28"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.CreatePod`.
     fn create_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, create: PodCreate) -> impl ::std::future::Future<Output = ::std::result::Result<CreatePodReply, Error>> + ::std::marker::Send;
@@ -8647,45 +8647,45 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ListPods
     /// {
-    ///   "pods": \[
-    /// {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
-    /// "name": "1840835294cf-infra",
-    /// "status": "running"
-    /// },
-    /// {
-    /// "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
-    /// "name": "upbeat\_murdock",
-    /// "status": "running"
+    ///   "pods": [
+    ///     {
+    ///       "cgroup": "machine.slice",
+    ///       "containersinfo": [
+    ///         {
+    ///           "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
+    ///           "name": "1840835294cf-infra",
+    ///           "status": "running"
+    ///         },
+    ///         {
+    ///           "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
+    ///           "name": "upbeat_murdock",
+    ///           "status": "running"
+    ///         }
+    ///       ],
+    ///       "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
+    ///       "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
+    ///       "name": "foobar",
+    ///       "numberofcontainers": "2",
+    ///       "status": "Running"
+    ///     },
+    ///     {
+    ///       "cgroup": "machine.slice",
+    ///       "containersinfo": [
+    ///         {
+    ///           "id": "1ca4b7bbba14a75ba00072d4b705c77f3df87db0109afaa44d50cb37c04a477e",
+    ///           "name": "784306f655c6-infra",
+    ///           "status": "running"
+    ///         }
+    ///       ],
+    ///       "createdat": "2018-12-07 13:09:57.105112457 -0600 CST",
+    ///       "id": "784306f655c6200aea321dd430ba685e9b2cc1f7d7528a72f3ff74ffb29485a2",
+    ///       "name": "nostalgic_pike",
+    ///       "numberofcontainers": "1",
+    ///       "status": "Running"
+    ///     }
+    ///   ]
     /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
-    /// "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
-    /// "name": "foobar",
-    /// "numberofcontainers": "2",
-    /// "status": "Running"
-    /// },
-    /// {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "1ca4b7bbba14a75ba00072d4b705c77f3df87db0109afaa44d50cb37c04a477e",
-    /// "name": "784306f655c6-infra",
-    /// "status": "running"
-    /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:09:57.105112457 -0600 CST",
-    /// "id": "784306f655c6200aea321dd430ba685e9b2cc1f7d7528a72f3ff74ffb29485a2",
-    /// "name": "nostalgic\_pike",
-    /// "numberofcontainers": "1",
-    /// "status": "Running"
-    /// }
-    ///   \]
-    /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ListPods`.
     fn list_pods(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListPodsReply, Error>> + ::std::marker::Send;
@@ -8698,27 +8698,27 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.GetPod '{"name": "foobar"}'
     /// {
     ///   "pod": {
-    /// "cgroup": "machine.slice",
-    /// "containersinfo": \[
-    /// {
-    /// "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
-    /// "name": "1840835294cf-infra",
-    /// "status": "running"
-    /// },
-    /// {
-    /// "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
-    /// "name": "upbeat\_murdock",
-    /// "status": "running"
-    /// }
-    /// \],
-    /// "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
-    /// "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
-    /// "name": "foobar",
-    /// "numberofcontainers": "2",
-    /// "status": "Running"
+    ///     "cgroup": "machine.slice",
+    ///     "containersinfo": [
+    ///       {
+    ///         "id": "00c130a45de0411f109f1a0cfea2e298df71db20fa939de5cab8b2160a36be45",
+    ///         "name": "1840835294cf-infra",
+    ///         "status": "running"
+    ///       },
+    ///       {
+    ///         "id": "49a5cce72093a5ca47c6de86f10ad7bb36391e2d89cef765f807e460865a0ec6",
+    ///         "name": "upbeat_murdock",
+    ///         "status": "running"
+    ///       }
+    ///     ],
+    ///     "createdat": "2018-12-07 13:10:15.014139258 -0600 CST",
+    ///     "id": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f",
+    ///     "name": "foobar",
+    ///     "numberofcontainers": "2",
+    ///     "status": "Running"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.GetPod`.
     fn get_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodReply, Error>> + ::std::marker::Send;
@@ -8741,7 +8741,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6",
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.StartPod`.
     fn start_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<StartPodReply, Error>> + ::std::marker::Send;
@@ -8758,7 +8758,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.StopPod`.
     fn stop_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, timeout: i64) -> impl ::std::future::Future<Output = ::std::result::Result<StopPodReply, Error>> + ::std::marker::Send;
@@ -8775,7 +8775,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "135d71b9495f7c3967f536edad57750bfdb569336cd107d8aabab45565ffcfb6"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.RestartPod`.
     fn restart_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<RestartPodReply, Error>> + ::std::marker::Send;
@@ -8792,7 +8792,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.KillPod`.
     fn kill_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, signal: i64) -> impl ::std::future::Future<Output = ::std::result::Result<KillPodReply, Error>> + ::std::marker::Send;
@@ -8809,7 +8809,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.PausePod`.
     fn pause_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<PausePodReply, Error>> + ::std::marker::Send;
@@ -8826,7 +8826,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "1840835294cf076a822e4e12ba4152411f131bd869e7f6a4e8b16df9b0ea5c7f"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.UnpausePod`.
     fn unpause_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<UnpausePodReply, Error>> + ::std::marker::Send;
@@ -8844,7 +8844,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "pod": "62f4fd98cb57f529831e8f90610e54bba74bd6f02920ffb485e15376ed365c20"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.RemovePod`.
     fn remove_pod(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<RemovePodReply, Error>> + ::std::marker::Send;
@@ -8863,26 +8863,26 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     /// $ varlink call unix:/run/podman/io.podman/io.podman.GetPodStats '{"name": "7f62b508b6f12b11d8fe02e"}'
     /// {
-    ///   "containers": \[
-    /// {
-    /// "block\_input": 0,
-    /// "block\_output": 0,
-    /// "cpu": 2.833470544016107524276e-08,
-    /// "cpu\_nano": 54363072,
-    /// "id": "a64b51f805121fe2c5a3dc5112eb61d6ed139e3d1c99110360d08b58d48e4a93",
-    /// "mem\_limit": 12276146176,
-    /// "mem\_perc": 7.974359265237864966003e-03,
-    /// "mem\_usage": 978944,
-    /// "name": "quirky\_heisenberg",
-    /// "net\_input": 866,
-    /// "net\_output": 7388,
-    /// "pids": 1,
-    /// "system\_nano": 20000000
-    /// }
-    ///   \],
+    ///   "containers": [
+    ///     {
+    ///       "block_input": 0,
+    ///       "block_output": 0,
+    ///       "cpu": 2.833470544016107524276e-08,
+    ///       "cpu_nano": 54363072,
+    ///       "id": "a64b51f805121fe2c5a3dc5112eb61d6ed139e3d1c99110360d08b58d48e4a93",
+    ///       "mem_limit": 12276146176,
+    ///       "mem_perc": 7.974359265237864966003e-03,
+    ///       "mem_usage": 978944,
+    ///       "name": "quirky_heisenberg",
+    ///       "net_input": 866,
+    ///       "net_output": 7388,
+    ///       "pids": 1,
+    ///       "system_nano": 20000000
+    ///     }
+    ///   ],
     ///   "pod": "7f62b508b6f12b11d8fe02e0db4de6b9e43a7d7699b33a4fc0d574f6e82b4ebd"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.GetPodStats`.
     fn get_pod_stats(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<GetPodStatsReply, Error>> + ::std::marker::Send;
@@ -8901,7 +8901,7 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// {
     ///   "exists": 1
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ImageExists`.
     fn image_exists(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ImageExistsReply, Error>> + ::std::marker::Send;
@@ -8911,9 +8911,9 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// ~~~text
     /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ImageTree '{"name": "alpine"}'
     /// {
-    ///   "tree":  "Image ID: e7d92cdc71fe\\nTags:     \[docker.io/library/alpine:latest\]\\nSize:     5.861MB\\nImage Layers\\n└──  ID: 5216338b40a7 Size: 5.857MB Top Layer of: \[docker.io/library/alpine:latest\]\\n"
+    ///   "tree":  "Image ID: e7d92cdc71fe\nTags:     [docker.io/library/alpine:latest]\nSize:     5.861MB\nImage Layers\n└──  ID: 5216338b40a7 Size: 5.857MB Top Layer of: [docker.io/library/alpine:latest]\n"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ImageTree`.
     fn image_tree(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, what_requires: bool) -> impl ::std::future::Future<Output = ::std::result::Result<ImageTreeReply, Error>> + ::std::marker::Send;
@@ -8923,10 +8923,10 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// exists; whereas a result of 1 means it could not be found.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ContainerExists '{"name": "flamboyant\_payne"}'{
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.ContainerExists '{"name": "flamboyant_payne"}'{
     ///   "exists": 0
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ContainerExists`.
     fn container_exists(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<ContainerExistsReply, Error>> + ::std::marker::Send;
@@ -8961,11 +8961,11 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// $ varlink call unix:/run/podman/io.podman/io.podman.ListContainerMounts
     /// {
     ///   "mounts": {
-    /// "04e4c255269ed2545e7f8bd1395a75f7949c50c223415c00c1d54bfa20f3b3d9": "/var/lib/containers/storage/overlay/a078925828f57e20467ca31cfca8a849210d21ec7e5757332b72b6924f441c17/merged",
-    /// "1d58c319f9e881a644a5122ff84419dccf6d138f744469281446ab243ef38924": "/var/lib/containers/storage/overlay/948fcf93f8cb932f0f03fd52e3180a58627d547192ffe3b88e0013b98ddcd0d2/merged"
+    ///     "04e4c255269ed2545e7f8bd1395a75f7949c50c223415c00c1d54bfa20f3b3d9": "/var/lib/containers/storage/overlay/a078925828f57e20467ca31cfca8a849210d21ec7e5757332b72b6924f441c17/merged",
+    ///     "1d58c319f9e881a644a5122ff84419dccf6d138f744469281446ab243ef38924": "/var/lib/containers/storage/overlay/948fcf93f8cb932f0f03fd52e3180a58627d547192ffe3b88e0013b98ddcd0d2/merged"
     ///   }
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.ListContainerMounts`.
     fn list_container_mounts(&self, context: &mut ::varlink_runtime::__private::CallContext) -> impl ::std::future::Future<Output = ::std::result::Result<ListContainerMountsReply, Error>> + ::std::marker::Send;
@@ -8974,10 +8974,10 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// mount is returned as a string.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.MountContainer '{"name": "jolly\_shannon"}'{
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.MountContainer '{"name": "jolly_shannon"}'{
     ///   "path": "/var/lib/containers/storage/overlay/419eeb04e783ea159149ced67d9fcfc15211084d65e894792a96bedfae0470ca/merged"
     /// }
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.MountContainer`.
     fn mount_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String) -> impl ::std::future::Future<Output = ::std::result::Result<MountContainerReply, Error>> + ::std::marker::Send;
@@ -8985,9 +8985,9 @@ pub trait Podman: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// UnmountContainer umounts a container by its name or full/partial container ID.
     /// #### Example
     /// ~~~text
-    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.UnmountContainer '{"name": "jolly\_shannon", "force": false}'
+    /// $ varlink call -m unix:/run/podman/io.podman/io.podman.UnmountContainer '{"name": "jolly_shannon", "force": false}'
     /// {}
-    /// ~~~text
+    /// ~~~
     ///
     /// Answers `io.podman.UnmountContainer`.
     fn unmount_container(&self, context: &mut ::varlink_runtime::__private::CallContext, name: ::std::string::String, force: bool) -> impl ::std::future::Future<Output = ::std::result::Result<UnmountContainerReply, Error>> + ::std::marker::Send;

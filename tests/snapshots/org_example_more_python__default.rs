@@ -162,19 +162,19 @@ pub enum Error {
 
 #[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+    fn fmt(&self, __f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Error::TestMoreError { reason } => ::std::write!(f, "org.example.more.TestMoreError {{ reason: {:?} }}", reason),
-            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
-            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
-            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
-            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
-            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
-            Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
-            Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
-            Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
+            Error::TestMoreError { reason } => ::std::write!(__f, "org.example.more.TestMoreError {{ reason: {:?} }}", reason),
+            Error::InterfaceNotFound { interface } => ::std::write!(__f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(__f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(__f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(__f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => __f.write_str("org.varlink.service.PermissionDenied"),
+            Error::ExpectedMore => __f.write_str("org.varlink.service.ExpectedMore"),
+            Error::ExpectedUpgrade => __f.write_str("org.varlink.service.ExpectedUpgrade"),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(__f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => __f.write_str(name),
+            Error::Transport(error) => ::std::fmt::Display::fmt(error, __f),
         }
     }
 }

@@ -64,6 +64,11 @@ impl Hostile for Impl {
                 },
             },
             "Empty" => Error::Empty,
+            "Shadow" => Error::Shadow {
+                f: "x".to_owned(),
+                remote: 1,
+                error: true,
+            },
             "PermissionDenied" => Error::PermissionDenied,
             _ => Error::InvalidParameter {
                 parameter: "which".to_owned(),
@@ -290,6 +295,13 @@ async fn every_idl_error_arrives_typed() {
     assert_eq!(
         error.to_string(),
         r#"org.example.hostile.Bad { type: "kind", reason: BadParametersReason { code: 7, detail: Some("why") } }"#
+    );
+    // Fields named `f`, `remote` and `error`, like the generated code's
+    // own bindings, survive the trip and the formatting.
+    let error = client.fail("Shadow").await.expect_err("fails");
+    assert_eq!(
+        error.to_string(),
+        r#"org.example.hostile.Shadow { f: "x", remote: 1, error: true }"#
     );
 }
 

@@ -113,7 +113,8 @@ impl Code {
         }
     }
 
-    /// One line: `parts` joined, at the current indentation.
+    /// One line: `parts` joined, at the current indentation (given to the
+    /// first line only, when a part has line breaks).
     pub(crate) fn line(&mut self, parts: &[&str]) {
         self.indent();
         for part in parts {

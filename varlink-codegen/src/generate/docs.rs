@@ -4,18 +4,29 @@
 //! blocks as doctests of the user's crate. The text is escaped so that it
 //! shows as written and never breaks `cargo doc` or `cargo test`: brackets
 //! and angle brackets outside code spans are escaped (no intra-doc links,
-//! no HTML tags), bare URLs become autolinks, fenced blocks are marked
-//! `text`, and lines indented like a Markdown code block lose that
+//! no HTML tags), bare URLs become autolinks, fenced blocks that rustdoc
+//! would take for Rust are marked `text` (and their lines kept as they
+//! are), and lines indented like a Markdown code block lose that
 //! indentation.
 
 use super::code::Code;
 
+/// Whether `text` has a character that Rust source may not hold as it is
+/// in a comment or a raw string: a carriage return (not allowed), or a
+/// character that changes the direction of text (denied by rustc's
+/// `text_direction_codepoint_in_comment` and `..._in_literal` lints,
+/// because it can make code read differently from what it does).
+fn must_escape(text: &str) -> bool {
+    text.contains(|c: char| matches!(c, '\r' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
 /// A string literal for `text`, raw (`r#"..."#`) where Rust allows it:
-/// the text as it is, between enough `#`s. A carriage return cannot stand
-/// in a raw literal, so text with one is escaped.
+/// the text as it is, between enough `#`s. Text with a character that
+/// cannot stand in a raw literal ([`must_escape`]) is escaped.
 pub(crate) fn string_literal(text: &str) -> String {
-    if text.contains('\r') {
-        // `Debug` writes a valid Rust string literal.
+    if must_escape(text) {
+        // `Debug` writes a valid Rust string literal, with `\r` and
+        // `\u{202e}` escapes.
         return format!("{text:?}");
     }
     // One `#` more than the longest run of them after a `"`.
@@ -39,8 +50,9 @@ pub(crate) fn string_literal(text: &str) -> String {
 /// that the generator writes itself (Markdown, given in parts that are
 /// written one after the other).
 pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&[&str]]) {
+    let mut fence = None;
     for line in lines {
-        idl_doc_line(code, line);
+        idl_doc_line(code, line, &mut fence);
     }
     if !lines.is_empty() && !extra.is_empty() {
         code.line(&["///"]);
@@ -59,39 +71,93 @@ pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&[&str]]) {
     }
 }
 
-/// One `///` line of IDL text, escaped. A line comment cannot hold a
-/// carriage return; such a line becomes a `#[doc]` attribute with an
-/// escaped string.
-fn idl_doc_line(code: &mut Code, line: &str) {
-    if line.contains('\r') {
+/// One `///` line of IDL text, escaped; `fence` is the fence of the code
+/// block the line is in, if any. A line with a character Rust does not
+/// allow in a comment ([`must_escape`]) becomes a `#[doc]` attribute with
+/// an escaped string.
+fn idl_doc_line(code: &mut Code, line: &str, fence: &mut Option<Fence>) {
+    if must_escape(line) {
         let mut escaped = String::from(" ");
-        escape_into(&mut escaped, line);
+        escape_into(&mut escaped, line, fence);
         code.line(&["#[doc = ", &string_literal(&escaped), "]"]);
     } else if line.is_empty() {
         code.line(&["///"]);
     } else {
         code.line_with(|out| {
             out.push_str("/// ");
-            escape_into(out, line);
+            escape_into(out, line, fence);
         });
     }
 }
 
-/// Writes `line` to `out`, escaped for rustdoc as the module says.
-fn escape_into(out: &mut String, line: &str) {
-    let trimmed = line.trim_start();
-    if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-        // A fence: make sure the block is not taken for Rust.
-        let fence = &trimmed[..3];
-        let info = trimmed[3..].trim();
-        if info.is_empty() || info == "rust" {
-            out.push_str(fence);
+/// An open fenced code block: its fence character and length.
+#[derive(Clone, Copy)]
+struct Fence {
+    mark: char,
+    len: usize,
+}
+
+/// A fence line (three or more backticks or tildes, indented less than a
+/// code block): the fence and the info string after it.
+fn fence_of(line: &str) -> Option<(Fence, &str)> {
+    let trimmed = line.trim_start_matches(' ');
+    if line.len() - trimmed.len() > 3 {
+        return None;
+    }
+    let mark = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let len = trimmed.len() - trimmed.trim_start_matches(mark).len();
+    (len >= 3).then(|| (Fence { mark, len }, trimmed[len..].trim()))
+}
+
+/// Whether rustdoc takes a code block with this info string for Rust and
+/// runs it as a doctest: no language, `rust`, or only its own attributes.
+fn is_rust_block(info: &str) -> bool {
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|word| !word.is_empty())
+        .all(|word| {
+            matches!(
+                word,
+                "rust"
+                    | "ignore"
+                    | "should_panic"
+                    | "no_run"
+                    | "compile_fail"
+                    | "test_harness"
+                    | "standalone_crate"
+                    | "allow_fail"
+            ) || word.starts_with("edition")
+                || word.starts_with("ignore-")
+        })
+}
+
+/// Writes `line` to `out`, escaped for rustdoc as the module says;
+/// `fence` follows the fenced code blocks from line to line.
+fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
+    if let Some(open) = *fence {
+        // Inside a code block the text shows as it is: no escapes. A
+        // fence as long as the opening one, or longer, closes it.
+        if let Some((close, "")) = fence_of(line)
+            && close.mark == open.mark
+            && close.len >= open.len
+        {
+            *fence = None;
+        }
+        out.push_str(line);
+        return;
+    }
+    if let Some((open, info)) = fence_of(line) {
+        *fence = Some(open);
+        let marks = &line.trim_start()[..open.len];
+        out.push_str(marks);
+        if is_rust_block(info) {
+            // Not Rust: the block must not become a doctest.
             out.push_str("text");
         } else {
-            out.push_str(trimmed);
+            out.push_str(info);
         }
         return;
     }
+    let trimmed = line.trim_start();
     // Four spaces or a tab would start an indented code block.
     let line = if line.starts_with("    ") || line.starts_with('\t') {
         trimmed
@@ -144,7 +210,7 @@ mod tests {
 
     fn escape_line(line: &str) -> String {
         let mut out = String::new();
-        escape_into(&mut out, line);
+        escape_into(&mut out, line, &mut None);
         out
     }
 
@@ -187,6 +253,54 @@ mod tests {
             let parsed: syn::LitStr = syn::parse_str(&literal).expect("a valid literal");
             assert_eq!(parsed.value(), text, "{literal}");
         }
+    }
+
+    #[test]
+    fn fenced_blocks_are_followed_across_lines() {
+        let lines = [
+            "```",
+            "let [a] = b_c;",
+            "```",
+            "after [x]",
+            "````no_run",
+            "```",
+            "````",
+            "~~~ json",
+            "{\"a\": [1]}",
+            "~~~",
+            "```rust,ignore",
+            "```",
+        ];
+        let mut code = Code::with_capacity(0);
+        write(&mut code, &lines, &[]);
+        assert_eq!(
+            code.into_string(),
+            [
+                "/// ```text",
+                "/// let [a] = b_c;",
+                "/// ```",
+                "/// after \\[x\\]",
+                "/// ````text",
+                "/// ```",
+                "/// ````",
+                "/// ~~~json",
+                "/// {\"a\": [1]}",
+                "/// ~~~",
+                "/// ```text",
+                "/// ```",
+                "",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn text_direction_characters_are_escaped() {
+        let text = "a \u{202E}b";
+        assert_eq!(string_literal(text), "\"a \\u{202e}b\"");
+        let mut code = Code::with_capacity(0);
+        write(&mut code, &[text], &[]);
+        assert_eq!(code.into_string(), "#[doc = \" a \\u{202e}b\"]\n");
     }
 
     #[test]

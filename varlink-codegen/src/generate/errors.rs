@@ -98,7 +98,8 @@ Transport($rt::RuntimeError),"#,
     code.blank();
 
     // Display: `name { field: value, ... }` with the wire names of the
-    // fields.
+    // fields. The formatter is `__f`: an IDL field may be called `f`, and
+    // no IDL name starts with an underscore.
     let mut display_arms = String::new();
     for (error, fields) in &idl_errors {
         let full = plan.full_name(error.wire);
@@ -108,7 +109,7 @@ Transport($rt::RuntimeError),"#,
                 &[
                     "Error::",
                     &error.rust,
-                    " => f.write_str(\"",
+                    " => __f.write_str(\"",
                     &full,
                     "\"),\n",
                 ],
@@ -127,7 +128,7 @@ Transport($rt::RuntimeError),"#,
                 &error.rust,
                 " { ",
                 &idents,
-                " } => ::std::write!(f, \"",
+                " } => ::std::write!(__f, \"",
                 &full,
                 " {{ ",
                 &shown.join(", "),
@@ -140,19 +141,19 @@ Transport($rt::RuntimeError),"#,
     code.template(
         r#"#[allow(clippy::disallowed_names)]
 impl ::std::fmt::Display for Error {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+    fn fmt(&self, __f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
             $arms
-            Error::InterfaceNotFound { interface } => ::std::write!(f, "org.varlink.service.InterfaceNotFound: {}", interface),
-            Error::MethodNotFound { method } => ::std::write!(f, "org.varlink.service.MethodNotFound: {}", method),
-            Error::MethodNotImplemented { method } => ::std::write!(f, "org.varlink.service.MethodNotImplemented: {}", method),
-            Error::InvalidParameter { parameter } => ::std::write!(f, "org.varlink.service.InvalidParameter: {}", parameter),
-            Error::PermissionDenied => f.write_str("org.varlink.service.PermissionDenied"),
-            Error::ExpectedMore => f.write_str("org.varlink.service.ExpectedMore"),
-            Error::ExpectedUpgrade => f.write_str("org.varlink.service.ExpectedUpgrade"),
-            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(f, "{}: {}", name, parameters.get()),
-            Error::Remote { name, parameters: ::std::option::Option::None } => f.write_str(name),
-            Error::Transport(error) => ::std::fmt::Display::fmt(error, f),
+            Error::InterfaceNotFound { interface } => ::std::write!(__f, "org.varlink.service.InterfaceNotFound: {}", interface),
+            Error::MethodNotFound { method } => ::std::write!(__f, "org.varlink.service.MethodNotFound: {}", method),
+            Error::MethodNotImplemented { method } => ::std::write!(__f, "org.varlink.service.MethodNotImplemented: {}", method),
+            Error::InvalidParameter { parameter } => ::std::write!(__f, "org.varlink.service.InvalidParameter: {}", parameter),
+            Error::PermissionDenied => __f.write_str("org.varlink.service.PermissionDenied"),
+            Error::ExpectedMore => __f.write_str("org.varlink.service.ExpectedMore"),
+            Error::ExpectedUpgrade => __f.write_str("org.varlink.service.ExpectedUpgrade"),
+            Error::Remote { name, parameters: ::std::option::Option::Some(parameters) } => ::std::write!(__f, "{}: {}", name, parameters.get()),
+            Error::Remote { name, parameters: ::std::option::Option::None } => __f.write_str(name),
+            Error::Transport(error) => ::std::fmt::Display::fmt(error, __f),
         }
     }
 }

@@ -49,15 +49,19 @@ $allow
 pub const INTERFACE_NAME: &str = "$name";
 
 /// The interface definition, as served by `GetInterfaceDescription`.
-$allow
-pub const INTERFACE_DESCRIPTION: &str = $source;
-"#,
+$allow"#,
         &[
             ("allow", types::ALLOW_UNUSED),
             ("name", plan.interface.name().text),
-            ("source", &docs::string_literal(source)),
         ],
     );
+    // Not a template value: a template indents the lines of a multi-line
+    // value, which would change the text of the literal.
+    code.line(&[
+        "pub const INTERFACE_DESCRIPTION: &str = ",
+        &docs::string_literal(source),
+        ";",
+    ]);
     code.blank();
     types::types(&mut code, &plan, &paths);
     errors::error_enum(&mut code, &plan, &paths);
@@ -104,17 +108,36 @@ pub(crate) struct Paths {
 
 impl Paths {
     fn new(settings: &Settings) -> Result<Self, Diagnostics> {
-        // Settings are checked by parsing them as what they must be; the
-        // generated code then holds them as written.
+        // Settings are parsed as what they must be, and the generated code
+        // holds them as printed from the parse: a comment or other text
+        // the parser skipped cannot reach it.
         let path = |what: &str, text: &str| -> Result<String, Diagnostics> {
             let text = text.trim();
-            syn::parse_str::<syn::Path>(text)
-                .map(|_| text.to_owned())
-                .map_err(|error| {
-                    setting_error(format!(
-                        "the {what} `{text}` in the settings is not a path: {error}"
-                    ))
-                })
+            let path = syn::parse_str::<syn::Path>(text).map_err(|error| {
+                setting_error(format!(
+                    "the {what} `{text}` in the settings is not a path: {error}"
+                ))
+            })?;
+            if path
+                .segments
+                .iter()
+                .any(|segment| !segment.arguments.is_none())
+            {
+                return Err(setting_error(format!(
+                    "the {what} `{text}` in the settings has generic arguments; give the path alone"
+                )));
+            }
+            let mut printed = String::with_capacity(text.len());
+            if path.leading_colon.is_some() {
+                printed.push_str("::");
+            }
+            for (at, segment) in path.segments.iter().enumerate() {
+                if at > 0 {
+                    printed.push_str("::");
+                }
+                printed.push_str(&segment.ident.to_string());
+            }
+            Ok(printed)
         };
         let rt = path("runtime path", &settings.runtime_path)?;
         let private = format!("{rt}::__private");
@@ -130,7 +153,7 @@ impl Paths {
             .map(|text| {
                 let text = text.trim();
                 syn::parse_str::<syn::Meta>(text)
-                    .map(|_| text.to_owned())
+                    .map(|meta| quote::ToTokens::to_token_stream(&meta).to_string())
                     .map_err(|error| {
                         setting_error(format!(
                             "the attribute `{text}` in the settings does not parse: {error}"
@@ -156,4 +179,36 @@ impl Paths {
 /// in the IDL, so it points at the start of the file.
 fn setting_error(message: String) -> Diagnostics {
     Diagnostic::error(message, Span::new(0, 0)).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_printed_from_their_parse() {
+        let mut settings = Settings::default();
+        settings
+            .derive("Hash // a comment would swallow `)]`")
+            .attribute("non_exhaustive /* x */")
+            .map_type(" ::std::collections::BTreeMap // y")
+            .runtime_path("::rt /* z */");
+        let Ok(paths) = Paths::new(&settings) else {
+            panic!("valid settings")
+        };
+        assert_eq!(
+            paths.serde_derives,
+            "::rt::__private::serde::Serialize, ::rt::__private::serde::Deserialize, Hash"
+        );
+        assert_eq!(paths.attributes, ["non_exhaustive"]);
+        assert_eq!(paths.map, "::std::collections::BTreeMap");
+
+        let mut generic = Settings::default();
+        generic.map_type("HashMap<String, u8>");
+        let Err(diagnostics) = Paths::new(&generic) else {
+            panic!("a path with generic arguments is refused")
+        };
+        let message = &diagnostics.iter().next().expect("one").message;
+        assert!(message.contains("generic arguments"), "{message}");
+    }
 }
