@@ -1,11 +1,12 @@
 //! Rust source text as the generator writes it: lines at an indentation,
 //! most of them from templates.
 //!
-//! The generator writes text directly, laid out as rustfmt would lay out
-//! most of it, instead of building `proc_macro2` tokens and formatting
-//! them with `syn` and `prettyplease`: that route cost about a hundred
-//! times as much as the text itself (see bench/RESULTS.md). The proc macro
-//! parses the text into tokens.
+//! The generator writes text directly, laid out for reading (rustfmt's
+//! indentation and blank lines; long lines are not broken), instead of
+//! building `proc_macro2` tokens and formatting them with `syn` and
+//! `prettyplease`: that took about sixty times as long (podman: 116 ms
+//! against 2 ms, see bench/RESULTS.md). The proc macro lexes the text
+//! into tokens.
 
 /// Indentation of one block level.
 const INDENT: &str = "    ";
