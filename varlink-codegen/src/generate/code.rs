@@ -6,7 +6,8 @@
 //! building `proc_macro2` tokens and formatting them with `syn` and
 //! `prettyplease`: that took about sixty times as long (podman: 116 ms
 //! against 2 ms, see bench/RESULTS.md). The proc macro lexes the text
-//! into tokens.
+//! into tokens. DESIGN.md asks for `quote!`; the README ("Generating
+//! code") says why this differs and what keeps the text well-formed.
 
 /// Indentation of one block level.
 const INDENT: &str = "    ";
