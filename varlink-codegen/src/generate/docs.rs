@@ -17,7 +17,17 @@ use super::code::Code;
 /// `text_direction_codepoint_in_comment` and `..._in_literal` lints,
 /// because it can make code read differently from what it does).
 fn must_escape(text: &str) -> bool {
-    text.contains(|c: char| matches!(c, '\r' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    // By bytes: every such character but `\r` starts with 0xE2 in UTF-8
+    // (U+202A-E is E2 80 AA-AE, U+2066-9 is E2 81 A6-A9), and `memchr2`
+    // skips the rest of the text much faster than decoding its chars.
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'\r', 0xE2, bytes).any(|at| {
+        bytes[at] == b'\r'
+            || matches!(
+                bytes.get(at + 1..at + 3),
+                Some([0x80, 0xAA..=0xAE] | [0x81, 0xA6..=0xA9])
+            )
+    })
 }
 
 /// A string literal for `text`, raw (`r#"..."#`) where Rust allows it:
@@ -292,6 +302,17 @@ mod tests {
             ]
             .join("\n")
         );
+    }
+
+    #[test]
+    fn characters_that_must_be_escaped_are_found() {
+        // Every char of the block around the ones that count, alone and
+        // inside other text.
+        for c in ('\u{2000}'..='\u{20FF}').chain(['\r', '\n', '\u{E2}', 'é']) {
+            let expected = matches!(c, '\r' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            assert_eq!(must_escape(&c.to_string()), expected, "{c:?}");
+            assert_eq!(must_escape(&format!("a\u{2028}b{c}d")), expected, "{c:?}");
+        }
     }
 
     #[test]

@@ -387,42 +387,29 @@ impl Plan<'_> {
 /// Reports client method names that two methods share, or that every
 /// client already has (a method `Connect`).
 fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
-    let names: Vec<(&str, Span)> = methods
-        .iter()
-        .flat_map(|method| {
-            method
-                .client_fns
-                .iter()
-                .map(|name| (name.as_str(), method.span))
-        })
-        .collect();
-    for (name, span) in &names {
-        if CLIENT_FIXED_METHODS.contains(name) {
-            builder.diagnostics.push(
-                Diagnostic::error(
-                    format!(
-                        "method `{}` needs the client method `{name}`, which every generated client already has",
-                        method_named_at(methods, *span)
-                    ),
-                    *span,
-                )
-                .with_label(format!("`{name}` is taken")),
-            );
+    // A map of the names seen, not a sort: four names per method, and
+    // sorting them was an eighth of planning podman's interface.
+    let mut first: HashMap<&str, Span> = HashMap::with_capacity(methods.len() * 4);
+    for method in methods {
+        for name in &method.client_fns {
+            if CLIENT_FIXED_METHODS.contains(&name.as_str()) {
+                builder.diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "method `{}` needs the client method `{name}`, which every generated client already has",
+                            method.wire
+                        ),
+                        method.span,
+                    )
+                    .with_label(format!("`{name}` is taken")),
+                );
+            } else if let Some(&earlier) = first.get(name.as_str()) {
+                builder.collision(method.span, earlier, name, "method");
+            } else {
+                first.insert(name, method.span);
+            }
         }
     }
-    for (later, first) in repeats(names.len(), |i| names[i].0) {
-        if !CLIENT_FIXED_METHODS.contains(&names[later].0) {
-            builder.collision(names[later].1, names[first].1, names[later].0, "method");
-        }
-    }
-}
-
-/// The IDL name of the method at `span`.
-fn method_named_at<'a>(methods: &[Method<'a>], span: Span) -> &'a str {
-    methods
-        .iter()
-        .find(|method| method.span == span)
-        .map_or("", |method| method.wire)
 }
 
 /// Whether `member` is one of the `org.varlink.service` errors declared by
