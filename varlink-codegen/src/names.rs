@@ -77,8 +77,13 @@ fn is_not_raw(name: &str) -> bool {
 /// The Rust spelling of a type or enum value name: `UpperCamelCase`,
 /// escaped. The text is what collision checks compare.
 pub fn type_name(idl: &str) -> String {
+    escape(upper_camel(idl).into_owned())
+}
+
+/// `idl` in `UpperCamelCase`, as heck converts it, unescaped.
+fn upper_camel(idl: &str) -> Cow<'_, str> {
     if is_plain_upper_camel(idl) {
-        return escape(idl.to_owned());
+        return Cow::Borrowed(idl);
     }
     if is_plain_snake(idl) {
         // heck splits at the underscores only: `spooling_up` is
@@ -89,9 +94,9 @@ pub fn type_name(idl: &str) -> String {
             out.push(char::from(word.as_bytes()[0].to_ascii_uppercase()));
             out.push_str(&word[1..]);
         }
-        return escape(out);
+        return Cow::Owned(out);
     }
-    escape(idl.to_upper_camel_case())
+    Cow::Owned(idl.to_upper_camel_case())
 }
 
 /// The Rust spelling of a field, parameter or method name: `snake_case`,
@@ -187,7 +192,7 @@ fn is_plain_snake(name: &str) -> bool {
 /// followed by the field name in `UpperCamelCase` (`Test06Reply` +
 /// `struct` = `Test06ReplyStruct`).
 pub fn nested_type_name(owner: &str, field: &str) -> String {
-    escape(format!("{owner}{}", field.to_upper_camel_case()))
+    escape([owner, &upper_camel(field)].concat())
 }
 
 /// Whether [`escape`] changes `name`.

@@ -433,18 +433,25 @@ enum Claimant<'a> {
     /// A struct the generator makes for a method or error (`of`), such as
     /// `FooParams`.
     Generated { of: &'static str, member: &'a str },
-    /// An anonymous structure or enumeration, already described.
-    Anonymous(String),
+    /// An anonymous structure or enumeration (`of`), planned as the type
+    /// at `item`, whose role holds its path `Owner.field`.
+    Anonymous { of: &'static str, item: usize },
 }
 
 impl Claimant<'_> {
-    fn describe(&self, rust: &str) -> String {
+    fn describe(&self, rust: &str, types: &[TypeItem<'_>]) -> String {
         match self {
             Claimant::Type(name) => format!("type `{name}`"),
             Claimant::Generated { of, member } => {
                 format!("the generated `{rust}` of {of} `{member}`")
             }
-            Claimant::Anonymous(what) => what.clone(),
+            Claimant::Anonymous { of, item } => match types.get(*item).map(|t| &t.role) {
+                Some(Role::Anonymous(path)) => {
+                    let (owner, field) = path.rsplit_once('.').unwrap_or(("", path));
+                    format!("the anonymous {of} of field `{field}` in `{owner}`")
+                }
+                _ => format!("the anonymous {of} `{rust}`"),
+            },
         }
     }
 }
@@ -469,7 +476,7 @@ impl<'a> Builder<'a> {
                 Diagnostic::error(
                     format!(
                         "{} becomes the Rust name `{rust}`, which the generated code already uses",
-                        claimant.describe(rust)
+                        claimant.describe(rust, &self.types)
                     ),
                     span,
                 )
@@ -479,8 +486,8 @@ impl<'a> Builder<'a> {
                 Diagnostic::error(
                     format!(
                         "{} and {} both become the Rust type `{rust}`",
-                        claimant.describe(rust),
-                        first_what.describe(rust)
+                        claimant.describe(rust, &self.types),
+                        first_what.describe(rust, &self.types)
                     ),
                     span,
                 )
@@ -512,9 +519,6 @@ impl<'a> Builder<'a> {
         fields: &ast::Struct<'_, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        if let Some((span, claimant)) = claim {
-            self.claim(rust, span, claimant);
-        }
         let index = self.types.len();
         self.types.push(TypeItem {
             rust: rust.to_owned(),
@@ -524,6 +528,10 @@ impl<'a> Builder<'a> {
             eq: false,
             default: false,
         });
+        // Claimed once planned, so that a report can describe it.
+        if let Some((span, claimant)) = claim {
+            self.claim(rust, span, claimant);
+        }
         let mut planned = Vec::with_capacity(fields.len());
         let mut spans = Vec::with_capacity(fields.len());
         for field in fields.fields() {
@@ -562,9 +570,6 @@ impl<'a> Builder<'a> {
         variants: &ast::Enum<'_, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        if let Some((span, claimant)) = claim {
-            self.claim(rust, span, claimant);
-        }
         let mut planned = Vec::with_capacity(variants.len());
         let mut spans = Vec::with_capacity(variants.len());
         for variant in variants.variants() {
@@ -592,6 +597,9 @@ impl<'a> Builder<'a> {
             eq: true,
             default: false,
         });
+        if let Some((span, claimant)) = claim {
+            self.claim(rust, span, claimant);
+        }
         self.types.len() - 1
     }
 
@@ -619,22 +627,22 @@ impl<'a> Builder<'a> {
             TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(&inner, owner, field))),
             TypeKind::Struct(fields) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
-                let what = Claimant::Anonymous(format!(
-                    "the anonymous structure of field `{field}` in `{}`",
-                    names::unraw(owner)
-                ));
-                let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
+                let what = Claimant::Anonymous {
+                    of: "structure",
+                    item: self.types.len(),
+                };
+                let role = Role::Anonymous([names::unraw(owner), ".", field].concat());
                 let index =
                     self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), what)));
                 Ty::Named(Cow::Owned(self.types[index].rust.clone()))
             }
             TypeKind::Enum(variants) => {
                 let rust = names::nested_type_name(names::unraw(owner), field);
-                let what = Claimant::Anonymous(format!(
-                    "the anonymous enumeration of field `{field}` in `{}`",
-                    names::unraw(owner)
-                ));
-                let role = Role::Anonymous(format!("{}.{field}", names::unraw(owner)));
+                let what = Claimant::Anonymous {
+                    of: "enumeration",
+                    item: self.types.len(),
+                };
+                let role = Role::Anonymous([names::unraw(owner), ".", field].concat());
                 let index =
                     self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), what)));
                 Ty::Named(Cow::Owned(self.types[index].rust.clone()))
