@@ -13,6 +13,7 @@
 
 mod builder;
 pub mod diagnostic;
+mod fxhash;
 pub mod generate;
 pub mod idl;
 pub mod macro_input;

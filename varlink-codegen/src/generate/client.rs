@@ -2,14 +2,13 @@
 //! and `upgrade` forms, async on the runtime's `Connection` and blocking on
 //! its blocking connection.
 
-use std::collections::HashSet;
-
 use super::Paths;
 use super::code::Code;
 use super::docs;
 use super::errors::{field_list, push_all};
 use super::plan::{Method, Plan, Shape, Ty};
 use super::types::{ALLOW_UNUSED, is_renamed, rename, rust_type};
+use crate::fxhash::FxHashSet;
 use crate::names;
 
 /// Which client to emit.
@@ -106,7 +105,7 @@ pub(crate) const ALLOW_IDL: &str =
 fn client_method(
     code: &mut Code,
     plan: &Plan<'_>,
-    enums: &HashSet<&str>,
+    enums: &FxHashSet<&str>,
     paths: &Paths,
     method: &Method<'_>,
     flavor: Flavor,
@@ -276,7 +275,7 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
 /// The argument type for a parameter, with `lifetime` (`'c ` or empty) on
 /// its references, and whether it borrows. Enums are `Copy`: by value.
 fn argument_type(
-    enums: &HashSet<&str>,
+    enums: &FxHashSet<&str>,
     ty: &Ty<'_>,
     paths: &Paths,
     lifetime: &str,
@@ -298,7 +297,7 @@ fn argument_type(
 }
 
 /// The Rust names of the enums among the planned types.
-fn enum_names<'p>(plan: &'p Plan<'_>) -> HashSet<&'p str> {
+fn enum_names<'p>(plan: &'p Plan<'_>) -> FxHashSet<&'p str> {
     plan.types
         .iter()
         .filter(|item| matches!(item.shape, Shape::Enum(_)))

@@ -7,9 +7,9 @@
 //! code that does not compile.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::fxhash::FxHashMap;
 use crate::idl::ast::{self, Interface, MemberKind, Span, TypeDef, TypeKind};
 use crate::names;
 
@@ -225,8 +225,8 @@ impl<'a> Plan<'a> {
         let mut builder = Builder {
             // Members, plus two structs per method, and a few anonymous.
             types: Vec::with_capacity(interface.members().len() * 3),
-            taken: HashMap::new(),
-            type_names: HashMap::new(),
+            taken: FxHashMap::default(),
+            type_names: FxHashMap::default(),
             diagnostics: Vec::new(),
         };
         let fixed = FixedNames {
@@ -248,7 +248,7 @@ impl<'a> Plan<'a> {
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: HashMap<&'a str, Cow<'a, str>> = HashMap::new();
+        let mut type_names: FxHashMap<&'a str, Cow<'a, str>> = FxHashMap::default();
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
                 let rust = names::type_name_cow(member.name().text);
@@ -264,7 +264,7 @@ impl<'a> Plan<'a> {
 
         let mut methods = Vec::new();
         let mut errors = Vec::new();
-        let mut error_variants: HashMap<String, Span> = HashMap::new();
+        let mut error_variants: FxHashMap<String, Span> = FxHashMap::default();
         for member in interface.members() {
             let doc: Vec<&'a str> = member.doc().collect();
             match member.kind() {
@@ -389,7 +389,8 @@ impl Plan<'_> {
 fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
     // A map of the names seen, not a sort: four names per method, and
     // sorting them was an eighth of planning podman's interface.
-    let mut first: HashMap<&str, Span> = HashMap::with_capacity(methods.len() * 4);
+    let mut first: FxHashMap<&str, Span> =
+        FxHashMap::with_capacity_and_hasher(methods.len() * 4, Default::default());
     for method in methods {
         for name in &method.client_fns {
             if CLIENT_FIXED_METHODS.contains(&name.as_str()) {
@@ -459,8 +460,8 @@ impl Claimant<'_> {
 struct Builder<'a> {
     types: Vec<TypeItem<'a>>,
     /// Every type-namespace name claimed so far.
-    taken: HashMap<String, Taken<'a>>,
-    type_names: HashMap<&'a str, Cow<'a, str>>,
+    taken: FxHashMap<String, Taken<'a>>,
+    type_names: FxHashMap<&'a str, Cow<'a, str>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -674,7 +675,7 @@ fn repeats<'n>(count: usize, name: impl Fn(usize) -> &'n str) -> Vec<(usize, usi
 }
 
 /// The index of each planned type by Rust name.
-fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> HashMap<&'t str, usize> {
+fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
     types
         .iter()
         .enumerate()

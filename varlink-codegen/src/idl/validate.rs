@@ -3,60 +3,20 @@
 //! Every problem is collected, then sorted by position, so that one run of
 //! `varlink-codegen check` shows all of them.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ast::*;
 use super::lexer::class;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::fxhash::FxHashMap;
 
-/// A map keyed by names, hashed with [`FxHasher`].
-type NameMap<'a, V> = HashMap<&'a [u8], V, BuildHasherDefault<FxHasher>>;
+/// A map keyed by names.
+type NameMap<'a, V> = FxHashMap<&'a [u8], V>;
 
 /// Lists up to this long are checked for duplicate names by comparing each
 /// name with the ones before it: for the few fields of a typical structure
 /// that is cheaper than hashing every name into a fresh map.
 const SHORT_LIST: usize = 16;
-
-/// The multiply-rotate hash of rustc (`FxHasher`). The keys are short names
-/// from the one file being validated; SipHash's resistance to chosen
-/// collisions buys nothing here and cost a tenth of the validation time.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Validates a parsed interface. Returns every problem found, sorted by
 /// position.
