@@ -9,6 +9,8 @@
 //! into tokens. DESIGN.md asks for `quote!`; the README ("Generating
 //! code") says why this differs and what keeps the text well-formed.
 
+use std::cell::RefCell;
+
 /// Indentation of one block level.
 const INDENT: &str = "    ";
 
@@ -16,8 +18,14 @@ const INDENT: &str = "    ";
 pub(crate) struct Code {
     text: String,
     depth: usize,
-    /// Templates split into pieces, by first use.
-    templates: Vec<Compiled>,
+}
+
+thread_local! {
+    /// Templates split into pieces, by first use on this thread. Kept from
+    /// one generation to the next: a build script generates several
+    /// interfaces, the proc macro expands in a long-lived compiler thread,
+    /// and the set of templates is small and fixed.
+    static TEMPLATES: RefCell<Vec<Compiled>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A template split into lines of text and variables.
@@ -101,7 +109,6 @@ impl Code {
         Code {
             text: String::with_capacity(capacity),
             depth: 0,
-            templates: Vec::new(),
         }
     }
 
@@ -168,26 +175,26 @@ impl Code {
     /// a value for is a bug, caught by the snapshot tests (it panics in
     /// debug builds and is written as it stands otherwise).
     ///
-    /// A template is split into its pieces once, on first use, and kept:
-    /// most are written once per method of the interface.
+    /// A template is split into its pieces once, on first use, and kept
+    /// (`TEMPLATES`): most are written once per method of the interface.
     pub(crate) fn template(&mut self, template: &'static str, vars: &[(&'static str, &str)]) {
         let key = template.as_ptr() as usize;
-        let at = match self.templates.iter().position(|compiled| {
-            compiled.key == key
-                && compiled.len == template.len()
-                && compiled.names.iter().eq(vars.iter().map(|(name, _)| name))
-        }) {
-            Some(at) => at,
-            None => {
-                self.templates.push(Compiled::new(template, vars));
-                self.templates.len() - 1
+        TEMPLATES.with_borrow_mut(|templates| {
+            let at = match templates.iter().position(|compiled| {
+                compiled.key == key
+                    && compiled.len == template.len()
+                    && compiled.names.iter().eq(vars.iter().map(|(name, _)| name))
+            }) {
+                Some(at) => at,
+                None => {
+                    templates.push(Compiled::new(template, vars));
+                    templates.len() - 1
+                }
+            };
+            for line in &templates[at].lines {
+                self.template_line(line, vars);
             }
-        };
-        let compiled = std::mem::take(&mut self.templates[at].lines);
-        for line in &compiled {
-            self.template_line(line, vars);
-        }
-        self.templates[at].lines = compiled;
+        });
     }
 
     fn template_line(&mut self, line: &Line, vars: &[(&'static str, &str)]) {
