@@ -102,8 +102,13 @@ fn upper_camel(idl: &str) -> Cow<'_, str> {
 /// The Rust spelling of a field, parameter or method name: `snake_case`,
 /// escaped.
 pub fn field_name(idl: &str) -> String {
+    escape(snake(idl).into_owned())
+}
+
+/// `idl` in `snake_case`, as heck converts it, unescaped.
+fn snake(idl: &str) -> Cow<'_, str> {
     if is_plain_snake(idl) {
-        return escape(idl.to_owned());
+        return Cow::Borrowed(idl);
     }
     if is_plain_camel(idl) {
         // heck splits before each capital only: `containerId` is
@@ -115,27 +120,27 @@ pub fn field_name(idl: &str) -> String {
             }
             out.push(char::from(b.to_ascii_lowercase()));
         }
-        return escape(out);
+        return Cow::Owned(out);
     }
-    escape(idl.to_snake_case())
+    Cow::Owned(idl.to_snake_case())
 }
 
 /// [`field_name`], borrowing the IDL name when it is already the Rust one
 /// (most are): no allocation.
 pub(crate) fn field_name_cow(idl: &str) -> Cow<'_, str> {
-    if is_plain_snake(idl) && !needs_escape(idl) {
-        Cow::Borrowed(idl)
-    } else {
-        Cow::Owned(field_name(idl))
-    }
+    escape_cow(snake(idl))
 }
 
 /// [`type_name`], borrowing the IDL name when it is already the Rust one.
 pub(crate) fn type_name_cow(idl: &str) -> Cow<'_, str> {
-    if is_plain_upper_camel(idl) && !needs_escape(idl) {
-        Cow::Borrowed(idl)
-    } else {
-        Cow::Owned(type_name(idl))
+    escape_cow(upper_camel(idl))
+}
+
+/// [`escape`] for a converted name, still borrowed when it needs none.
+fn escape_cow(name: Cow<'_, str>) -> Cow<'_, str> {
+    match name {
+        Cow::Borrowed(name) if !needs_escape(name) => Cow::Borrowed(name),
+        name => Cow::Owned(escape(name.into_owned())),
     }
 }
 

@@ -3,11 +3,10 @@
 //! its blocking connection.
 
 use super::Paths;
-use super::code::Code;
+use super::code::{Code, push_all};
 use super::docs;
-use super::errors::{field_list, push_all};
 use super::plan::{Method, Plan, Shape, Ty};
-use super::types::{ALLOW_UNUSED, is_renamed, rename, rust_type};
+use super::types::{ALLOW_UNUSED, field_list, is_renamed, rename, rust_type, set_adapter};
 use crate::fxhash::FxHashSet;
 use crate::names;
 
@@ -114,9 +113,7 @@ fn client_method(
     let full = plan.full_name(method.wire);
     let reply = &plan.types[method.reply].rust;
     let [_, more, oneway, upgrade] = &method.client_fns;
-    let Shape::Struct(fields) = &plan.types[method.params].shape else {
-        return;
-    };
+    let fields = plan.fields(method.params);
 
     // Arguments in IDL order, borrowed where natural; the method's private
     // struct of references serializes them without copying. The async
@@ -222,9 +219,7 @@ fn call_struct_name(method: &Method<'_>) -> String {
 pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     let enums = enum_names(plan);
     for method in &plan.methods {
-        let Shape::Struct(fields) = &plan.types[method.params].shape else {
-            continue;
-        };
+        let fields = plan.fields(method.params);
         let mut borrows = false;
         let types: Vec<String> = fields
             .iter()
@@ -252,18 +247,12 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
             if matches!(field.ty, Ty::Option(_)) {
                 code.line(&["#[serde(skip_serializing_if = \"::std::option::Option::is_none\")]"]);
             }
-            match &field.ty {
-                Ty::Set => code.line(&[
+            if let Some(adapter) = set_adapter(&field.ty, paths) {
+                code.line(&[
                     "#[serde(serialize_with = \"",
-                    &paths.set_with,
+                    adapter,
                     "::serialize_ref\")]",
-                ]),
-                Ty::Option(inner) if **inner == Ty::Set => code.line(&[
-                    "#[serde(serialize_with = \"",
-                    &paths.option_set_with,
-                    "::serialize_ref\")]",
-                ]),
-                _ => {}
+                ]);
             }
             code.line(&[&field.rust, ": ", ty, ","]);
         }

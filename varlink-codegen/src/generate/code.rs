@@ -243,6 +243,14 @@ impl Code {
     }
 }
 
+/// Appends every part to `out`: for text built before it goes into a
+/// template, such as argument lists and `match` arms.
+pub(crate) fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,10 @@
 //! runtime's error) and the server (to an error reply) need.
 
 use super::Paths;
-use super::code::Code;
+use super::code::{Code, push_all};
 use super::docs;
-use super::plan::{ErrorItem, Field, Plan, Shape};
-use super::types::{ALLOW_UNUSED, rust_type};
+use super::plan::{ErrorItem, Field, Plan};
+use super::types::{ALLOW_UNUSED, field_list, rust_type};
 
 pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     let rt = paths.private.as_str();
@@ -21,7 +21,7 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
             !(interface == "org.varlink.service"
                 && super::plan::BUILTIN_ERROR_VARIANTS.contains(&error.rust.as_str()))
         })
-        .map(|error| (error, error_fields(plan, error)))
+        .map(|error| (error, plan.fields(error.params)))
         .collect();
 
     docs::write(
@@ -303,31 +303,4 @@ impl ::std::convert::From<Error> for $rt::MethodError {
         &[("rt", rt), ("arms", to_reply_arms.trim_end())],
     );
     code.blank();
-}
-
-/// The fields of an error, from its parameter struct in the plan.
-fn error_fields<'p, 'a>(plan: &'p Plan<'a>, error: &ErrorItem<'_>) -> &'p [Field<'a>] {
-    match &plan.types[error.params].shape {
-        Shape::Struct(fields) => fields,
-        Shape::Enum(_) => &[],
-    }
-}
-
-/// `a, b, c`: the Rust names of `fields`, for patterns and struct literals.
-pub(crate) fn field_list(fields: &[Field<'_>]) -> String {
-    let mut out = String::with_capacity(fields.len() * 16);
-    for (at, field) in fields.iter().enumerate() {
-        if at > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(&field.rust);
-    }
-    out
-}
-
-/// Appends every part to `out`.
-pub(crate) fn push_all(out: &mut String, parts: &[&str]) {
-    for part in parts {
-        out.push_str(part);
-    }
 }

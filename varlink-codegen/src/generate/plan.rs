@@ -382,6 +382,15 @@ impl Plan<'_> {
     pub(crate) fn full_name(&self, member: &str) -> String {
         [self.interface.name().text, ".", member].concat()
     }
+
+    /// The fields of the planned struct at `index`: the parameters or
+    /// reply of a method, the parameters of an error (none for an enum).
+    pub(crate) fn fields(&self, index: usize) -> &[Field<'_>] {
+        match &self.types[index].shape {
+            Shape::Struct(fields) => fields,
+            Shape::Enum(_) => &[],
+        }
+    }
 }
 
 /// Reports client method names that two methods share, or that every

@@ -3,10 +3,9 @@
 
 use super::Paths;
 use super::client::ALLOW_IDL;
-use super::code::Code;
+use super::code::{Code, push_all};
 use super::docs;
-use super::errors::push_all;
-use super::plan::{Field, Method, Plan, Shape};
+use super::plan::{Field, Method, Plan};
 use super::types::{ALLOW_UNUSED, rust_type};
 
 pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bodies: bool) {
@@ -130,9 +129,7 @@ fn trait_method(
     let rt = paths.private.as_str();
     let full = plan.full_name(method.wire);
     let reply = &plan.types[method.reply].rust;
-    let Shape::Struct(fields) = &plan.types[method.params].shape else {
-        return;
-    };
+    let fields = plan.fields(method.params);
     let context = context_name(fields);
     let mut args = String::with_capacity(fields.len() * 48);
     // What a default body leaves unused: `context`, or `(context, a, b)`.
@@ -180,9 +177,7 @@ fn $name(&self, $context: &mut $rt::CallContext$args) -> impl ::std::future::Fut
 /// One arm of `dispatch`'s `match`, for `method`.
 fn dispatch_arm(out: &mut String, plan: &Plan<'_>, rt: &str, method: &Method<'_>) {
     let params = &plan.types[method.params].rust;
-    let Shape::Struct(fields) = &plan.types[method.params].shape else {
-        return;
-    };
+    let fields = plan.fields(method.params);
     // Fields are moved out of the parsed struct; no local is named after a
     // parameter, so none can shadow `call` or `context`.
     let binding = if fields.is_empty() { "_" } else { "parameters" };

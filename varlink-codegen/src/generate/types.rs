@@ -94,14 +94,32 @@ fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
     if matches!(field.ty, Ty::Option(_)) {
         code.line(&["#[serde(default, skip_serializing_if = \"::std::option::Option::is_none\")]"]);
     }
-    match &field.ty {
-        Ty::Set => code.line(&["#[serde(with = \"", &paths.set_with, "\")]"]),
-        Ty::Option(inner) if **inner == Ty::Set => {
-            code.line(&["#[serde(with = \"", &paths.option_set_with, "\")]"]);
-        }
-        _ => {}
+    if let Some(adapter) = set_adapter(&field.ty, paths) {
+        code.line(&["#[serde(with = \"", adapter, "\")]"]);
     }
     code.line(&["pub ", &field.rust, ": ", &rust_type(&field.ty, paths), ","]);
+}
+
+/// The runtime's serde adapter for a field that holds a set of strings
+/// (`[string]()` or `?[string]()`), which is a JSON object on the wire.
+pub(crate) fn set_adapter<'p>(ty: &Ty<'_>, paths: &'p Paths) -> Option<&'p str> {
+    match ty {
+        Ty::Set => Some(&paths.set_with),
+        Ty::Option(inner) if **inner == Ty::Set => Some(&paths.option_set_with),
+        _ => None,
+    }
+}
+
+/// `a, b, c`: the Rust names of `fields`, for patterns and struct literals.
+pub(crate) fn field_list(fields: &[Field<'_>]) -> String {
+    let mut out = String::with_capacity(fields.len() * 16);
+    for (at, field) in fields.iter().enumerate() {
+        if at > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&field.rust);
+    }
+    out
 }
 
 /// Whether the Rust name differs from the wire name, so that serde needs
