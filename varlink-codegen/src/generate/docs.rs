@@ -173,7 +173,8 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
         let marks = &line.trim_start()[..open.len];
         out.push_str(marks);
         if is_rust_block(info) {
-            // Not Rust: the block must not become a doctest.
+            // rustdoc would run it as a doctest of the user's crate: it
+            // is IDL documentation, so mark it plain text.
             out.push_str("text");
         } else {
             out.push_str(info);
