@@ -1,8 +1,9 @@
 //! Every decision about how an IDL name becomes a Rust identifier, in one
 //! place.
 //!
-//! Case follows Rust conventions (heck does the conversion): types and enum
-//! values in `UpperCamelCase`, fields and methods in `snake_case`. Rust
+//! Case follows Rust conventions, with words split as heck splits them:
+//! types and enum values in `UpperCamelCase`, fields and methods in
+//! `snake_case`. Rust
 //! keywords become raw identifiers (`r#type`); the few words that cannot be
 //! raw (`self`, `Self`, `super`, `crate`, `_`) get a trailing underscore.
 //! Whenever the Rust name differs from the wire name, the generator adds a
@@ -96,7 +97,19 @@ fn upper_camel(idl: &str) -> Cow<'_, str> {
         }
         return Cow::Owned(out);
     }
-    Cow::Owned(idl.to_upper_camel_case())
+    let mut out = String::with_capacity(idl.len());
+    if !for_each_word(idl, |word| {
+        let bytes = word.as_bytes();
+        out.push(char::from(bytes[0].to_ascii_uppercase()));
+        out.extend(
+            bytes[1..]
+                .iter()
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+    }) {
+        return Cow::Owned(idl.to_upper_camel_case());
+    }
+    Cow::Owned(out)
 }
 
 /// The Rust spelling of a field, parameter or method name: `snake_case`,
@@ -122,7 +135,71 @@ fn snake(idl: &str) -> Cow<'_, str> {
         }
         return Cow::Owned(out);
     }
-    Cow::Owned(idl.to_snake_case())
+    let mut out = String::with_capacity(idl.len() + 4);
+    if !for_each_word(idl, |word| {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    }) {
+        return Cow::Owned(idl.to_snake_case());
+    }
+    Cow::Owned(out)
+}
+
+/// Calls `word` with each word of an ASCII `name`, split as heck splits
+/// it, and returns true; returns false, calling nothing, for other text
+/// (which no valid IDL name is), which is left to heck.
+///
+/// heck converts char by char through `core::fmt`, and with Unicode case
+/// tables; names with runs of capitals (`DNSError`) and acronyms were most
+/// of planning a large interface. The rules are heck 0.5's `transform`:
+/// words are the runs of letters and digits, further split after a small
+/// letter that precedes a capital (`foo|Bar`) and before the last capital
+/// of a run that precedes a small letter (`DNS|Error`). Digits continue the
+/// case of what precedes them. `conversions_agree_with_heck` holds this to
+/// heck's answers.
+fn for_each_word(name: &str, mut word: impl FnMut(&str)) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lower,
+        Upper,
+    }
+    if !name.is_ascii() {
+        return false;
+    }
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        let mut mode = Mode::Boundary;
+        for (at, &byte) in bytes.iter().enumerate() {
+            let Some(&next) = bytes.get(at + 1) else {
+                word(&part[start..]);
+                break;
+            };
+            let next_mode = if byte.is_ascii_lowercase() {
+                Mode::Lower
+            } else if byte.is_ascii_uppercase() {
+                Mode::Upper
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lower && next.is_ascii_uppercase() {
+                word(&part[start..=at]);
+                start = at + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Upper && byte.is_ascii_uppercase() && next.is_ascii_lowercase()
+            {
+                word(&part[start..at]);
+                start = at;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
+    }
+    true
 }
 
 /// [`field_name`], borrowing the IDL name when it is already the Rust one
@@ -144,10 +221,10 @@ fn escape_cow(name: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-// heck converts char by char through `core::fmt`, which was a third of
-// planning a large interface. Most IDL names are already in the case they
-// get; for those the conversion is the identity, and these checks (which
-// `fast_paths_agree_with_heck` holds to heck's answers) skip it.
+// Most IDL names are already in the case they get; for those the
+// conversion is the identity, and these checks (which
+// `conversions_agree_with_heck` holds to heck's answers) skip it, so that
+// the name is borrowed, not copied.
 
 /// `Foo`, `Test06Bar`: ASCII letters and digits, a capital first, and
 /// every later capital after a small letter (digits between do not count:
@@ -184,13 +261,20 @@ fn is_plain_camel(name: &str) -> bool {
 /// underscores, a letter first. heck splits such a name at its
 /// underscores only and joins the words with one again.
 fn is_plain_snake(name: &str) -> bool {
+    // One pass: `contains("__")` set up a substring searcher per name.
     let bytes = name.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_lowercase)
-        && !name.ends_with('_')
-        && !name.contains("__")
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    if !bytes.first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let mut after_underscore = false;
+    for &b in &bytes[1..] {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' => after_underscore = false,
+            b'_' if !after_underscore => after_underscore = true,
+            _ => return false,
+        }
+    }
+    !after_underscore
 }
 
 /// The name of an anonymous structure or enumeration: its owner's Rust name
@@ -280,13 +364,14 @@ mod tests {
     }
 
     #[test]
-    fn fast_paths_agree_with_heck() {
-        // Every name of up to four characters over an alphabet with each
-        // kind of character, and the names of the table above.
-        let alphabet = ['a', 'b', 'A', 'B', '1', '_'];
+    fn conversions_agree_with_heck() {
+        // Every name of up to five characters over an alphabet with each
+        // kind of character, and some longer and non-ASCII ones: the fast
+        // paths and `for_each_word` against heck itself.
+        let alphabet = ['a', 'b', 'A', 'B', '1', '_', '-'];
         let mut names = vec![String::new()];
         let mut last = vec![String::new()];
-        for _ in 0..4 {
+        for _ in 0..5 {
             last = last
                 .iter()
                 .flat_map(|name| alphabet.iter().map(move |c| format!("{name}{c}")))
@@ -303,6 +388,10 @@ mod tests {
                 "aBC",
                 "A1B2",
                 "a1_b2",
+                "extendedDNSErrorCode",
+                "IPv6",
+                "foo-bar.baz",
+                "été",
             ]
             .map(str::to_owned),
         );
