@@ -140,7 +140,7 @@ fn client_method(
     } else {
         [&call_struct_name(method), " { ", &field_list(fields), " }"].concat()
     };
-    docs::write(code, &method.doc, &[&["Calls `", &full, "`."]]);
+    docs::write(code, method.doc, &[&["Calls `", &full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
@@ -290,6 +290,6 @@ fn enum_names<'p>(plan: &'p Plan<'_>) -> FxHashSet<&'p str> {
     plan.types
         .iter()
         .filter(|item| matches!(item.shape, Shape::Enum(_)))
-        .map(|item| item.rust.as_str())
+        .map(|item| &*item.rust)
         .collect()
 }

@@ -10,6 +10,7 @@
 //! indentation.
 
 use super::code::Code;
+use crate::idl::ast::Comment;
 
 /// Whether `text` has a character that Rust source may not hold as it is
 /// in a comment or a raw string: a carriage return (not allowed), or a
@@ -59,10 +60,10 @@ pub(crate) fn string_literal(text: &str) -> String {
 /// Doc comments for IDL documentation lines, followed by `extra` lines
 /// that the generator writes itself (Markdown, given in parts that are
 /// written one after the other).
-pub(crate) fn write(code: &mut Code, lines: &[&str], extra: &[&[&str]]) {
+pub(crate) fn write(code: &mut Code, lines: &[Comment<'_>], extra: &[&[&str]]) {
     let mut fence = None;
     for line in lines {
-        idl_doc_line(code, line, &mut fence);
+        idl_doc_line(code, line.text, &mut fence);
     }
     if !lines.is_empty() && !extra.is_empty() {
         code.line(&["///"]);
@@ -226,6 +227,19 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::idl::ast::Span;
+
+    /// Doc comments with these texts.
+    fn comments<'a>(lines: &[&'a str]) -> Vec<Comment<'a>> {
+        lines
+            .iter()
+            .map(|&text| Comment {
+                text,
+                span: Span::new(0, 0),
+                blank_line_before: false,
+            })
+            .collect()
+    }
 
     fn escape_line(line: &str) -> String {
         let mut out = String::new();
@@ -291,7 +305,7 @@ mod tests {
             "```",
         ];
         let mut code = Code::with_capacity(0);
-        write(&mut code, &lines, &[]);
+        write(&mut code, &comments(&lines), &[]);
         assert_eq!(
             code.into_string(),
             [
@@ -329,7 +343,7 @@ mod tests {
         let text = "a \u{202E}b";
         assert_eq!(string_literal(text), "\"a \\u{202e}b\"");
         let mut code = Code::with_capacity(0);
-        write(&mut code, &[text], &[]);
+        write(&mut code, &comments(&[text]), &[]);
         assert_eq!(code.into_string(), "#[doc = \" a \\u{202e}b\"]\n");
     }
 
@@ -338,7 +352,7 @@ mod tests {
         let mut code = Code::with_capacity(0);
         write(
             &mut code,
-            &["first [x]", "", "/ not a fourth slash", "a\rb"],
+            &comments(&["first [x]", "", "/ not a fourth slash", "a\rb"]),
             &[&["Extra", "."], &[""], &["More."]],
         );
         assert_eq!(

@@ -41,7 +41,7 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     for (error, fields) in &idl_errors {
         docs::write(
             code,
-            &error.doc,
+            error.doc,
             &[&["The error `", interface, ".", error.wire, "`."]],
         );
         if fields.is_empty() {
@@ -50,7 +50,7 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
         }
         code.open(&[&error.rust]);
         for field in *fields {
-            docs::write(code, &field.doc, &[]);
+            docs::write(code, field.doc, &[]);
             code.line(&[&field.rust, ": ", &rust_type(&field.ty, paths), ","]);
         }
         code.close(",");

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fxhash::FxHashMap;
-use crate::idl::ast::{self, Interface, MemberKind, Span, TypeDef, TypeKind};
+use crate::idl::ast::{self, Comment, Interface, MemberKind, Span, TypeDef, TypeKind};
 use crate::names;
 
 /// The Rust form of an IDL type expression.
@@ -89,19 +89,23 @@ impl Ty<'_> {
     }
 }
 
+/// The documentation of an item: its doc comments in the tree, read when
+/// the item is written (no copy of the lines per item).
+pub(crate) type Doc<'a> = &'a [Comment<'a>];
+
 #[derive(Debug)]
 pub(crate) struct Field<'a> {
     pub(crate) wire: &'a str,
     pub(crate) rust: Cow<'a, str>,
     pub(crate) ty: Ty<'a>,
-    pub(crate) doc: Vec<&'a str>,
+    pub(crate) doc: Doc<'a>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Variant<'a> {
     pub(crate) wire: &'a str,
     pub(crate) rust: Cow<'a, str>,
-    pub(crate) doc: Vec<&'a str>,
+    pub(crate) doc: Doc<'a>,
 }
 
 /// What a generated type stands for, for its documentation.
@@ -128,9 +132,9 @@ pub(crate) enum Shape<'a> {
 
 #[derive(Debug)]
 pub(crate) struct TypeItem<'a> {
-    pub(crate) rust: String,
+    pub(crate) rust: Cow<'a, str>,
     pub(crate) role: Role<'a>,
-    pub(crate) doc: Vec<&'a str>,
+    pub(crate) doc: Doc<'a>,
     pub(crate) shape: Shape<'a>,
     /// Derived after all types are known.
     pub(crate) eq: bool,
@@ -146,7 +150,7 @@ pub(crate) struct Method<'a> {
     pub(crate) rust: String,
     /// The client's methods for it: [`client_method_names`].
     pub(crate) client_fns: [String; 4],
-    pub(crate) doc: Vec<&'a str>,
+    pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the `{Method}Params` struct.
     pub(crate) params: usize,
     /// Index into `Plan::types` of the `{Method}Reply` struct.
@@ -158,7 +162,7 @@ pub(crate) struct ErrorItem<'a> {
     pub(crate) wire: &'a str,
     /// The variant name in the `Error` enum.
     pub(crate) rust: String,
-    pub(crate) doc: Vec<&'a str>,
+    pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the parameter struct.
     pub(crate) params: usize,
 }
@@ -241,10 +245,12 @@ impl<'a> Plan<'a> {
             &fixed.blocking_client,
             &fixed.server_adapter,
         ] {
-            builder.taken.insert(name.clone(), Taken::Generated);
+            builder
+                .taken
+                .insert(Cow::Owned(name.clone()), Taken::Generated);
         }
         for name in RESERVED_TYPE_NAMES {
-            builder.taken.insert((*name).to_owned(), Taken::Generated);
+            builder.taken.insert(Cow::Borrowed(name), Taken::Generated);
         }
 
         // Named types first, so that references resolve to them.
@@ -253,7 +259,7 @@ impl<'a> Plan<'a> {
             if let MemberKind::Type(_) = member.kind() {
                 let rust = names::type_name_cow(member.name().text);
                 builder.claim(
-                    &rust,
+                    rust.clone(),
                     member.name().span,
                     Claimant::Type(member.name().text),
                 );
@@ -266,16 +272,16 @@ impl<'a> Plan<'a> {
         let mut errors = Vec::new();
         let mut error_variants: FxHashMap<String, Span> = FxHashMap::default();
         for member in interface.members() {
-            let doc: Vec<&'a str> = member.doc().collect();
+            let doc = ast::doc_block(member.comments());
             match member.kind() {
                 MemberKind::Type(TypeDef::Struct(fields)) => {
                     let rust = builder.type_names[member.name().text].clone();
-                    builder.structure(&rust, Role::Named(member.name().text), doc, &fields, None);
+                    builder.structure(rust, Role::Named(member.name().text), doc, &fields, None);
                 }
                 MemberKind::Type(TypeDef::Enum(variants)) => {
                     let rust = builder.type_names[member.name().text].clone();
                     builder.enumeration(
-                        &rust,
+                        rust,
                         Role::Named(member.name().text),
                         doc,
                         &variants,
@@ -292,16 +298,16 @@ impl<'a> Plan<'a> {
                         member: member.name().text,
                     };
                     let params = builder.structure(
-                        &params_name,
+                        Cow::Owned(params_name),
                         Role::Params(member.name().text),
-                        Vec::new(),
+                        &[],
                         &input,
                         Some((member.name().span, claimant())),
                     );
                     let reply = builder.structure(
-                        &reply_name,
+                        Cow::Owned(reply_name),
                         Role::Reply(member.name().text),
-                        Vec::new(),
+                        &[],
                         &output,
                         Some((member.name().span, claimant())),
                     );
@@ -324,9 +330,9 @@ impl<'a> Plan<'a> {
                         member: member.name().text,
                     };
                     let params = builder.structure(
-                        &params_name,
+                        Cow::Owned(params_name),
                         Role::ErrorParams(member.name().text),
-                        Vec::new(),
+                        &[],
                         &fields,
                         Some((member.name().span, claimant)),
                     );
@@ -365,8 +371,19 @@ impl<'a> Plan<'a> {
             diagnostics.sort();
             return Err(diagnostics);
         }
-        derive_traits(&mut types);
-        box_cycles(&mut types);
+        let index = index_by_name(&types);
+        let derived = derive_traits(&types, &index);
+        let boxed = fields_to_box(&types, &index);
+        drop(index);
+        for (item, (eq, default)) in types.iter_mut().zip(derived) {
+            item.eq = eq;
+            item.default = default;
+        }
+        for (owner, field) in boxed {
+            if let Shape::Struct(fields) = &mut types[owner].shape {
+                box_direct(&mut fields[field].ty);
+            }
+        }
         Ok(Plan {
             interface,
             names: fixed,
@@ -469,24 +486,23 @@ impl Claimant<'_> {
 struct Builder<'a> {
     types: Vec<TypeItem<'a>>,
     /// Every type-namespace name claimed so far.
-    taken: FxHashMap<String, Taken<'a>>,
+    taken: FxHashMap<Cow<'a, str>, Taken<'a>>,
     type_names: FxHashMap<&'a str, Cow<'a, str>>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Builder<'a> {
     /// Claims a type name; reports a collision when it is already taken.
-    fn claim(&mut self, rust: &str, span: Span, claimant: Claimant<'a>) {
-        match self.taken.get(rust) {
+    fn claim(&mut self, rust: Cow<'a, str>, span: Span, claimant: Claimant<'a>) {
+        match self.taken.get(&rust) {
             None => {
-                self.taken
-                    .insert(rust.to_owned(), Taken::Idl(span, claimant));
+                self.taken.insert(rust, Taken::Idl(span, claimant));
             }
             Some(Taken::Generated) => self.diagnostics.push(
                 Diagnostic::error(
                     format!(
                         "{} becomes the Rust name `{rust}`, which the generated code already uses",
-                        claimant.describe(rust, &self.types)
+                        claimant.describe(&rust, &self.types)
                     ),
                     span,
                 )
@@ -496,8 +512,8 @@ impl<'a> Builder<'a> {
                 Diagnostic::error(
                     format!(
                         "{} and {} both become the Rust type `{rust}`",
-                        claimant.describe(rust, &self.types),
-                        first_what.describe(rust, &self.types)
+                        claimant.describe(&rust, &self.types),
+                        first_what.describe(&rust, &self.types)
                     ),
                     span,
                 )
@@ -523,31 +539,30 @@ impl<'a> Builder<'a> {
     /// claim the name (named types are claimed up front). Returns its index.
     fn structure(
         &mut self,
-        rust: &str,
+        rust: Cow<'a, str>,
         role: Role<'a>,
-        doc: Vec<&'a str>,
-        fields: &ast::Struct<'_, 'a>,
+        doc: Doc<'a>,
+        fields: &ast::Struct<'a, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
         let index = self.types.len();
+        // Claimed once planned, so that a report can describe it.
+        let claimed = claim.map(|claim| (rust.clone(), claim));
         self.types.push(TypeItem {
-            rust: rust.to_owned(),
+            rust,
             role,
             doc,
             shape: Shape::Struct(Vec::new()),
             eq: false,
             default: false,
         });
-        // Claimed once planned, so that a report can describe it.
-        if let Some((span, claimant)) = claim {
+        if let Some((rust, (span, claimant))) = claimed {
             self.claim(rust, span, claimant);
         }
         let mut planned = Vec::with_capacity(fields.len());
-        let mut spans = Vec::with_capacity(fields.len());
         for field in fields.fields() {
             let rust_field = names::field_name_cow(field.name().text);
-            spans.push(field.name().span);
-            let ty = self.ty(&field.ty(), rust, field.name().text);
+            let ty = self.ty(&field.ty(), index, field.name().text);
             if ty.has_nested_set() {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -562,11 +577,17 @@ impl<'a> Builder<'a> {
                 wire: field.name().text,
                 rust: rust_field,
                 ty,
-                doc: field.doc().collect(),
+                doc: ast::doc_block(field.comments()),
             });
         }
         for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
-            self.collision(spans[later], spans[first], &planned[later].rust, "field");
+            let span = |at| {
+                fields
+                    .fields()
+                    .nth(at)
+                    .map_or(Span::new(0, 0), |f| f.name().span)
+            };
+            self.collision(span(later), span(first), &planned[later].rust, "field");
         }
         self.types[index].shape = Shape::Struct(planned);
         index
@@ -574,48 +595,48 @@ impl<'a> Builder<'a> {
 
     fn enumeration(
         &mut self,
-        rust: &str,
+        rust: Cow<'a, str>,
         role: Role<'a>,
-        doc: Vec<&'a str>,
-        variants: &ast::Enum<'_, 'a>,
+        doc: Doc<'a>,
+        variants: &ast::Enum<'a, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
         let mut planned = Vec::with_capacity(variants.len());
-        let mut spans = Vec::with_capacity(variants.len());
         for variant in variants.variants() {
             let rust_variant = names::type_name_cow(variant.name().text);
-            spans.push(variant.name().span);
             planned.push(Variant {
                 wire: variant.name().text,
                 rust: rust_variant,
-                doc: variant.doc().collect(),
+                doc: ast::doc_block(variant.comments()),
             });
         }
         for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
-            self.collision(
-                spans[later],
-                spans[first],
-                &planned[later].rust,
-                "enum value",
-            );
+            let span = |at| {
+                variants
+                    .variants()
+                    .nth(at)
+                    .map_or(Span::new(0, 0), |v| v.name().span)
+            };
+            self.collision(span(later), span(first), &planned[later].rust, "enum value");
         }
+        let claimed = claim.map(|claim| (rust.clone(), claim));
         self.types.push(TypeItem {
-            rust: rust.to_owned(),
+            rust,
             role,
             doc,
             shape: Shape::Enum(planned),
             eq: true,
             default: false,
         });
-        if let Some((span, claimant)) = claim {
+        if let Some((rust, (span, claimant))) = claimed {
             self.claim(rust, span, claimant);
         }
         self.types.len() - 1
     }
 
-    /// Maps a type expression; anonymous structures and enumerations become
-    /// named types `{owner}{Field}`.
-    fn ty(&mut self, ty: &ast::Type<'_, 'a>, owner: &str, field: &'a str) -> Ty<'a> {
+    /// Maps a type expression of a field of the type at `owner`; anonymous
+    /// structures and enumerations become named types `{Owner}{Field}`.
+    fn ty(&mut self, ty: &ast::Type<'a, 'a>, owner: usize, field: &'a str) -> Ty<'a> {
         match ty.kind() {
             TypeKind::Bool => Ty::Bool,
             TypeKind::Int => Ty::Int,
@@ -636,42 +657,60 @@ impl<'a> Builder<'a> {
             TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(&inner, owner, field))),
             TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(&inner, owner, field))),
             TypeKind::Struct(fields) => {
-                let rust = names::nested_type_name(names::unraw(owner), field);
+                let (rust, role) = self.anonymous(owner, field);
                 let what = Claimant::Anonymous {
                     of: "structure",
                     item: self.types.len(),
                 };
-                let role = Role::Anonymous([names::unraw(owner), ".", field].concat());
-                let index =
-                    self.structure(&rust, role, Vec::new(), &fields, Some((ty.span(), what)));
-                Ty::Named(Cow::Owned(self.types[index].rust.clone()))
+                let index = self.structure(rust, role, &[], &fields, Some((ty.span(), what)));
+                Ty::Named(self.types[index].rust.clone())
             }
             TypeKind::Enum(variants) => {
-                let rust = names::nested_type_name(names::unraw(owner), field);
+                let (rust, role) = self.anonymous(owner, field);
                 let what = Claimant::Anonymous {
                     of: "enumeration",
                     item: self.types.len(),
                 };
-                let role = Role::Anonymous([names::unraw(owner), ".", field].concat());
-                let index =
-                    self.enumeration(&rust, role, Vec::new(), &variants, Some((ty.span(), what)));
-                Ty::Named(Cow::Owned(self.types[index].rust.clone()))
+                let index = self.enumeration(rust, role, &[], &variants, Some((ty.span(), what)));
+                Ty::Named(self.types[index].rust.clone())
             }
         }
     }
 }
 
+impl<'a> Builder<'a> {
+    /// The name and role of an anonymous type in `field` of the type at
+    /// `owner`.
+    fn anonymous(&self, owner: usize, field: &str) -> (Cow<'a, str>, Role<'a>) {
+        let owner = names::unraw(&self.types[owner].rust);
+        (
+            Cow::Owned(names::nested_type_name(owner, field)),
+            Role::Anonymous([owner, ".", field].concat()),
+        )
+    }
+}
+
 /// Every name among `count` that repeats an earlier one, as `(later,
-/// first)` indices: a sort instead of a hash set, because most lists are a
-/// handful of fields.
+/// first)` indices. Most lists are a handful of fields: up to
+/// [`COMPARE_ALL`] of them are compared pairwise, which allocates nothing
+/// unless a repeat is found; longer ones are sorted.
 fn repeats<'n>(count: usize, name: impl Fn(usize) -> &'n str) -> Vec<(usize, usize)> {
-    if count < 2 {
-        return Vec::new();
+    /// Pairwise comparison costs up to 120 comparisons here, most of them
+    /// settled by the names' lengths; sorting costs an allocation and a
+    /// sort of indices.
+    const COMPARE_ALL: usize = 16;
+    let mut out = Vec::new();
+    if count <= COMPARE_ALL {
+        for later in 1..count {
+            if let Some(first) = (0..later).find(|&first| name(first) == name(later)) {
+                out.push((later, first));
+            }
+        }
+        return out;
     }
     let mut order: Vec<usize> = (0..count).collect();
     // Stable: within one name, the indices stay in order.
     order.sort_by(|&a, &b| name(a).cmp(name(b)));
-    let mut out = Vec::new();
     let mut first = order[0];
     for &index in &order[1..] {
         if name(index) == name(first) {
@@ -688,14 +727,14 @@ fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
     types
         .iter()
         .enumerate()
-        .map(|(index, item)| (item.rust.as_str(), index))
+        .map(|(index, item)| (&*item.rust, index))
         .collect()
 }
 
 /// Decides `Eq` and `Default` for every type: a fixed point, because types
 /// refer to each other (and to themselves).
-fn derive_traits(types: &mut [TypeItem<'_>]) {
-    let index = index_by_name(types);
+/// Returns `(eq, default)` for each type.
+fn derive_traits(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<(bool, bool)> {
     let lookup = |flags: &[bool], name: &str| index.get(name).is_none_or(|&i| flags[i]);
     // Start optimistic and remove what does not hold until nothing changes.
     let mut eq = vec![true; types.len()];
@@ -726,62 +765,74 @@ fn derive_traits(types: &mut [TypeItem<'_>]) {
             break;
         }
     }
-    for (i, item) in types.iter_mut().enumerate() {
-        item.eq = eq[i];
-        item.default = default[i];
-    }
+    eq.into_iter().zip(default).collect()
 }
 
-/// Puts a `Box` around every field that directly contains a type which
-/// directly contains the field's owner again: without it the struct would
-/// have infinite size.
+/// The fields, as `(type index, field index)`, that need a `Box` around
+/// the type they directly contain, because that type directly contains the
+/// field's owner again: without it the struct would have infinite size.
 ///
 /// The owner directly contains the field's type, so the type leads back to
 /// the owner exactly when both lie in one strongly connected component of
 /// the "directly contains" graph; one pass of Tarjan's algorithm finds them
 /// all, instead of a search per field.
-fn box_cycles(types: &mut [TypeItem<'_>]) {
-    // For each field of each type: the type it directly contains, if any.
-    let targets: Vec<Vec<Option<usize>>> = {
-        let index = index_by_name(types);
-        types
-            .iter()
-            .map(|item| match &item.shape {
-                Shape::Struct(fields) => fields
-                    .iter()
-                    .map(|field| {
-                        field
-                            .ty
-                            .direct_name()
-                            .and_then(|name| index.get(name).copied())
-                    })
-                    .collect(),
-                Shape::Enum(_) => Vec::new(),
-            })
-            .collect()
-    };
-    let edges: Vec<Vec<usize>> = targets
-        .iter()
-        .map(|fields| fields.iter().flatten().copied().collect())
-        .collect();
-    let component = strongly_connected_components(&edges);
-    for (owner, item) in types.iter_mut().enumerate() {
-        let Shape::Struct(fields) = &mut item.shape else {
-            continue;
-        };
-        for (field, target) in fields.iter_mut().zip(&targets[owner]) {
-            if target.is_some_and(|target| component[target] == component[owner]) {
-                box_direct(&mut field.ty);
+fn fields_to_box(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<(usize, usize)> {
+    // The graph in one piece: the edges of type `t` (the types its fields
+    // directly contain) are `edges[starts[t]..starts[t + 1]]`, each with
+    // the field it comes from.
+    let mut starts = Vec::with_capacity(types.len() + 1);
+    let mut edges: Vec<usize> = Vec::new();
+    let mut from_field: Vec<usize> = Vec::new();
+    for item in types {
+        starts.push(edges.len());
+        if let Shape::Struct(fields) = &item.shape {
+            for (at, field) in fields.iter().enumerate() {
+                if let Some(&target) = field.ty.direct_name().and_then(|name| index.get(name)) {
+                    edges.push(target);
+                    from_field.push(at);
+                }
             }
         }
+    }
+    starts.push(edges.len());
+    let graph = Graph {
+        starts: &starts,
+        edges: &edges,
+    };
+    let component = strongly_connected_components(&graph);
+    let mut boxed = Vec::new();
+    for owner in 0..types.len() {
+        for edge in starts[owner]..starts[owner + 1] {
+            if component[edges[edge]] == component[owner] {
+                boxed.push((owner, from_field[edge]));
+            }
+        }
+    }
+    boxed
+}
+
+/// A directed graph over nodes `0..starts.len() - 1`: the successors of
+/// node `n` are `edges[starts[n]..starts[n + 1]]`.
+struct Graph<'g> {
+    starts: &'g [usize],
+    edges: &'g [usize],
+}
+
+impl Graph<'_> {
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn successors(&self, node: usize) -> &[usize] {
+        &self.edges[self.starts[node]..self.starts[node + 1]]
     }
 }
 
 /// The strongly connected component of every node (Tarjan's algorithm,
 /// iterative so that a long chain of types cannot overflow the stack).
-fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
+fn strongly_connected_components(graph: &Graph<'_>) -> Vec<usize> {
     const UNVISITED: usize = usize::MAX;
-    let count = edges.len();
+    let count = graph.len();
     let mut order = vec![UNVISITED; count];
     let mut low = vec![0; count];
     let mut on_stack = vec![false; count];
@@ -804,7 +855,7 @@ fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
                 stack.push(node);
                 on_stack[node] = true;
             }
-            if let Some(&next) = edges[node].get(*edge) {
+            if let Some(&next) = graph.successors(node).get(*edge) {
                 *edge += 1;
                 if order[next] == UNVISITED {
                     calls.push((next, 0));
@@ -850,10 +901,28 @@ mod tests {
     use super::*;
     use crate::idl;
 
+    #[test]
+    fn repeats_pairwise_and_sorted_agree() {
+        // Short lists are compared pairwise, long ones sorted: both must
+        // name every repeat with the first index of its name.
+        for count in [0, 1, 2, 5, 16, 17, 40] {
+            let names: Vec<String> = (0..count).map(|i| format!("n{}", i % 7)).collect();
+            let mut found = repeats(count, |i| &names[i]);
+            found.sort_unstable();
+            let expected: Vec<(usize, usize)> = (0..count)
+                .filter_map(|later| {
+                    let first = names.iter().position(|name| *name == names[later])?;
+                    (first < later).then_some((later, first))
+                })
+                .collect();
+            assert_eq!(found, expected, "{count} names");
+        }
+    }
+
     fn plan_names(source: &str) -> Vec<String> {
         let interface = idl::parse(source).expect("valid");
         let plan = Plan::new(&interface).expect("plan");
-        plan.types.iter().map(|t| t.rust.clone()).collect()
+        plan.types.iter().map(|t| t.rust.to_string()).collect()
     }
 
     fn errors(source: &str) -> Vec<String> {

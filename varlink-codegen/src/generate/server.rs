@@ -15,7 +15,7 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
     let adapter = &plan.names.server_adapter;
     docs::write(
         code,
-        &plan.interface.doc().collect::<Vec<_>>(),
+        crate::idl::ast::doc_block(plan.interface.comments()),
         &[
             &[
                 "The service side of `",
@@ -144,7 +144,7 @@ fn trait_method(
     if !fields.is_empty() {
         unused = ["(", &unused, ")"].concat();
     }
-    docs::write(code, &method.doc, &[&["Answers `", &full, "`."]]);
+    docs::write(code, method.doc, &[&["Answers `", &full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),

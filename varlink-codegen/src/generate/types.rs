@@ -23,7 +23,7 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Path
         Role::Reply(method) => &["The output parameters of `", interface, ".", method, "`."],
         Role::ErrorParams(error) => &["The parameters of the error `", interface, ".", error, "`."],
     };
-    docs::write(code, &item.doc, &[what]);
+    docs::write(code, item.doc, &[what]);
     match &item.shape {
         Shape::Struct(fields) => {
             let eq = if item.eq { ", Eq" } else { "" };
@@ -55,7 +55,7 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Path
                 } else {
                     &[]
                 };
-                docs::write(code, &variant.doc, extra);
+                docs::write(code, variant.doc, extra);
                 if renamed {
                     rename(code, variant.wire);
                 }
@@ -87,7 +87,7 @@ fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
     } else {
         &[]
     };
-    docs::write(code, &field.doc, extra);
+    docs::write(code, field.doc, extra);
     if renamed {
         rename(code, field.wire);
     }

@@ -76,11 +76,17 @@ pub struct Comment<'a> {
 /// Returns the documentation lines among leading comments: the last block of
 /// comments not interrupted by an empty line.
 pub fn doc_lines<'s, 'a>(comments: &'s [Comment<'a>]) -> impl Iterator<Item = &'a str> + 's {
+    doc_block(comments).iter().map(|comment| comment.text)
+}
+
+/// The documentation among leading comments, as [`doc_lines`] reads it:
+/// a slice, which a caller can keep without copying the lines.
+pub fn doc_block<'s, 'a>(comments: &'s [Comment<'a>]) -> &'s [Comment<'a>] {
     let start = comments
         .iter()
         .rposition(|comment| comment.blank_line_before)
         .unwrap_or(0);
-    comments[start..].iter().map(|comment| comment.text)
+    &comments[start..]
 }
 
 // ---------------------------------------------------------------------------
