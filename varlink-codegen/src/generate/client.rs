@@ -6,9 +6,8 @@ use super::Paths;
 use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{Method, Plan, Shape, Ty};
-use super::types::{ALLOW_UNUSED, field_list, is_renamed, rename, rust_type, set_adapter};
+use super::types::{ALLOW_UNUSED, field_list, is_renamed, rename, set_adapter, write_type};
 use crate::fxhash::FxHashSet;
-use crate::names;
 
 /// Which client to emit.
 #[derive(Clone, Copy, PartialEq)]
@@ -110,7 +109,7 @@ fn client_method(
     flavor: Flavor,
 ) {
     let rt = paths.private.as_str();
-    let full = plan.full_name(method.wire);
+    let full = method.full.as_str();
     let reply = &plan.types[method.reply].rust;
     let [_, more, oneway, upgrade] = &method.client_fns;
     let fields = plan.fields(method.params);
@@ -125,22 +124,15 @@ fn client_method(
     };
     let mut args = String::with_capacity(fields.len() * 40);
     for field in fields {
-        push_all(
-            &mut args,
-            &[
-                ", ",
-                &field.rust,
-                ": ",
-                &argument_type(enums, &field.ty, paths, lifetime).0,
-            ],
-        );
+        push_all(&mut args, &[", ", &field.rust, ": "]);
+        write_argument_type(&mut args, enums, &field.ty, paths, lifetime);
     }
     let parameters = if fields.is_empty() {
-        [&call_struct_name(method), " {}"].concat()
+        [&method.call_struct, " {}"].concat()
     } else {
-        [&call_struct_name(method), " { ", &field_list(fields), " }"].concat()
+        [&method.call_struct, " { ", &field_list(fields), " }"].concat()
     };
-    docs::write(code, method.doc, &[&["Calls `", &full, "`."]]);
+    docs::write(code, method.doc, &[&["Calls `", full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
@@ -149,7 +141,7 @@ fn client_method(
         ("upgrade", upgrade),
         ("args", &args),
         ("reply", reply),
-        ("full", &full),
+        ("full", full),
         ("parameters", &parameters),
     ];
     match flavor {
@@ -206,41 +198,32 @@ pub fn $upgrade(&mut self$args) -> ::std::result::Result<($reply, $rt::BlockingU
     }
 }
 
-/// `__{Method}Call`: the private struct a client method serializes its
-/// arguments with. The leading underscores keep it apart from every name
-/// the IDL can produce (IDL names start with a letter).
-fn call_struct_name(method: &Method<'_>) -> String {
-    ["__", names::unraw(&names::type_name(method.wire)), "Call"].concat()
-}
-
 /// One private struct per method, shared by the async and the blocking
 /// client and by the `more`, `oneway` and `upgrade` forms: the arguments by
 /// reference, serialized as the method's input parameters.
 pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     let enums = enum_names(plan);
+    // Whether a struct borrows is known from its types, before they are
+    // written: they are written here first to find out.
+    let mut scratch = String::new();
     for method in &plan.methods {
         let fields = plan.fields(method.params);
-        let mut borrows = false;
-        let types: Vec<String> = fields
-            .iter()
-            .map(|field| {
-                let (ty, borrowed) = argument_type(&enums, &field.ty, paths, "'p ");
-                borrows |= borrowed;
-                ty
-            })
-            .collect();
+        let borrows = fields.iter().any(|field| {
+            scratch.clear();
+            write_argument_type(&mut scratch, &enums, &field.ty, paths, "'p ")
+        });
         code.line(&["#[derive(", &paths.serde, "::Serialize)]"]);
         code.line(&["#[serde(crate = \"", &paths.serde, "\")]"]);
         code.line(&[ALLOW_UNUSED]);
         let lifetime = if borrows { "<'p>" } else { "" };
-        let name = call_struct_name(method);
+        let name = &method.call_struct;
         if fields.is_empty() {
-            code.line(&["struct ", &name, lifetime, " {}"]);
+            code.line(&["struct ", name, lifetime, " {}"]);
             code.blank();
             continue;
         }
-        code.open(&["struct ", &name, lifetime]);
-        for (field, ty) in fields.iter().zip(&types) {
+        code.open(&["struct ", name, lifetime]);
+        for field in fields {
             if is_renamed(&field.rust, field.wire) {
                 rename(code, field.wire);
             }
@@ -254,34 +237,57 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
                     "::serialize_ref\")]",
                 ]);
             }
-            code.line(&[&field.rust, ": ", ty, ","]);
+            code.line_with(|out| {
+                push_all(out, &[&field.rust, ": "]);
+                write_argument_type(out, &enums, &field.ty, paths, "'p ");
+                out.push(',');
+            });
         }
         code.close("");
         code.blank();
     }
 }
 
-/// The argument type for a parameter, with `lifetime` (`'c ` or empty) on
-/// its references, and whether it borrows. Enums are `Copy`: by value.
-fn argument_type(
+/// Writes the argument type for a parameter, with `lifetime` (`'c ` or
+/// empty) on its references; returns whether it borrows. Enums are
+/// `Copy`: by value.
+fn write_argument_type(
+    out: &mut String,
     enums: &FxHashSet<&str>,
     ty: &Ty<'_>,
     paths: &Paths,
     lifetime: &str,
-) -> (String, bool) {
+) -> bool {
     match ty {
-        Ty::Bool | Ty::Int | Ty::Float => (rust_type(ty, paths), false),
-        Ty::String => (["&", lifetime, "str"].concat(), true),
-        Ty::Vec(inner) => (
-            ["&", lifetime, "[", &rust_type(inner, paths), "]"].concat(),
-            true,
-        ),
-        Ty::Named(name) if enums.contains(&**name) => (rust_type(ty, paths), false),
-        Ty::Option(inner) => {
-            let (inner, borrowed) = argument_type(enums, inner, paths, lifetime);
-            (["::std::option::Option<", &inner, ">"].concat(), borrowed)
+        Ty::Bool | Ty::Int | Ty::Float => {
+            write_type(out, ty, paths);
+            false
         }
-        _ => (["&", lifetime, &rust_type(ty, paths)].concat(), true),
+        Ty::Named(name) if enums.contains(&**name) => {
+            write_type(out, ty, paths);
+            false
+        }
+        Ty::String => {
+            push_all(out, &["&", lifetime, "str"]);
+            true
+        }
+        Ty::Vec(inner) => {
+            push_all(out, &["&", lifetime, "["]);
+            write_type(out, inner, paths);
+            out.push(']');
+            true
+        }
+        Ty::Option(inner) => {
+            out.push_str("::std::option::Option<");
+            let borrowed = write_argument_type(out, enums, inner, paths, lifetime);
+            out.push('>');
+            borrowed
+        }
+        _ => {
+            push_all(out, &["&", lifetime]);
+            write_type(out, ty, paths);
+            true
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::Paths;
 use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{ErrorItem, Field, Plan};
-use super::types::{ALLOW_UNUSED, field_list, rust_type};
+use super::types::{ALLOW_UNUSED, field_list, write_type};
 
 pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     let rt = paths.private.as_str();
@@ -51,7 +51,11 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
         code.open(&[&error.rust]);
         for field in *fields {
             docs::write(code, field.doc, &[]);
-            code.line(&[&field.rust, ": ", &rust_type(&field.ty, paths), ","]);
+            code.line_with(|out| {
+                push_all(out, &[&field.rust, ": "]);
+                write_type(out, &field.ty, paths);
+                out.push(',');
+            });
         }
         code.close(",");
     }
@@ -102,7 +106,7 @@ Transport($rt::RuntimeError),"#,
     // no IDL name starts with an underscore.
     let mut display_arms = String::new();
     for (error, fields) in &idl_errors {
-        let full = plan.full_name(error.wire);
+        let full = &error.full;
         if fields.is_empty() {
             push_all(
                 &mut display_arms,
@@ -110,7 +114,7 @@ Transport($rt::RuntimeError),"#,
                     "Error::",
                     &error.rust,
                     " => __f.write_str(\"",
-                    &full,
+                    full,
                     "\"),\n",
                 ],
             );
@@ -129,7 +133,7 @@ Transport($rt::RuntimeError),"#,
                 " { ",
                 &idents,
                 " } => ::std::write!(__f, \"",
-                &full,
+                full,
                 " {{ ",
                 &shown.join(", "),
                 " }}\", ",
@@ -179,11 +183,11 @@ impl ::std::error::Error for Error {
     } else {
         from_remote.push_str("match remote.name.as_str() {\n");
         for (error, fields) in &idl_errors {
-            let full = plan.full_name(error.wire);
+            let full = &error.full;
             if fields.is_empty() {
                 push_all(
                     &mut from_remote,
-                    &["    \"", &full, "\" => Error::", &error.rust, ",\n"],
+                    &["    \"", full, "\" => Error::", &error.rust, ",\n"],
                 );
                 continue;
             }
@@ -193,7 +197,7 @@ impl ::std::error::Error for Error {
                 &mut from_remote,
                 &[
                     "    \"",
-                    &full,
+                    full,
                     "\" => match remote.parameters_as::<",
                     params,
                     ">() {\n",
@@ -243,7 +247,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
     // Server side: every variant becomes an error reply.
     let mut to_reply_arms = String::new();
     for (error, fields) in &idl_errors {
-        let full = plan.full_name(error.wire);
+        let full = &error.full;
         if fields.is_empty() {
             push_all(
                 &mut to_reply_arms,
@@ -253,7 +257,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
                     " => ",
                     rt,
                     "::MethodError::without_parameters(\"",
-                    &full,
+                    full,
                     "\"),\n",
                 ],
             );
@@ -271,7 +275,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
                 " } => ",
                 rt,
                 "::MethodError::new(\"",
-                &full,
+                full,
                 "\", &",
                 params,
                 " { ",

@@ -150,6 +150,12 @@ pub(crate) struct Method<'a> {
     pub(crate) rust: String,
     /// The client's methods for it: [`client_method_names`].
     pub(crate) client_fns: [String; 4],
+    /// The fully-qualified wire name: `interface.Method`.
+    pub(crate) full: String,
+    /// `__{Method}Call`: the private struct a client method serializes its
+    /// arguments with. The leading underscores keep it apart from every
+    /// name the IDL can produce (IDL names start with a letter).
+    pub(crate) call_struct: String,
     pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the `{Method}Params` struct.
     pub(crate) params: usize,
@@ -162,6 +168,8 @@ pub(crate) struct ErrorItem<'a> {
     pub(crate) wire: &'a str,
     /// The variant name in the `Error` enum.
     pub(crate) rust: String,
+    /// The fully-qualified wire name: `interface.Error`.
+    pub(crate) full: String,
     pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the parameter struct.
     pub(crate) params: usize,
@@ -293,6 +301,7 @@ impl<'a> Plan<'a> {
                     let base = names::unraw(&base);
                     let params_name = [base, "Params"].concat();
                     let reply_name = [base, "Reply"].concat();
+                    let call_struct = ["__", base, "Call"].concat();
                     let claimant = || Claimant::Generated {
                         of: "method",
                         member: member.name().text,
@@ -317,6 +326,8 @@ impl<'a> Plan<'a> {
                         span: member.name().span,
                         client_fns: client_method_names(&rust),
                         rust,
+                        full: full_name(interface, member.name().text),
+                        call_struct,
                         doc,
                         params,
                         reply,
@@ -353,6 +364,7 @@ impl<'a> Plan<'a> {
                     errors.push(ErrorItem {
                         wire: member.name().text,
                         rust,
+                        full: full_name(interface, member.name().text),
                         doc,
                         params,
                     });
@@ -394,12 +406,12 @@ impl<'a> Plan<'a> {
     }
 }
 
-impl Plan<'_> {
-    /// The fully-qualified wire name of a member: `interface.Member`.
-    pub(crate) fn full_name(&self, member: &str) -> String {
-        [self.interface.name().text, ".", member].concat()
-    }
+/// The fully-qualified wire name of a member: `interface.Member`.
+fn full_name(interface: &Interface<'_>, member: &str) -> String {
+    [interface.name().text, ".", member].concat()
+}
 
+impl Plan<'_> {
     /// The fields of the planned struct at `index`: the parameters or
     /// reply of a method, the parameters of an error (none for an enum).
     pub(crate) fn fields(&self, index: usize) -> &[Field<'_>] {

@@ -6,7 +6,7 @@ use super::client::ALLOW_IDL;
 use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{Field, Method, Plan};
-use super::types::{ALLOW_UNUSED, rust_type};
+use super::types::{ALLOW_UNUSED, write_type};
 
 pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bodies: bool) {
     let rt = paths.private.as_str();
@@ -127,7 +127,7 @@ fn trait_method(
     default_bodies: bool,
 ) {
     let rt = paths.private.as_str();
-    let full = plan.full_name(method.wire);
+    let full = method.full.as_str();
     let reply = &plan.types[method.reply].rust;
     let fields = plan.fields(method.params);
     let context = context_name(fields);
@@ -135,23 +135,21 @@ fn trait_method(
     // What a default body leaves unused: `context`, or `(context, a, b)`.
     let mut unused = context.to_owned();
     for field in fields {
-        push_all(
-            &mut args,
-            &[", ", &field.rust, ": ", &rust_type(&field.ty, paths)],
-        );
+        push_all(&mut args, &[", ", &field.rust, ": "]);
+        write_type(&mut args, &field.ty, paths);
         push_all(&mut unused, &[", ", &field.rust]);
     }
     if !fields.is_empty() {
         unused = ["(", &unused, ")"].concat();
     }
-    docs::write(code, method.doc, &[&["Answers `", &full, "`."]]);
+    docs::write(code, method.doc, &[&["Answers `", full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
         ("context", context),
         ("args", &args),
         ("reply", reply),
-        ("full", &full),
+        ("full", full),
         ("unused", &unused),
     ];
     if default_bodies {

@@ -1,7 +1,7 @@
 //! Structs and enums for every type the plan holds.
 
 use super::Paths;
-use super::code::Code;
+use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{Field, Plan, Role, Shape, Ty, TypeItem};
 use crate::names;
@@ -97,7 +97,11 @@ fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
     if let Some(adapter) = set_adapter(&field.ty, paths) {
         code.line(&["#[serde(with = \"", adapter, "\")]"]);
     }
-    code.line(&["pub ", &field.rust, ": ", &rust_type(&field.ty, paths), ","]);
+    code.line_with(|out| {
+        push_all(out, &["pub ", &field.rust, ": "]);
+        write_type(out, &field.ty, paths);
+        out.push(',');
+    });
 }
 
 /// The runtime's serde adapter for a field that holds a set of strings
@@ -134,15 +138,8 @@ pub(crate) fn rename(code: &mut Code, wire: &str) {
     code.line(&["#[serde(rename = \"", wire, "\")]"]);
 }
 
-/// The Rust type for a planned type, by absolute paths.
-pub(crate) fn rust_type(ty: &Ty<'_>, paths: &Paths) -> String {
-    // Room for most types without growing (`::std::option::Option<...>`).
-    let mut out = String::with_capacity(64);
-    write_type(&mut out, ty, paths);
-    out
-}
-
-fn write_type(out: &mut String, ty: &Ty<'_>, paths: &Paths) {
+/// Writes the Rust type for a planned type, by absolute paths.
+pub(crate) fn write_type(out: &mut String, ty: &Ty<'_>, paths: &Paths) {
     let wrapped = |out: &mut String, outer: &str, inner: &Ty<'_>| {
         out.push_str(outer);
         write_type(out, inner, paths);
