@@ -6,7 +6,7 @@ use super::Paths;
 use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{Method, Plan, Shape, Ty};
-use super::types::{ALLOW_UNUSED, field_list, is_renamed, rename, set_adapter, write_type};
+use super::types::{ALLOW_UNUSED, is_renamed, push_field_list, rename, set_adapter, write_type};
 use crate::fxhash::FxHashSet;
 
 /// Which client to emit.
@@ -86,9 +86,10 @@ pub fn into_inner(self) -> $rt::$connection {
         ],
     );
     let enums = enum_names(plan);
+    let mut text = MethodText::default();
     for method in &plan.methods {
         code.blank();
-        client_method(code, plan, &enums, paths, method, flavor);
+        client_method(code, plan, &enums, paths, method, flavor, &mut text);
     }
     code.close("");
     code.blank();
@@ -100,6 +101,16 @@ pub fn into_inner(self) -> $rt::$connection {
 pub(crate) const ALLOW_IDL: &str =
     "#[allow(clippy::disallowed_names, clippy::too_many_arguments, clippy::result_large_err)]";
 
+/// Text a client method builds before it goes into its template, kept
+/// from one method to the next so that its room is reused.
+#[derive(Default)]
+struct MethodText {
+    /// `, a: &'c str, b: i64`
+    args: String,
+    /// `__FooCall { a, b }`
+    parameters: String,
+}
+
 fn client_method(
     code: &mut Code,
     plan: &Plan<'_>,
@@ -107,11 +118,12 @@ fn client_method(
     paths: &Paths,
     method: &Method<'_>,
     flavor: Flavor,
+    text: &mut MethodText,
 ) {
     let rt = paths.private.as_str();
     let full = method.full.as_str();
     let reply = &plan.types[method.reply].rust;
-    let [_, more, oneway, upgrade] = &method.client_fns;
+    let [_, more, oneway, upgrade] = method.client_fns.names();
     let fields = plan.fields(method.params);
 
     // Arguments in IDL order, borrowed where natural; the method's private
@@ -122,16 +134,21 @@ fn client_method(
         Flavor::Async => "'c ",
         Flavor::Blocking => "",
     };
-    let mut args = String::with_capacity(fields.len() * 40);
+    let MethodText { args, parameters } = text;
+    args.clear();
     for field in fields {
-        push_all(&mut args, &[", ", &field.rust, ": "]);
-        write_argument_type(&mut args, enums, &field.ty, paths, lifetime);
+        push_all(args, &[", ", &field.rust, ": "]);
+        write_argument_type(args, enums, &field.ty, paths, lifetime);
     }
-    let parameters = if fields.is_empty() {
-        [&method.call_struct, " {}"].concat()
+    parameters.clear();
+    parameters.push_str(&method.call_struct);
+    if fields.is_empty() {
+        parameters.push_str(" {}");
     } else {
-        [&method.call_struct, " { ", &field_list(fields), " }"].concat()
-    };
+        parameters.push_str(" { ");
+        push_field_list(parameters, fields);
+        parameters.push_str(" }");
+    }
     docs::write(code, method.doc, &[&["Calls `", full, "`."]]);
     let vars = [
         ("rt", rt),
@@ -139,10 +156,10 @@ fn client_method(
         ("more", more),
         ("oneway", oneway),
         ("upgrade", upgrade),
-        ("args", &args),
+        ("args", args),
         ("reply", reply),
         ("full", full),
-        ("parameters", &parameters),
+        ("parameters", parameters),
     ];
     match flavor {
         // Plain functions returning the runtime's call futures, not

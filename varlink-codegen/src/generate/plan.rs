@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use super::code::push_all;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fxhash::FxHashMap;
 use crate::idl::ast::{self, Comment, Interface, MemberKind, Span, TypeDef, TypeKind};
@@ -148,8 +149,8 @@ pub(crate) struct Method<'a> {
     pub(crate) span: Span,
     /// The client method and server trait method: `snake_case`.
     pub(crate) rust: String,
-    /// The client's methods for it: [`client_method_names`].
-    pub(crate) client_fns: [String; 4],
+    /// The client's methods for it.
+    pub(crate) client_fns: ClientFns,
     /// The fully-qualified wire name: `interface.Method`.
     pub(crate) full: String,
     /// `__{Method}Call`: the private struct a client method serializes its
@@ -202,15 +203,42 @@ pub(crate) const BUILTIN_ERROR_VARIANTS: &[&str] = &[
 const CLIENT_FIXED_METHODS: &[&str] = &["connect", "new", "connection", "into_inner"];
 
 /// The client methods a varlink method becomes: the call and its `more`,
-/// `oneway` and `upgrade` forms.
-pub(crate) fn client_method_names(method: &str) -> [String; 4] {
-    let base = names::unraw(method);
-    [
-        method.to_owned(),
-        [base, "_more"].concat(),
-        [base, "_oneway"].concat(),
-        [base, "_upgrade"].concat(),
-    ]
+/// `oneway` and `upgrade` forms. The four names are kept in one string.
+#[derive(Debug)]
+pub(crate) struct ClientFns {
+    text: String,
+    /// Where each name ends in `text`.
+    ends: [usize; 4],
+}
+
+impl ClientFns {
+    /// The names for the method whose Rust name is `method`.
+    fn new(method: &str) -> Self {
+        let base = names::unraw(method);
+        let mut text = String::with_capacity(method.len() + 3 * base.len() + 20);
+        let mut ends = [0; 4];
+        for (end, parts) in ends.iter_mut().zip([
+            [method, ""],
+            [base, "_more"],
+            [base, "_oneway"],
+            [base, "_upgrade"],
+        ]) {
+            push_all(&mut text, &parts);
+            *end = text.len();
+        }
+        ClientFns { text, ends }
+    }
+
+    /// The call, `more`, `oneway` and `upgrade` names.
+    pub(crate) fn names(&self) -> [&str; 4] {
+        let [a, b, c, d] = self.ends;
+        [
+            &self.text[..a],
+            &self.text[a..b],
+            &self.text[b..c],
+            &self.text[c..d],
+        ]
+    }
 }
 
 /// Module-level names the generated code defines besides the types.
@@ -324,7 +352,7 @@ impl<'a> Plan<'a> {
                     methods.push(Method {
                         wire: member.name().text,
                         span: member.name().span,
-                        client_fns: client_method_names(&rust),
+                        client_fns: ClientFns::new(&rust),
                         rust,
                         full: full_name(interface, member.name().text),
                         call_struct,
@@ -430,8 +458,8 @@ fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
     let mut first: FxHashMap<&str, Span> =
         FxHashMap::with_capacity_and_hasher(methods.len() * 4, Default::default());
     for method in methods {
-        for name in &method.client_fns {
-            if CLIENT_FIXED_METHODS.contains(&name.as_str()) {
+        for name in method.client_fns.names() {
+            if CLIENT_FIXED_METHODS.contains(&name) {
                 builder.diagnostics.push(
                     Diagnostic::error(
                         format!(
@@ -442,7 +470,7 @@ fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
                     )
                     .with_label(format!("`{name}` is taken")),
                 );
-            } else if let Some(&earlier) = first.get(name.as_str()) {
+            } else if let Some(&earlier) = first.get(name) {
                 builder.collision(method.span, earlier, name, "method");
             } else {
                 first.insert(name, method.span);

@@ -37,11 +37,12 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
         service_trait,
         ": ::std::marker::Send + ::std::marker::Sync + 'static",
     ]);
+    let mut text = MethodText::default();
     for (at, method) in plan.methods.iter().enumerate() {
         if at > 0 {
             code.blank();
         }
-        trait_method(code, plan, paths, method, default_bodies);
+        trait_method(code, plan, paths, method, default_bodies, &mut text);
     }
     code.close("");
     code.blank();
@@ -119,38 +120,53 @@ fn context_name(fields: &[Field<'_>]) -> &'static str {
         .unwrap_or("__context")
 }
 
+/// Text a trait method builds before it goes into its template, kept
+/// from one method to the next so that its room is reused.
+#[derive(Default)]
+struct MethodText {
+    /// `, a: ::std::string::String, b: i64`
+    args: String,
+    /// What a default body leaves unused: `context`, or `(context, a, b)`.
+    unused: String,
+}
+
 fn trait_method(
     code: &mut Code,
     plan: &Plan<'_>,
     paths: &Paths,
     method: &Method<'_>,
     default_bodies: bool,
+    text: &mut MethodText,
 ) {
     let rt = paths.private.as_str();
     let full = method.full.as_str();
     let reply = &plan.types[method.reply].rust;
     let fields = plan.fields(method.params);
     let context = context_name(fields);
-    let mut args = String::with_capacity(fields.len() * 48);
-    // What a default body leaves unused: `context`, or `(context, a, b)`.
-    let mut unused = context.to_owned();
+    let MethodText { args, unused } = text;
+    args.clear();
+    unused.clear();
+    if !fields.is_empty() {
+        unused.push('(');
+    }
+    unused.push_str(context);
     for field in fields {
-        push_all(&mut args, &[", ", &field.rust, ": "]);
-        write_type(&mut args, &field.ty, paths);
-        push_all(&mut unused, &[", ", &field.rust]);
+        push_all(args, &[", ", &field.rust, ": "]);
+        write_type(args, &field.ty, paths);
+        push_all(unused, &[", ", &field.rust]);
     }
     if !fields.is_empty() {
-        unused = ["(", &unused, ")"].concat();
+        unused.push(')');
     }
     docs::write(code, method.doc, &[&["Answers `", full, "`."]]);
     let vars = [
         ("rt", rt),
         ("name", &method.rust),
         ("context", context),
-        ("args", &args),
+        ("args", args),
         ("reply", reply),
         ("full", full),
-        ("unused", &unused),
+        ("unused", unused),
     ];
     if default_bodies {
         code.template(

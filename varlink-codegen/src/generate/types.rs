@@ -117,13 +117,18 @@ pub(crate) fn set_adapter<'p>(ty: &Ty<'_>, paths: &'p Paths) -> Option<&'p str> 
 /// `a, b, c`: the Rust names of `fields`, for patterns and struct literals.
 pub(crate) fn field_list(fields: &[Field<'_>]) -> String {
     let mut out = String::with_capacity(fields.len() * 16);
+    push_field_list(&mut out, fields);
+    out
+}
+
+/// Appends [`field_list`] to `out`.
+pub(crate) fn push_field_list(out: &mut String, fields: &[Field<'_>]) {
     for (at, field) in fields.iter().enumerate() {
         if at > 0 {
             out.push_str(", ");
         }
         out.push_str(&field.rust);
     }
-    out
 }
 
 /// Whether the Rust name differs from the wire name, so that serde needs
