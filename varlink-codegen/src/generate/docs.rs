@@ -142,10 +142,11 @@ fn is_rust_block(info: &str) -> bool {
 }
 
 /// The bytes [`escape_into`] stops at, as a table: one load per byte of
-/// documentation instead of nine comparisons.
+/// documentation instead of nine comparisons. URLs are found at their
+/// `:`, which is rarer in text than the `h` they start with.
 static NEEDS_CARE: [bool; 256] = {
     let mut table = [false; 256];
-    let bytes = b"`[]<>*_\\h";
+    let bytes = b"`[]<>*_\\:";
     let mut at = 0;
     while at < bytes.len() {
         table[bytes[at] as usize] = true;
@@ -197,17 +198,15 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         match rest.as_bytes()[0] {
-            b'h' => {
-                let at_word_start = !out.ends_with(|c: char| c.is_alphanumeric() || c == '/');
-                if !in_code
-                    && at_word_start
-                    && (rest.starts_with("https://") || rest.starts_with("http://"))
-                {
+            // Not escaped; only the start of a URL.
+            b':' => {
+                if let Some(start) = url_start(out, rest, in_code) {
                     // A bare URL would be a rustdoc warning: make it an
-                    // autolink.
+                    // autolink. Its scheme is already written, as it was
+                    // (it holds nothing to escape).
                     let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
                     let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
-                    out.push('<');
+                    out.insert(start, '<');
                     out.push_str(url);
                     out.push('>');
                     rest = &rest[url.len()..];
@@ -222,6 +221,21 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
         rest = &rest[1..];
     }
     out.push_str(rest);
+}
+
+/// Where the URL starts in `out` when `rest`, the text still to write,
+/// starts with the `://` of a bare `http` or `https` URL, outside a code
+/// span.
+fn url_start(out: &str, rest: &str, in_code: bool) -> Option<usize> {
+    if in_code || !rest.starts_with("://") {
+        return None;
+    }
+    let scheme = ["https", "http"]
+        .into_iter()
+        .find(|scheme| out.ends_with(scheme))?;
+    let start = out.len() - scheme.len();
+    let at_word_start = !out[..start].ends_with(|c: char| c.is_alphanumeric() || c == '/');
+    at_word_start.then_some(start)
 }
 
 #[cfg(test)]
@@ -264,6 +278,9 @@ mod tests {
             "see <https://github.com/varlink/>, or `http://x`"
         );
         assert_eq!(escape_line("http://a.b/c_d."), "<http://a.b/c_d>.");
+        assert_eq!(escape_line("key: value, a::b"), "key: value, a::b");
+        assert_eq!(escape_line("xhttp://a ftp://b"), "xhttp://a ftp://b");
+        assert_eq!(escape_line("(https://a/b_c)"), r"(<https://a/b_c>)");
         assert_eq!(
             escape_line("the [A](https://x.y/A.md) file"),
             r"the \[A\](<https://x.y/A.md>) file"
