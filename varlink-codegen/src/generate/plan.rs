@@ -37,25 +37,27 @@ pub(crate) enum Ty<'a> {
 }
 
 impl Ty<'_> {
-    /// Whether values of this type can be compared with `Eq` (no floats
-    /// anywhere inside), given which named types are `Eq`.
-    fn is_eq(&self, eq: &dyn Fn(&str) -> bool) -> bool {
+    /// What `Eq` for this type depends on: `Err` for a float anywhere
+    /// inside (no `Eq`, whatever else), else the named type inside, if any
+    /// (`Eq` exactly when that type is `Eq`).
+    fn eq_depends_on(&self) -> Result<Option<&str>, ()> {
         match self {
-            Ty::Float => false,
-            Ty::Named(name) => eq(name),
+            Ty::Float => Err(()),
+            Ty::Named(name) => Ok(Some(name)),
             Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) | Ty::Boxed(inner) => {
-                inner.is_eq(eq)
+                inner.eq_depends_on()
             }
-            Ty::Bool | Ty::Int | Ty::String | Ty::Object | Ty::Any | Ty::Set => true,
+            Ty::Bool | Ty::Int | Ty::String | Ty::Object | Ty::Any | Ty::Set => Ok(None),
         }
     }
 
-    /// Whether the type has a `Default`, given which named types do.
-    fn has_default(&self, default: &dyn Fn(&str) -> bool) -> bool {
+    /// The named type whose `Default` this type's `Default` needs, if any
+    /// (an `Option`, a `Vec` or a map is empty by default).
+    fn default_depends_on(&self) -> Option<&str> {
         match self {
-            Ty::Named(name) => default(name),
-            Ty::Boxed(inner) => inner.has_default(default),
-            _ => true,
+            Ty::Named(name) => Some(name),
+            Ty::Boxed(inner) => inner.default_depends_on(),
+            _ => None,
         }
     }
 
@@ -771,41 +773,66 @@ fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
         .collect()
 }
 
-/// Decides `Eq` and `Default` for every type: a fixed point, because types
-/// refer to each other (and to themselves).
-/// Returns `(eq, default)` for each type.
+/// Decides `Eq` and `Default` for every type; returns `(eq, default)` for
+/// each.
+///
+/// A struct has a trait unless something stops it on its own (a float
+/// inside for `Eq`; being an enum, for `Default`) or it refers to a type
+/// without the trait. So a type lacks a trait exactly when it reaches such
+/// a type along "needs" edges, and one walk backwards from those types
+/// decides every type. (A loop over all fields until nothing changed took
+/// one round per level of nesting, each looking names up again.)
 fn derive_traits(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<(bool, bool)> {
-    let lookup = |flags: &[bool], name: &str| index.get(name).is_none_or(|&i| flags[i]);
-    // Start optimistic and remove what does not hold until nothing changes.
     let mut eq = vec![true; types.len()];
     let mut default: Vec<bool> = types
         .iter()
         .map(|t| matches!(t.shape, Shape::Struct(_)))
         .collect();
-    loop {
-        let mut changed = false;
-        for (i, item) in types.iter().enumerate() {
-            let Shape::Struct(fields) = &item.shape else {
-                continue;
-            };
-            if eq[i] && !fields.iter().all(|f| f.ty.is_eq(&|n| lookup(&eq, n))) {
-                eq[i] = false;
-                changed = true;
+    // `(needed, needing)` type pairs, for each trait.
+    let mut eq_needs = Vec::new();
+    let mut default_needs = Vec::new();
+    for (needing, item) in types.iter().enumerate() {
+        let Shape::Struct(fields) = &item.shape else {
+            continue;
+        };
+        for field in fields {
+            match field.ty.eq_depends_on() {
+                Err(()) => eq[needing] = false,
+                Ok(name) => {
+                    if let Some(&needed) = name.and_then(|name| index.get(name)) {
+                        eq_needs.push((needed, needing));
+                    }
+                }
             }
-            if default[i]
-                && !fields
-                    .iter()
-                    .all(|f| f.ty.has_default(&|n| lookup(&default, n)))
-            {
-                default[i] = false;
-                changed = true;
+            let name = field.ty.default_depends_on();
+            if let Some(&needed) = name.and_then(|name| index.get(name)) {
+                default_needs.push((needed, needing));
             }
-        }
-        if !changed {
-            break;
         }
     }
+    withdraw(&mut eq, eq_needs);
+    withdraw(&mut default, default_needs);
     eq.into_iter().zip(default).collect()
+}
+
+/// Clears `holds` for every type that needs, directly or through others, a type for
+/// which it is clear: `needs` holds `(needed, needing)` pairs.
+fn withdraw(holds: &mut [bool], mut needs: Vec<(usize, usize)>) {
+    // Sorted, the types needing `t` are one run.
+    needs.sort_unstable();
+    let mut stack: Vec<usize> = (0..holds.len()).filter(|&t| !holds[t]).collect();
+    while let Some(lacking) = stack.pop() {
+        let start = needs.partition_point(|&(needed, _)| needed < lacking);
+        for &(_, needing) in needs[start..]
+            .iter()
+            .take_while(|&&(needed, _)| needed == lacking)
+        {
+            if holds[needing] {
+                holds[needing] = false;
+                stack.push(needing);
+            }
+        }
+    }
 }
 
 /// The fields, as `(type index, field index)`, that need a `Box` around
@@ -1052,6 +1079,33 @@ mod tests {
                 "method `Connect` needs the client method `connect`, which every generated client already has"
             ]
         );
+    }
+
+    #[test]
+    fn traits_follow_chains_and_cycles() {
+        let interface = idl::parse(
+            "interface a.traits\ntype A (b: B)\ntype B (c: []C)\ntype C (x: ?float)\ntype X (y: ?Y)\ntype Y (x: []X, z: ?Z)\ntype Z (one, two)\ntype D (e: E)\ntype E (f: F, y: Y)\ntype F (z: Z)\ntype K (a: ?A)\n",
+        )
+        .expect("valid");
+        let plan = Plan::new(&interface).expect("plan");
+        let traits = |name: &str| {
+            let item = plan.types.iter().find(|t| t.rust == name).expect("type");
+            (item.eq, item.default)
+        };
+        for (name, expected) in [
+            ("A", (false, true)),
+            ("B", (false, true)),
+            ("C", (false, true)),
+            ("X", (true, true)),
+            ("Y", (true, true)),
+            ("Z", (true, false)),
+            ("D", (true, false)),
+            ("E", (true, false)),
+            ("F", (true, false)),
+            ("K", (false, true)),
+        ] {
+            assert_eq!(traits(name), expected, "{name}: (eq, default)");
+        }
     }
 
     #[test]
