@@ -7,6 +7,7 @@
 //! code that does not compile.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::code::push_all;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -127,10 +128,14 @@ pub(crate) enum Role<'a> {
     ErrorParams(&'a str),
 }
 
-#[derive(Debug)]
-pub(crate) enum Shape<'a> {
-    Struct(Vec<Field<'a>>),
-    Enum(Vec<Variant<'a>>),
+/// A planned type's members: a range of [`Plan::fields`] or of
+/// [`Plan::variants`]. All members are in two vectors, each type's in one
+/// run, not a vector per type: fewer allocations, and the passes over
+/// every field read memory in order.
+#[derive(Debug, Clone)]
+pub(crate) enum Shape {
+    Struct(Range<usize>),
+    Enum(Range<usize>),
 }
 
 #[derive(Debug)]
@@ -138,7 +143,7 @@ pub(crate) struct TypeItem<'a> {
     pub(crate) rust: Cow<'a, str>,
     pub(crate) role: Role<'a>,
     pub(crate) doc: Doc<'a>,
-    pub(crate) shape: Shape<'a>,
+    pub(crate) shape: Shape,
     /// Derived after all types are known.
     pub(crate) eq: bool,
     pub(crate) default: bool,
@@ -251,6 +256,10 @@ pub(crate) struct Plan<'a> {
     pub(crate) interface: &'a Interface<'a>,
     pub(crate) names: FixedNames,
     pub(crate) types: Vec<TypeItem<'a>>,
+    /// The fields of every struct: see [`Shape`].
+    pub(crate) fields: Vec<Field<'a>>,
+    /// The values of every enum: see [`Shape`].
+    pub(crate) variants: Vec<Variant<'a>>,
     pub(crate) methods: Vec<Method<'a>>,
     pub(crate) errors: Vec<ErrorItem<'a>>,
 }
@@ -267,6 +276,9 @@ impl<'a> Plan<'a> {
         let mut builder = Builder {
             // Members, plus two structs per method, and a few anonymous.
             types: Vec::with_capacity(interface.members().len() * 3),
+            fields: Vec::with_capacity(interface.members().len() * 4),
+            field_stack: Vec::new(),
+            variants: Vec::new(),
             taken: FxHashMap::default(),
             type_names: FxHashMap::default(),
             diagnostics: Vec::new(),
@@ -405,6 +417,8 @@ impl<'a> Plan<'a> {
         client_fn_collisions(&methods, &mut builder);
         let Builder {
             mut types,
+            mut fields,
+            variants,
             diagnostics,
             ..
         } = builder;
@@ -414,22 +428,22 @@ impl<'a> Plan<'a> {
             return Err(diagnostics);
         }
         let index = index_by_name(&types);
-        let derived = derive_traits(&types, &index);
-        let boxed = fields_to_box(&types, &index);
+        let derived = derive_traits(&types, &fields, &index);
+        let boxed = fields_to_box(&types, &fields, &index);
         drop(index);
         for (item, (eq, default)) in types.iter_mut().zip(derived) {
             item.eq = eq;
             item.default = default;
         }
-        for (owner, field) in boxed {
-            if let Shape::Struct(fields) = &mut types[owner].shape {
-                box_direct(&mut fields[field].ty);
-            }
+        for field in boxed {
+            box_direct(&mut fields[field].ty);
         }
         Ok(Plan {
             interface,
             names: fixed,
             types,
+            fields,
+            variants,
             methods,
             errors,
         })
@@ -446,8 +460,16 @@ impl Plan<'_> {
     /// reply of a method, the parameters of an error (none for an enum).
     pub(crate) fn fields(&self, index: usize) -> &[Field<'_>] {
         match &self.types[index].shape {
-            Shape::Struct(fields) => fields,
+            Shape::Struct(range) => &self.fields[range.clone()],
             Shape::Enum(_) => &[],
+        }
+    }
+
+    /// The values of the planned enum at `index` (none for a struct).
+    pub(crate) fn variants(&self, index: usize) -> &[Variant<'_>] {
+        match &self.types[index].shape {
+            Shape::Enum(range) => &self.variants[range.clone()],
+            Shape::Struct(_) => &[],
         }
     }
 }
@@ -527,6 +549,13 @@ impl Claimant<'_> {
 
 struct Builder<'a> {
     types: Vec<TypeItem<'a>>,
+    /// The fields of the structs planned so far, each struct's in one run.
+    fields: Vec<Field<'a>>,
+    /// The fields of the structs being planned: a struct's fields are
+    /// moved to `fields` when it is done, so that the fields of anonymous
+    /// structs inside it do not land among its own.
+    field_stack: Vec<Field<'a>>,
+    variants: Vec<Variant<'a>>,
     /// Every type-namespace name claimed so far.
     taken: FxHashMap<Cow<'a, str>, Taken<'a>>,
     type_names: FxHashMap<&'a str, Cow<'a, str>>,
@@ -594,14 +623,14 @@ impl<'a> Builder<'a> {
             rust,
             role,
             doc,
-            shape: Shape::Struct(Vec::new()),
+            shape: Shape::Struct(0..0),
             eq: false,
             default: false,
         });
         if let Some((rust, (span, claimant))) = claimed {
             self.claim(rust, span, claimant);
         }
-        let mut planned = Vec::with_capacity(fields.len());
+        let own = self.field_stack.len();
         for field in fields.fields() {
             let rust_field = names::field_name_cow(field.name().text);
             let ty = self.ty(&field.ty(), index, field.name().text);
@@ -615,13 +644,16 @@ impl<'a> Builder<'a> {
                     .with_note("sets are generated for fields of type `[string]()` and `?[string]()`; a nested set would not keep its wire form"),
                 );
             }
-            planned.push(Field {
+            self.field_stack.push(Field {
                 wire: field.name().text,
                 rust: rust_field,
                 ty,
                 doc: ast::doc_block(field.comments()),
             });
         }
+        let start = self.fields.len();
+        self.fields.extend(self.field_stack.drain(own..));
+        let planned = &self.fields[start..];
         for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
             let span = |at| {
                 fields
@@ -629,9 +661,10 @@ impl<'a> Builder<'a> {
                     .nth(at)
                     .map_or(Span::new(0, 0), |f| f.name().span)
             };
-            self.collision(span(later), span(first), &planned[later].rust, "field");
+            let rust = self.fields[start + later].rust.to_string();
+            self.collision(span(later), span(first), &rust, "field");
         }
-        self.types[index].shape = Shape::Struct(planned);
+        self.types[index].shape = Shape::Struct(start..self.fields.len());
         index
     }
 
@@ -643,15 +676,16 @@ impl<'a> Builder<'a> {
         variants: &ast::Enum<'a, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        let mut planned = Vec::with_capacity(variants.len());
+        let start = self.variants.len();
         for variant in variants.variants() {
             let rust_variant = names::type_name_cow(variant.name().text);
-            planned.push(Variant {
+            self.variants.push(Variant {
                 wire: variant.name().text,
                 rust: rust_variant,
                 doc: ast::doc_block(variant.comments()),
             });
         }
+        let planned = &self.variants[start..];
         for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
             let span = |at| {
                 variants
@@ -659,14 +693,15 @@ impl<'a> Builder<'a> {
                     .nth(at)
                     .map_or(Span::new(0, 0), |v| v.name().span)
             };
-            self.collision(span(later), span(first), &planned[later].rust, "enum value");
+            let rust = self.variants[start + later].rust.to_string();
+            self.collision(span(later), span(first), &rust, "enum value");
         }
         let claimed = claim.map(|claim| (rust.clone(), claim));
         self.types.push(TypeItem {
             rust,
             role,
             doc,
-            shape: Shape::Enum(planned),
+            shape: Shape::Enum(start..self.variants.len()),
             eq: true,
             default: false,
         });
@@ -782,7 +817,11 @@ fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
 /// a type along "needs" edges, and one walk backwards from those types
 /// decides every type. (A loop over all fields until nothing changed took
 /// one round per level of nesting, each looking names up again.)
-fn derive_traits(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<(bool, bool)> {
+fn derive_traits(
+    types: &[TypeItem<'_>],
+    all_fields: &[Field<'_>],
+    index: &FxHashMap<&str, usize>,
+) -> Vec<(bool, bool)> {
     let mut eq = vec![true; types.len()];
     let mut default: Vec<bool> = types
         .iter()
@@ -795,7 +834,7 @@ fn derive_traits(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<
         let Shape::Struct(fields) = &item.shape else {
             continue;
         };
-        for field in fields {
+        for field in &all_fields[fields.clone()] {
             match field.ty.eq_depends_on() {
                 Err(()) => eq[needing] = false,
                 Ok(name) => {
@@ -835,7 +874,7 @@ fn withdraw(holds: &mut [bool], mut needs: Vec<(usize, usize)>) {
     }
 }
 
-/// The fields, as `(type index, field index)`, that need a `Box` around
+/// The fields, as indices into `all_fields`, that need a `Box` around
 /// the type they directly contain, because that type directly contains the
 /// field's owner again: without it the struct would have infinite size.
 ///
@@ -843,7 +882,11 @@ fn withdraw(holds: &mut [bool], mut needs: Vec<(usize, usize)>) {
 /// the owner exactly when both lie in one strongly connected component of
 /// the "directly contains" graph; one pass of Tarjan's algorithm finds them
 /// all, instead of a search per field.
-fn fields_to_box(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<(usize, usize)> {
+fn fields_to_box(
+    types: &[TypeItem<'_>],
+    all_fields: &[Field<'_>],
+    index: &FxHashMap<&str, usize>,
+) -> Vec<usize> {
     // The graph in one piece: the edges of type `t` (the types its fields
     // directly contain) are `edges[starts[t]..starts[t + 1]]`, each with
     // the field it comes from.
@@ -853,8 +896,9 @@ fn fields_to_box(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<
     for item in types {
         starts.push(edges.len());
         if let Shape::Struct(fields) = &item.shape {
-            for (at, field) in fields.iter().enumerate() {
-                if let Some(&target) = field.ty.direct_name().and_then(|name| index.get(name)) {
+            for at in fields.clone() {
+                let name = all_fields[at].ty.direct_name();
+                if let Some(&target) = name.and_then(|name| index.get(name)) {
                     edges.push(target);
                     from_field.push(at);
                 }
@@ -871,7 +915,7 @@ fn fields_to_box(types: &[TypeItem<'_>], index: &FxHashMap<&str, usize>) -> Vec<
     for owner in 0..types.len() {
         for edge in starts[owner]..starts[owner + 1] {
             if component[edges[edge]] == component[owner] {
-                boxed.push((owner, from_field[edge]));
+                boxed.push(from_field[edge]);
             }
         }
     }
@@ -1120,17 +1164,21 @@ mod tests {
         assert!(find("Pair").eq && !find("Pair").default);
         assert!(find("Holds").eq && !find("Holds").default);
         assert!(!find("HoldsNode").eq);
-        let Shape::Struct(fields) = &find("Node").shape else {
-            panic!()
+        let fields_of = |name: &str| {
+            let at = plan
+                .types
+                .iter()
+                .position(|t| t.rust == name)
+                .expect("type");
+            plan.fields(at)
         };
+        let fields = fields_of("Node");
         assert_eq!(
             fields[1].ty,
             Ty::Option(Box::new(Ty::Boxed(Box::new(Ty::Named("Node".into())))))
         );
         assert_eq!(fields[2].ty, Ty::Vec(Box::new(Ty::Named("Node".into()))));
-        let Shape::Struct(fields) = &find("HoldsNode").shape else {
-            panic!()
-        };
+        let fields = fields_of("HoldsNode");
         assert_eq!(fields[0].ty, Ty::Named("Node".into()));
 
         // A cycle through two types boxes both edges; a type that only
@@ -1141,11 +1189,12 @@ mod tests {
         .expect("valid");
         let plan = Plan::new(&interface).expect("plan");
         let field_ty = |owner: &str, at: usize| {
-            let item = plan.types.iter().find(|t| t.rust == owner).expect("type");
-            let Shape::Struct(fields) = &item.shape else {
-                panic!()
-            };
-            fields[at].ty.clone()
+            let index = plan
+                .types
+                .iter()
+                .position(|t| t.rust == owner)
+                .expect("type");
+            plan.fields(index)[at].ty.clone()
         };
         let boxed = |name: &'static str| Ty::Boxed(Box::new(Ty::Named(name.into())));
         assert_eq!(field_ty("A", 0), boxed("B"));

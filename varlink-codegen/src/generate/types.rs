@@ -3,18 +3,20 @@
 use super::Paths;
 use super::code::{Code, push_all};
 use super::docs;
-use super::plan::{Field, Plan, Role, Shape, Ty, TypeItem};
+use super::plan::{Field, Plan, Role, Shape, Ty};
 use crate::names;
 
 /// All types of the interface.
 pub(crate) fn types(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
-    for item in &plan.types {
-        type_item(code, plan, item, paths);
+    for index in 0..plan.types.len() {
+        type_item(code, plan, index, paths);
         code.blank();
     }
 }
 
-fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Paths) {
+/// The type at `index` of the plan's types.
+fn type_item(code: &mut Code, plan: &Plan<'_>, index: usize, paths: &Paths) {
+    let item = &plan.types[index];
     let interface = plan.interface.name().text;
     let what: &[&str] = match &item.role {
         Role::Named(name) => &["The varlink type `", name, "` of `", interface, "`."],
@@ -25,7 +27,8 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Path
     };
     docs::write(code, item.doc, &[what]);
     match &item.shape {
-        Shape::Struct(fields) => {
+        Shape::Struct(_) => {
+            let fields = plan.fields(index);
             let eq = if item.eq { ", Eq" } else { "" };
             let default = if item.default { ", Default" } else { "" };
             code.line(&["#[derive(Debug, Clone, PartialEq", eq, default, ")]"]);
@@ -44,11 +47,11 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, item: &TypeItem<'_>, paths: &Path
             }
             code.close("");
         }
-        Shape::Enum(variants) => {
+        Shape::Enum(_) => {
             code.line(&["#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]"]);
             serde_attributes(code, paths);
             code.open(&["pub enum ", &item.rust]);
-            for variant in variants {
+            for variant in plan.variants(index) {
                 let renamed = is_renamed(&variant.rust, variant.wire);
                 let extra: &[&[&str]] = if renamed {
                     &[&["Wire name: `", variant.wire, "`."]]
