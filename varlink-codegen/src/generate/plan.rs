@@ -273,13 +273,16 @@ impl<'a> Plan<'a> {
             .next()
             .unwrap_or(interface.name().text);
         let base = names::unraw(&names::type_name(last)).to_owned();
+        // Sized from the tree: every list becomes at most one planned type
+        // (a method's two lists, two structs), every item a field or an
+        // enum value. Growing them copied megabytes for large interfaces.
+        let (lists, items) = interface.counts();
         let mut builder = Builder {
-            // Members, plus two structs per method, and a few anonymous.
-            types: Vec::with_capacity(interface.members().len() * 3),
-            fields: Vec::with_capacity(interface.members().len() * 4),
+            types: Vec::with_capacity(lists),
+            fields: Vec::with_capacity(items),
             field_stack: Vec::new(),
             variants: Vec::new(),
-            taken: FxHashMap::default(),
+            taken: FxHashMap::with_capacity_and_hasher(lists + 8, Default::default()),
             type_names: FxHashMap::default(),
             diagnostics: Vec::new(),
         };
@@ -304,7 +307,8 @@ impl<'a> Plan<'a> {
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: FxHashMap<&'a str, Cow<'a, str>> = FxHashMap::default();
+        let mut type_names: FxHashMap<&'a str, Cow<'a, str>> =
+            FxHashMap::with_capacity_and_hasher(interface.members().len(), Default::default());
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
                 let rust = names::type_name_cow(member.name().text);

@@ -289,6 +289,13 @@ impl<'a> Interface<'a> {
         self.members().find(|member| member.name().text == name)
     }
 
+    /// How many lists (structures, enumerations, parameter lists, of every
+    /// member and at every depth) and how many items in them (fields and
+    /// enum values) the tree holds: for sizing what is built from it.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.lists.len(), self.items.len())
+    }
+
     /// The bytes of a range of the source: for comparisons, which need no
     /// char boundary checks.
     pub(super) fn bytes(&self, range: Range32) -> &'a [u8] {
