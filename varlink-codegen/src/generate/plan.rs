@@ -38,27 +38,26 @@ pub(crate) enum Ty<'a> {
 }
 
 impl Ty<'_> {
-    /// What `Eq` for this type depends on: `Err` for a float anywhere
-    /// inside (no `Eq`, whatever else), else the named type inside, if any
-    /// (`Eq` exactly when that type is `Eq`).
-    fn eq_depends_on(&self) -> Result<Option<&str>, ()> {
+    /// Whether a float stands anywhere inside: no `Eq`, whatever else.
+    /// (Otherwise the type is `Eq` exactly when the named type inside, if
+    /// any, is.)
+    fn holds_float(&self) -> bool {
         match self {
-            Ty::Float => Err(()),
-            Ty::Named(name) => Ok(Some(name)),
+            Ty::Float => true,
             Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) | Ty::Boxed(inner) => {
-                inner.eq_depends_on()
+                inner.holds_float()
             }
-            Ty::Bool | Ty::Int | Ty::String | Ty::Object | Ty::Any | Ty::Set => Ok(None),
+            _ => false,
         }
     }
 
-    /// The named type whose `Default` this type's `Default` needs, if any
-    /// (an `Option`, a `Vec` or a map is empty by default).
-    fn default_depends_on(&self) -> Option<&str> {
+    /// Whether this type's `Default` needs the named type's (an `Option`,
+    /// a `Vec` or a map is empty by default).
+    fn default_needs_named(&self) -> bool {
         match self {
-            Ty::Named(name) => Some(name),
-            Ty::Boxed(inner) => inner.default_depends_on(),
-            _ => None,
+            Ty::Named(_) => true,
+            Ty::Boxed(inner) => inner.default_needs_named(),
+            _ => false,
         }
     }
 
@@ -103,6 +102,32 @@ pub(crate) struct Field<'a> {
     pub(crate) rust: Cow<'a, str>,
     pub(crate) ty: Ty<'a>,
     pub(crate) doc: Doc<'a>,
+    /// The planned type `ty` names, if any, which the passes over all
+    /// fields follow without looking names up.
+    target: Target,
+}
+
+impl Field<'_> {
+    /// The index in [`Plan::types`] of the type this field's type names.
+    fn target(&self) -> Option<usize> {
+        match self.target {
+            Target::Planned(index) => Some(index),
+            Target::None | Target::Declared(_) => None,
+        }
+    }
+}
+
+/// The planned type a field's type names. A named type may be planned
+/// after the fields that refer to it, so it is first known by its place
+/// among the interface's type declarations, and resolved once all are
+/// planned.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    None,
+    /// The n-th `type` declaration.
+    Declared(usize),
+    /// An index into the planned types.
+    Planned(usize),
 }
 
 #[derive(Debug)]
@@ -284,6 +309,7 @@ impl<'a> Plan<'a> {
             variants: Vec::new(),
             taken: FxHashMap::with_capacity_and_hasher(lists + 8, Default::default()),
             type_names: FxHashMap::default(),
+            declared: Vec::new(),
             diagnostics: Vec::new(),
         };
         let fixed = FixedNames {
@@ -307,7 +333,7 @@ impl<'a> Plan<'a> {
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: FxHashMap<&'a str, Cow<'a, str>> =
+        let mut type_names: FxHashMap<&'a str, (Cow<'a, str>, usize)> =
             FxHashMap::with_capacity_and_hasher(interface.members().len(), Default::default());
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
@@ -317,7 +343,8 @@ impl<'a> Plan<'a> {
                     member.name().span,
                     Claimant::Type(member.name().text),
                 );
-                type_names.insert(member.name().text, rust);
+                type_names.insert(member.name().text, (rust, builder.declared.len()));
+                builder.declared.push(usize::MAX);
             }
         }
         builder.type_names = type_names;
@@ -329,18 +356,14 @@ impl<'a> Plan<'a> {
             let doc = ast::doc_block(member.comments());
             match member.kind() {
                 MemberKind::Type(TypeDef::Struct(fields)) => {
-                    let rust = builder.type_names[member.name().text].clone();
-                    builder.structure(rust, Role::Named(member.name().text), doc, &fields, None);
+                    let (rust, slot) = builder.type_names[member.name().text].clone();
+                    let role = Role::Named(member.name().text);
+                    builder.declared[slot] = builder.structure(rust, role, doc, &fields, None);
                 }
                 MemberKind::Type(TypeDef::Enum(variants)) => {
-                    let rust = builder.type_names[member.name().text].clone();
-                    builder.enumeration(
-                        rust,
-                        Role::Named(member.name().text),
-                        doc,
-                        &variants,
-                        None,
-                    );
+                    let (rust, slot) = builder.type_names[member.name().text].clone();
+                    let role = Role::Named(member.name().text);
+                    builder.declared[slot] = builder.enumeration(rust, role, doc, &variants, None);
                 }
                 MemberKind::Method { input, output } => {
                     let base = names::type_name(member.name().text);
@@ -423,6 +446,7 @@ impl<'a> Plan<'a> {
             mut types,
             mut fields,
             variants,
+            declared,
             diagnostics,
             ..
         } = builder;
@@ -431,10 +455,16 @@ impl<'a> Plan<'a> {
             diagnostics.sort();
             return Err(diagnostics);
         }
-        let index = index_by_name(&types);
-        let derived = derive_traits(&types, &fields, &index);
-        let boxed = fields_to_box(&types, &fields, &index);
-        drop(index);
+        for field in &mut fields {
+            if let Target::Declared(slot) = field.target {
+                field.target = match declared[slot] {
+                    usize::MAX => Target::None,
+                    index => Target::Planned(index),
+                };
+            }
+        }
+        let derived = derive_traits(&types, &fields);
+        let boxed = fields_to_box(&types, &fields);
         for (item, (eq, default)) in types.iter_mut().zip(derived) {
             item.eq = eq;
             item.default = default;
@@ -562,7 +592,11 @@ struct Builder<'a> {
     variants: Vec<Variant<'a>>,
     /// Every type-namespace name claimed so far.
     taken: FxHashMap<Cow<'a, str>, Taken<'a>>,
-    type_names: FxHashMap<&'a str, Cow<'a, str>>,
+    /// The Rust name of each declared type, and its place among the
+    /// declarations.
+    type_names: FxHashMap<&'a str, (Cow<'a, str>, usize)>,
+    /// The planned index of each declared type, once planned.
+    declared: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -637,7 +671,8 @@ impl<'a> Builder<'a> {
         let own = self.field_stack.len();
         for field in fields.fields() {
             let rust_field = names::field_name_cow(field.name().text);
-            let ty = self.ty(&field.ty(), index, field.name().text);
+            let mut target = Target::None;
+            let ty = self.ty(&field.ty(), index, field.name().text, &mut target);
             if ty.has_nested_set() {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -653,6 +688,7 @@ impl<'a> Builder<'a> {
                 rust: rust_field,
                 ty,
                 doc: ast::doc_block(field.comments()),
+                target,
             });
         }
         let start = self.fields.len();
@@ -717,7 +753,14 @@ impl<'a> Builder<'a> {
 
     /// Maps a type expression of a field of the type at `owner`; anonymous
     /// structures and enumerations become named types `{Owner}{Field}`.
-    fn ty(&mut self, ty: &ast::Type<'a, 'a>, owner: usize, field: &'a str) -> Ty<'a> {
+    /// `target` is set to the planned type it names, if any.
+    fn ty(
+        &mut self,
+        ty: &ast::Type<'a, 'a>,
+        owner: usize,
+        field: &'a str,
+        target: &mut Target,
+    ) -> Ty<'a> {
         match ty.kind() {
             TypeKind::Bool => Ty::Bool,
             TypeKind::Int => Ty::Int,
@@ -725,18 +768,21 @@ impl<'a> Builder<'a> {
             TypeKind::String => Ty::String,
             TypeKind::Object => Ty::Object,
             TypeKind::Any => Ty::Any,
-            TypeKind::Named(name) => Ty::Named(
-                self.type_names
-                    .get(name)
-                    .cloned()
-                    .unwrap_or(Cow::Borrowed(name)),
-            ),
+            TypeKind::Named(name) => match self.type_names.get(name) {
+                Some((rust, slot)) => {
+                    *target = Target::Declared(*slot);
+                    Ty::Named(rust.clone())
+                }
+                None => Ty::Named(Cow::Borrowed(name)),
+            },
             TypeKind::Map(inner) if matches!(inner.kind(), TypeKind::Struct(s) if s.is_empty()) => {
                 Ty::Set
             }
-            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(&inner, owner, field))),
-            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(&inner, owner, field))),
-            TypeKind::Optional(inner) => Ty::Option(Box::new(self.ty(&inner, owner, field))),
+            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(&inner, owner, field, target))),
+            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(&inner, owner, field, target))),
+            TypeKind::Optional(inner) => {
+                Ty::Option(Box::new(self.ty(&inner, owner, field, target)))
+            }
             TypeKind::Struct(fields) => {
                 let (rust, role) = self.anonymous(owner, field);
                 let what = Claimant::Anonymous {
@@ -744,6 +790,7 @@ impl<'a> Builder<'a> {
                     item: self.types.len(),
                 };
                 let index = self.structure(rust, role, &[], &fields, Some((ty.span(), what)));
+                *target = Target::Planned(index);
                 Ty::Named(self.types[index].rust.clone())
             }
             TypeKind::Enum(variants) => {
@@ -753,6 +800,7 @@ impl<'a> Builder<'a> {
                     item: self.types.len(),
                 };
                 let index = self.enumeration(rust, role, &[], &variants, Some((ty.span(), what)));
+                *target = Target::Planned(index);
                 Ty::Named(self.types[index].rust.clone())
             }
         }
@@ -803,15 +851,6 @@ fn repeats<'n>(count: usize, name: impl Fn(usize) -> &'n str) -> Vec<(usize, usi
     out
 }
 
-/// The index of each planned type by Rust name.
-fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
-    types
-        .iter()
-        .enumerate()
-        .map(|(index, item)| (&*item.rust, index))
-        .collect()
-}
-
 /// Decides `Eq` and `Default` for every type; returns `(eq, default)` for
 /// each.
 ///
@@ -821,11 +860,7 @@ fn index_by_name<'t>(types: &'t [TypeItem<'_>]) -> FxHashMap<&'t str, usize> {
 /// a type along "needs" edges, and one walk backwards from those types
 /// decides every type. (A loop over all fields until nothing changed took
 /// one round per level of nesting, each looking names up again.)
-fn derive_traits(
-    types: &[TypeItem<'_>],
-    all_fields: &[Field<'_>],
-    index: &FxHashMap<&str, usize>,
-) -> Vec<(bool, bool)> {
+fn derive_traits(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<(bool, bool)> {
     let mut eq = vec![true; types.len()];
     let mut default: Vec<bool> = types
         .iter()
@@ -839,16 +874,16 @@ fn derive_traits(
             continue;
         };
         for field in &all_fields[fields.clone()] {
-            match field.ty.eq_depends_on() {
-                Err(()) => eq[needing] = false,
-                Ok(name) => {
-                    if let Some(&needed) = name.and_then(|name| index.get(name)) {
-                        eq_needs.push((needed, needing));
-                    }
-                }
+            let Some(needed) = field.target() else {
+                eq[needing] &= !field.ty.holds_float();
+                continue;
+            };
+            if field.ty.holds_float() {
+                eq[needing] = false;
+            } else {
+                eq_needs.push((needed, needing));
             }
-            let name = field.ty.default_depends_on();
-            if let Some(&needed) = name.and_then(|name| index.get(name)) {
+            if field.ty.default_needs_named() {
                 default_needs.push((needed, needing));
             }
         }
@@ -886,11 +921,7 @@ fn withdraw(holds: &mut [bool], mut needs: Vec<(usize, usize)>) {
 /// the owner exactly when both lie in one strongly connected component of
 /// the "directly contains" graph; one pass of Tarjan's algorithm finds them
 /// all, instead of a search per field.
-fn fields_to_box(
-    types: &[TypeItem<'_>],
-    all_fields: &[Field<'_>],
-    index: &FxHashMap<&str, usize>,
-) -> Vec<usize> {
+fn fields_to_box(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<usize> {
     // The graph in one piece: the edges of type `t` (the types its fields
     // directly contain) are `edges[starts[t]..starts[t + 1]]`, each with
     // the field it comes from.
@@ -901,8 +932,8 @@ fn fields_to_box(
         starts.push(edges.len());
         if let Shape::Struct(fields) = &item.shape {
             for at in fields.clone() {
-                let name = all_fields[at].ty.direct_name();
-                if let Some(&target) = name.and_then(|name| index.get(name)) {
+                let field = &all_fields[at];
+                if let Some(target) = field.target().filter(|_| field.ty.direct_name().is_some()) {
                     edges.push(target);
                     from_field.push(at);
                 }
