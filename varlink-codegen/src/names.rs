@@ -78,27 +78,79 @@ fn is_not_raw(name: &str) -> bool {
 /// The Rust spelling of a type or enum value name: `UpperCamelCase`,
 /// escaped. The text is what collision checks compare.
 pub fn type_name(idl: &str) -> String {
-    escape(upper_camel(idl).into_owned())
+    let mut out = String::with_capacity(idl.len() + 2);
+    write_type_name(idl, &mut out);
+    out
 }
 
-/// `idl` in `UpperCamelCase`, as heck converts it, unescaped.
-fn upper_camel(idl: &str) -> Cow<'_, str> {
+/// The Rust spelling of a field, parameter or method name: `snake_case`,
+/// escaped.
+pub fn field_name(idl: &str) -> String {
+    let mut out = String::with_capacity(idl.len() + 4);
+    write_field_name(idl, &mut out);
+    out
+}
+
+/// The name of an anonymous structure or enumeration: its owner's Rust name
+/// followed by the field name in `UpperCamelCase` (`Test06Reply` +
+/// `struct` = `Test06ReplyStruct`).
+pub fn nested_type_name(owner: &str, field: &str) -> String {
+    let mut out = String::with_capacity(owner.len() + field.len());
+    write_nested_type_name(owner, field, &mut out);
+    out
+}
+
+/// Appends [`type_name`] to `out`: for callers that keep names in a
+/// buffer of their own rather than in a `String` each.
+pub(crate) fn write_type_name(idl: &str, out: &mut String) {
+    let start = out.len();
+    upper_camel_into(idl, out);
+    escape_from(out, start);
+}
+
+/// Appends [`field_name`] to `out`.
+pub(crate) fn write_field_name(idl: &str, out: &mut String) {
+    let start = out.len();
+    snake_into(idl, out);
+    escape_from(out, start);
+}
+
+/// Appends [`nested_type_name`] to `out`.
+pub(crate) fn write_nested_type_name(owner: &str, field: &str, out: &mut String) {
+    let start = out.len();
+    out.push_str(owner);
+    upper_camel_into(field, out);
+    escape_from(out, start);
+}
+
+/// Whether [`type_name`] of `idl` is `idl` itself (most are): then the
+/// IDL name can be used as it is, without a copy.
+pub(crate) fn type_name_unchanged(idl: &str) -> bool {
+    is_plain_upper_camel(idl) && !needs_escape(idl)
+}
+
+/// Whether [`field_name`] of `idl` is `idl` itself.
+pub(crate) fn field_name_unchanged(idl: &str) -> bool {
+    is_plain_snake(idl) && !needs_escape(idl)
+}
+
+/// Appends `idl` in `UpperCamelCase`, as heck converts it, unescaped.
+fn upper_camel_into(idl: &str, out: &mut String) {
     if is_plain_upper_camel(idl) {
-        return Cow::Borrowed(idl);
+        out.push_str(idl);
+        return;
     }
     if is_plain_snake(idl) {
         // heck splits at the underscores only: `spooling_up` is
         // `SpoolingUp`.
-        let mut out = String::with_capacity(idl.len());
         for word in idl.split('_') {
             // Plain snake case is ASCII, and no word is empty.
             out.push(char::from(word.as_bytes()[0].to_ascii_uppercase()));
             out.push_str(&word[1..]);
         }
-        return Cow::Owned(out);
+        return;
     }
-    let mut out = String::with_capacity(idl.len());
-    if !for_each_word(idl, |word| {
+    let ascii = for_each_word(idl, |word| {
         let bytes = word.as_bytes();
         out.push(char::from(bytes[0].to_ascii_uppercase()));
         out.extend(
@@ -106,45 +158,39 @@ fn upper_camel(idl: &str) -> Cow<'_, str> {
                 .iter()
                 .map(|b| char::from(b.to_ascii_lowercase())),
         );
-    }) {
-        return Cow::Owned(idl.to_upper_camel_case());
+    });
+    if !ascii {
+        out.push_str(&idl.to_upper_camel_case());
     }
-    Cow::Owned(out)
 }
 
-/// The Rust spelling of a field, parameter or method name: `snake_case`,
-/// escaped.
-pub fn field_name(idl: &str) -> String {
-    escape(snake(idl).into_owned())
-}
-
-/// `idl` in `snake_case`, as heck converts it, unescaped.
-fn snake(idl: &str) -> Cow<'_, str> {
+/// Appends `idl` in `snake_case`, as heck converts it, unescaped.
+fn snake_into(idl: &str, out: &mut String) {
     if is_plain_snake(idl) {
-        return Cow::Borrowed(idl);
+        out.push_str(idl);
+        return;
     }
     if is_plain_camel(idl) {
         // heck splits before each capital only: `containerId` is
         // `container_id`.
-        let mut out = String::with_capacity(idl.len() + 4);
         for (at, b) in idl.bytes().enumerate() {
             if b.is_ascii_uppercase() && at > 0 {
                 out.push('_');
             }
             out.push(char::from(b.to_ascii_lowercase()));
         }
-        return Cow::Owned(out);
+        return;
     }
-    let mut out = String::with_capacity(idl.len() + 4);
-    if !for_each_word(idl, |word| {
-        if !out.is_empty() {
+    let start = out.len();
+    let ascii = for_each_word(idl, |word| {
+        if out.len() > start {
             out.push('_');
         }
         out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    }) {
-        return Cow::Owned(idl.to_snake_case());
+    });
+    if !ascii {
+        out.push_str(&idl.to_snake_case());
     }
-    Cow::Owned(out)
 }
 
 /// Calls `word` with each word of an ASCII `name`, split as heck splits
@@ -205,19 +251,19 @@ fn for_each_word(name: &str, mut word: impl FnMut(&str)) -> bool {
 /// [`field_name`], borrowing the IDL name when it is already the Rust one
 /// (most are): no allocation.
 pub(crate) fn field_name_cow(idl: &str) -> Cow<'_, str> {
-    escape_cow(snake(idl))
+    if field_name_unchanged(idl) {
+        Cow::Borrowed(idl)
+    } else {
+        Cow::Owned(field_name(idl))
+    }
 }
 
 /// [`type_name`], borrowing the IDL name when it is already the Rust one.
 pub(crate) fn type_name_cow(idl: &str) -> Cow<'_, str> {
-    escape_cow(upper_camel(idl))
-}
-
-/// [`escape`] for a converted name, still borrowed when it needs none.
-fn escape_cow(name: Cow<'_, str>) -> Cow<'_, str> {
-    match name {
-        Cow::Borrowed(name) if !needs_escape(name) => Cow::Borrowed(name),
-        name => Cow::Owned(escape(name.into_owned())),
+    if type_name_unchanged(idl) {
+        Cow::Borrowed(idl)
+    } else {
+        Cow::Owned(type_name(idl))
     }
 }
 
@@ -277,25 +323,19 @@ fn is_plain_snake(name: &str) -> bool {
     !after_underscore
 }
 
-/// The name of an anonymous structure or enumeration: its owner's Rust name
-/// followed by the field name in `UpperCamelCase` (`Test06Reply` +
-/// `struct` = `Test06ReplyStruct`).
-pub fn nested_type_name(owner: &str, field: &str) -> String {
-    escape([owner, &upper_camel(field)].concat())
-}
-
-/// Whether [`escape`] changes `name`.
+/// Whether [`escape_from`] changes `name`.
 fn needs_escape(name: &str) -> bool {
     name.is_empty() || is_not_raw(name) || is_keyword(name)
 }
 
-fn escape(name: String) -> String {
-    if is_not_raw(&name) || name.is_empty() {
-        format!("{name}_")
-    } else if is_keyword(&name) {
-        format!("r#{name}")
-    } else {
-        name
+/// Escapes the name that starts at `start` in `out`: `r#` before a
+/// keyword, `_` after a word that cannot be raw.
+fn escape_from(out: &mut String, start: usize) {
+    let name = &out[start..];
+    if is_not_raw(name) || name.is_empty() {
+        out.push('_');
+    } else if is_keyword(name) {
+        out.insert_str(start, "r#");
     }
 }
 
@@ -361,6 +401,12 @@ mod tests {
             nested_type_name("TypeFoo", "anon_field"),
             "TypeFooAnonField"
         );
+    }
+
+    /// A whole name, escaped.
+    fn escape(mut name: String) -> String {
+        escape_from(&mut name, 0);
+        name
     }
 
     #[test]
