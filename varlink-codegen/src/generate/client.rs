@@ -121,9 +121,9 @@ fn client_method(
     text: &mut MethodText,
 ) {
     let rt = paths.private.as_str();
-    let full = method.full.as_str();
+    let full = method.full;
     let reply = &plan.types[method.reply].rust;
-    let [_, more, oneway, upgrade] = method.client_fns.names();
+    let [_, more, oneway, upgrade] = method.client_fns;
     let fields = plan.fields(method.params);
 
     // Arguments in IDL order, borrowed where natural; the method's private
@@ -137,11 +137,11 @@ fn client_method(
     let MethodText { args, parameters } = text;
     args.clear();
     for field in fields {
-        push_all(args, &[", ", &field.rust, ": "]);
+        push_all(args, &[", ", field.rust, ": "]);
         write_argument_type(args, enums, &field.ty, paths, lifetime);
     }
     parameters.clear();
-    parameters.push_str(&method.call_struct);
+    parameters.push_str(method.call_struct);
     if fields.is_empty() {
         parameters.push_str(" {}");
     } else {
@@ -152,7 +152,7 @@ fn client_method(
     docs::write(code, method.doc, &[&["Calls `", full, "`."]]);
     let vars = [
         ("rt", rt),
-        ("name", &method.rust),
+        ("name", method.rust),
         ("more", more),
         ("oneway", oneway),
         ("upgrade", upgrade),
@@ -241,7 +241,7 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
         }
         code.open(&["struct ", name, lifetime]);
         for field in fields {
-            if is_renamed(&field.rust, field.wire) {
+            if is_renamed(field.rust, field.wire) {
                 rename(code, field.wire);
             }
             if matches!(field.ty, Ty::Option(_)) {
@@ -255,7 +255,7 @@ pub(crate) fn call_structs(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
                 ]);
             }
             code.line_with(|out| {
-                push_all(out, &[&field.rust, ": "]);
+                push_all(out, &[field.rust, ": "]);
                 write_argument_type(out, &enums, &field.ty, paths, "'p ");
                 out.push(',');
             });
@@ -313,6 +313,6 @@ fn enum_names<'p>(plan: &'p Plan<'_>) -> FxHashSet<&'p str> {
     plan.types
         .iter()
         .filter(|item| matches!(item.shape, Shape::Enum(_)))
-        .map(|item| &*item.rust)
+        .map(|item| item.rust)
         .collect()
 }

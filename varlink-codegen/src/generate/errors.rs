@@ -19,7 +19,7 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
         .iter()
         .filter(|error| {
             !(interface == "org.varlink.service"
-                && super::plan::BUILTIN_ERROR_VARIANTS.contains(&error.rust.as_str()))
+                && super::plan::BUILTIN_ERROR_VARIANTS.contains(&error.rust))
         })
         .map(|error| (error, plan.fields(error.params)))
         .collect();
@@ -45,14 +45,14 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
             &[&["The error `", interface, ".", error.wire, "`."]],
         );
         if fields.is_empty() {
-            code.line(&[&error.rust, ","]);
+            code.line(&[error.rust, ","]);
             continue;
         }
-        code.open(&[&error.rust]);
+        code.open(&[error.rust]);
         for field in *fields {
             docs::write(code, field.doc, &[]);
             code.line_with(|out| {
-                push_all(out, &[&field.rust, ": "]);
+                push_all(out, &[field.rust, ": "]);
                 write_type(out, &field.ty, paths);
                 out.push(',');
             });
@@ -112,7 +112,7 @@ Transport($rt::RuntimeError),"#,
                 &mut display_arms,
                 &[
                     "Error::",
-                    &error.rust,
+                    error.rust,
                     " => __f.write_str(\"",
                     full,
                     "\"),\n",
@@ -129,7 +129,7 @@ Transport($rt::RuntimeError),"#,
             &mut display_arms,
             &[
                 "Error::",
-                &error.rust,
+                error.rust,
                 " { ",
                 &idents,
                 " } => ::std::write!(__f, \"",
@@ -187,7 +187,7 @@ impl ::std::error::Error for Error {
             if fields.is_empty() {
                 push_all(
                     &mut from_remote,
-                    &["    \"", full, "\" => Error::", &error.rust, ",\n"],
+                    &["    \"", full, "\" => Error::", error.rust, ",\n"],
                 );
                 continue;
             }
@@ -206,7 +206,7 @@ impl ::std::error::Error for Error {
                     " { ",
                     &idents,
                     " }) => Error::",
-                    &error.rust,
+                    error.rust,
                     " { ",
                     &idents,
                     " },\n",
@@ -253,7 +253,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
                 &mut to_reply_arms,
                 &[
                     "Error::",
-                    &error.rust,
+                    error.rust,
                     " => ",
                     rt,
                     "::MethodError::without_parameters(\"",
@@ -269,7 +269,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
             &mut to_reply_arms,
             &[
                 "Error::",
-                &error.rust,
+                error.rust,
                 " { ",
                 &idents,
                 " } => ",

@@ -38,7 +38,9 @@ pub fn generate(
     settings: &Settings,
 ) -> Result<String, Diagnostics> {
     let paths = Paths::new(settings)?;
-    let plan = plan::Plan::new(interface)?;
+    // The plan's names and nested types, freed together at the end.
+    let arena = bumpalo::Bump::new();
+    let plan = plan::Plan::new(interface, &arena)?;
     // The generated code is about twelve times the interface text.
     let mut code = code::Code::with_capacity(source.len() * 12 + 16 * 1024);
     code.line(&[GENERATED_HEADER]);
@@ -85,7 +87,7 @@ $allow"#,
 /// Rust name, or a name Rust or the generated code already uses. What
 /// `varlink-codegen check` runs after the IDL's own checks.
 pub fn check(interface: &Interface<'_>) -> Result<(), Diagnostics> {
-    plan::Plan::new(interface).map(drop)
+    plan::Plan::new(interface, &bumpalo::Bump::new()).map(drop)
 }
 
 /// Paths the generated code refers to, checked once from the settings.

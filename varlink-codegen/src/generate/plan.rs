@@ -5,9 +5,14 @@
 //! IDL names that become one Rust name, a type named like a generated item)
 //! and report it as a diagnostic at the IDL location, instead of emitting
 //! code that does not compile.
+//!
+//! The plan's names and nested types live in an arena the caller owns
+//! (`bumpalo`): a large interface has tens of thousands of them, and
+//! allocating and freeing each on the heap was a quarter of planning it.
 
-use std::borrow::Cow;
 use std::ops::Range;
+
+use bumpalo::Bump;
 
 use super::code::push_all;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -16,7 +21,7 @@ use crate::idl::ast::{self, Comment, Interface, MemberKind, Span, TypeDef, TypeK
 use crate::names;
 
 /// The Rust form of an IDL type expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Ty<'a> {
     Bool,
     Int,
@@ -27,14 +32,14 @@ pub(crate) enum Ty<'a> {
     /// `any`
     Any,
     /// A generated struct or enum, by Rust name.
-    Named(Cow<'a, str>),
-    Vec(Box<Ty<'a>>),
-    Map(Box<Ty<'a>>),
+    Named(&'a str),
+    Vec(&'a Ty<'a>),
+    Map(&'a Ty<'a>),
     /// `[string]()`
     Set,
-    Option(Box<Ty<'a>>),
+    Option(&'a Ty<'a>),
     /// A named type behind a `Box`, to break a cycle of direct containment.
-    Boxed(Box<Ty<'a>>),
+    Boxed(&'a Ty<'a>),
 }
 
 impl Ty<'_> {
@@ -99,7 +104,7 @@ pub(crate) type Doc<'a> = &'a [Comment<'a>];
 #[derive(Debug)]
 pub(crate) struct Field<'a> {
     pub(crate) wire: &'a str,
-    pub(crate) rust: Cow<'a, str>,
+    pub(crate) rust: &'a str,
     pub(crate) ty: Ty<'a>,
     pub(crate) doc: Doc<'a>,
     /// The planned type `ty` names, if any, which the passes over all
@@ -133,7 +138,7 @@ enum Target {
 #[derive(Debug)]
 pub(crate) struct Variant<'a> {
     pub(crate) wire: &'a str,
-    pub(crate) rust: Cow<'a, str>,
+    pub(crate) rust: &'a str,
     pub(crate) doc: Doc<'a>,
 }
 
@@ -144,7 +149,7 @@ pub(crate) enum Role<'a> {
     Named(&'a str),
     /// An anonymous structure or enumeration: the path to it in the IDL,
     /// such as `TypeFoo.anon` or `Foo` input `enum`.
-    Anonymous(String),
+    Anonymous(&'a str),
     /// The input parameters of a method.
     Params(&'a str),
     /// The output parameters of a method.
@@ -165,7 +170,7 @@ pub(crate) enum Shape {
 
 #[derive(Debug)]
 pub(crate) struct TypeItem<'a> {
-    pub(crate) rust: Cow<'a, str>,
+    pub(crate) rust: &'a str,
     pub(crate) role: Role<'a>,
     pub(crate) doc: Doc<'a>,
     pub(crate) shape: Shape,
@@ -180,15 +185,16 @@ pub(crate) struct Method<'a> {
     /// Where the method is named in the IDL.
     pub(crate) span: Span,
     /// The client method and server trait method: `snake_case`.
-    pub(crate) rust: String,
-    /// The client's methods for it.
-    pub(crate) client_fns: ClientFns,
+    pub(crate) rust: &'a str,
+    /// The client's methods for it: the call (`rust`) and its `more`,
+    /// `oneway` and `upgrade` forms.
+    pub(crate) client_fns: [&'a str; 4],
     /// The fully-qualified wire name: `interface.Method`.
-    pub(crate) full: String,
+    pub(crate) full: &'a str,
     /// `__{Method}Call`: the private struct a client method serializes its
     /// arguments with. The leading underscores keep it apart from every
     /// name the IDL can produce (IDL names start with a letter).
-    pub(crate) call_struct: String,
+    pub(crate) call_struct: &'a str,
     pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the `{Method}Params` struct.
     pub(crate) params: usize,
@@ -200,9 +206,9 @@ pub(crate) struct Method<'a> {
 pub(crate) struct ErrorItem<'a> {
     pub(crate) wire: &'a str,
     /// The variant name in the `Error` enum.
-    pub(crate) rust: String,
+    pub(crate) rust: &'a str,
     /// The fully-qualified wire name: `interface.Error`.
-    pub(crate) full: String,
+    pub(crate) full: &'a str,
     pub(crate) doc: Doc<'a>,
     /// Index into `Plan::types` of the parameter struct.
     pub(crate) params: usize,
@@ -234,45 +240,6 @@ pub(crate) const BUILTIN_ERROR_VARIANTS: &[&str] = &[
 /// Methods of every generated client besides the varlink methods.
 const CLIENT_FIXED_METHODS: &[&str] = &["connect", "new", "connection", "into_inner"];
 
-/// The client methods a varlink method becomes: the call and its `more`,
-/// `oneway` and `upgrade` forms. The four names are kept in one string.
-#[derive(Debug)]
-pub(crate) struct ClientFns {
-    text: String,
-    /// Where each name ends in `text`.
-    ends: [usize; 4],
-}
-
-impl ClientFns {
-    /// The names for the method whose Rust name is `method`.
-    fn new(method: &str) -> Self {
-        let base = names::unraw(method);
-        let mut text = String::with_capacity(method.len() + 3 * base.len() + 20);
-        let mut ends = [0; 4];
-        for (end, parts) in ends.iter_mut().zip([
-            [method, ""],
-            [base, "_more"],
-            [base, "_oneway"],
-            [base, "_upgrade"],
-        ]) {
-            push_all(&mut text, &parts);
-            *end = text.len();
-        }
-        ClientFns { text, ends }
-    }
-
-    /// The call, `more`, `oneway` and `upgrade` names.
-    pub(crate) fn names(&self) -> [&str; 4] {
-        let [a, b, c, d] = self.ends;
-        [
-            &self.text[..a],
-            &self.text[a..b],
-            &self.text[b..c],
-            &self.text[c..d],
-        ]
-    }
-}
-
 /// Module-level names the generated code defines besides the types.
 const RESERVED_TYPE_NAMES: &[&str] = &["Error", "INTERFACE_NAME", "INTERFACE_DESCRIPTION"];
 
@@ -290,7 +257,8 @@ pub(crate) struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    pub(crate) fn new(interface: &'a Interface<'a>) -> Result<Self, Diagnostics> {
+    /// Plans `interface`, keeping names and nested types in `arena`.
+    pub(crate) fn new(interface: &'a Interface<'a>, arena: &'a Bump) -> Result<Self, Diagnostics> {
         let last = interface
             .name()
             .text
@@ -303,6 +271,8 @@ impl<'a> Plan<'a> {
         // enum value. Growing them copied megabytes for large interfaces.
         let (lists, items) = interface.counts();
         let mut builder = Builder {
+            arena,
+            scratch: String::new(),
             types: Vec::with_capacity(lists),
             fields: Vec::with_capacity(items),
             field_stack: Vec::new(),
@@ -324,25 +294,20 @@ impl<'a> Plan<'a> {
             &fixed.blocking_client,
             &fixed.server_adapter,
         ] {
-            builder
-                .taken
-                .insert(Cow::Owned(name.clone()), Taken::Generated);
+            let name = builder.keep(name);
+            builder.taken.insert(name, Taken::Generated);
         }
         for name in RESERVED_TYPE_NAMES {
-            builder.taken.insert(Cow::Borrowed(name), Taken::Generated);
+            builder.taken.insert(name, Taken::Generated);
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: FxHashMap<&'a str, (Cow<'a, str>, usize)> =
+        let mut type_names: FxHashMap<&'a str, (&'a str, usize)> =
             FxHashMap::with_capacity_and_hasher(interface.members().len(), Default::default());
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
-                let rust = names::type_name_cow(member.name().text);
-                builder.claim(
-                    rust.clone(),
-                    member.name().span,
-                    Claimant::Type(member.name().text),
-                );
+                let rust = builder.type_name(member.name().text);
+                builder.claim(rust, member.name().span, Claimant::Type(member.name().text));
                 type_names.insert(member.name().text, (rust, builder.declared.len()));
                 builder.declared.push(usize::MAX);
             }
@@ -351,51 +316,57 @@ impl<'a> Plan<'a> {
 
         let mut methods = Vec::new();
         let mut errors = Vec::new();
-        let mut error_variants: FxHashMap<String, Span> = FxHashMap::default();
+        let mut error_variants: FxHashMap<&'a str, Span> = FxHashMap::default();
         for member in interface.members() {
             let doc = ast::doc_block(member.comments());
             match member.kind() {
                 MemberKind::Type(TypeDef::Struct(fields)) => {
-                    let (rust, slot) = builder.type_names[member.name().text].clone();
+                    let (rust, slot) = builder.type_names[member.name().text];
                     let role = Role::Named(member.name().text);
                     builder.declared[slot] = builder.structure(rust, role, doc, &fields, None);
                 }
                 MemberKind::Type(TypeDef::Enum(variants)) => {
-                    let (rust, slot) = builder.type_names[member.name().text].clone();
+                    let (rust, slot) = builder.type_names[member.name().text];
                     let role = Role::Named(member.name().text);
                     builder.declared[slot] = builder.enumeration(rust, role, doc, &variants, None);
                 }
                 MemberKind::Method { input, output } => {
-                    let base = names::type_name(member.name().text);
-                    let base = names::unraw(&base);
-                    let params_name = [base, "Params"].concat();
-                    let reply_name = [base, "Reply"].concat();
-                    let call_struct = ["__", base, "Call"].concat();
+                    let base = names::unraw(builder.type_name(member.name().text));
+                    let params_name = builder.join(&[base, "Params"]);
+                    let reply_name = builder.join(&[base, "Reply"]);
+                    let call_struct = builder.join(&["__", base, "Call"]);
                     let claimant = || Claimant::Generated {
                         of: "method",
                         member: member.name().text,
                     };
                     let params = builder.structure(
-                        Cow::Owned(params_name),
+                        params_name,
                         Role::Params(member.name().text),
                         &[],
                         &input,
                         Some((member.name().span, claimant())),
                     );
                     let reply = builder.structure(
-                        Cow::Owned(reply_name),
+                        reply_name,
                         Role::Reply(member.name().text),
                         &[],
                         &output,
                         Some((member.name().span, claimant())),
                     );
-                    let rust = names::field_name(member.name().text);
+                    let rust = builder.field_name(member.name().text);
+                    let fn_base = names::unraw(rust);
+                    let client_fns = [
+                        rust,
+                        builder.join(&[fn_base, "_more"]),
+                        builder.join(&[fn_base, "_oneway"]),
+                        builder.join(&[fn_base, "_upgrade"]),
+                    ];
                     methods.push(Method {
                         wire: member.name().text,
                         span: member.name().span,
-                        client_fns: ClientFns::new(&rust),
+                        client_fns,
                         rust,
-                        full: full_name(interface, member.name().text),
+                        full: builder.join(&[interface.name().text, ".", member.name().text]),
                         call_struct,
                         doc,
                         params,
@@ -403,14 +374,14 @@ impl<'a> Plan<'a> {
                     });
                 }
                 MemberKind::Error(fields) => {
-                    let rust = names::type_name(member.name().text);
-                    let params_name = [names::unraw(&rust), "Parameters"].concat();
+                    let rust = builder.type_name(member.name().text);
+                    let params_name = builder.join(&[names::unraw(rust), "Parameters"]);
                     let claimant = Claimant::Generated {
                         of: "error",
                         member: member.name().text,
                     };
                     let params = builder.structure(
-                        Cow::Owned(params_name),
+                        params_name,
                         Role::ErrorParams(member.name().text),
                         &[],
                         &fields,
@@ -419,21 +390,21 @@ impl<'a> Plan<'a> {
                     // `Error::InterfaceNotFound` and its siblings stand for
                     // the org.varlink.service errors; an interface's own
                     // error of such a name gets the interface's name in front.
-                    let rust = if BUILTIN_ERROR_VARIANTS.contains(&rust.as_str())
+                    let rust = if BUILTIN_ERROR_VARIANTS.contains(&rust)
                         && !is_service_error(interface, &member)
                     {
-                        format!("{}{rust}", fixed.service_trait)
+                        builder.join(&[&fixed.service_trait, rust])
                     } else {
                         rust
                     };
-                    if let Some(first) = error_variants.get(&rust) {
-                        builder.collision(member.name().span, *first, &rust, "error");
+                    if let Some(first) = error_variants.get(rust) {
+                        builder.collision(member.name().span, *first, rust, "error");
                     }
-                    error_variants.insert(rust.clone(), member.name().span);
+                    error_variants.insert(rust, member.name().span);
                     errors.push(ErrorItem {
                         wire: member.name().text,
                         rust,
-                        full: full_name(interface, member.name().text),
+                        full: builder.join(&[interface.name().text, ".", member.name().text]),
                         doc,
                         params,
                     });
@@ -470,7 +441,7 @@ impl<'a> Plan<'a> {
             item.default = default;
         }
         for field in boxed {
-            box_direct(&mut fields[field].ty);
+            box_direct(&mut fields[field].ty, arena);
         }
         Ok(Plan {
             interface,
@@ -482,11 +453,6 @@ impl<'a> Plan<'a> {
             errors,
         })
     }
-}
-
-/// The fully-qualified wire name of a member: `interface.Member`.
-fn full_name(interface: &Interface<'_>, member: &str) -> String {
-    [interface.name().text, ".", member].concat()
 }
 
 impl Plan<'_> {
@@ -516,7 +482,7 @@ fn client_fn_collisions(methods: &[Method<'_>], builder: &mut Builder<'_>) {
     let mut first: FxHashMap<&str, Span> =
         FxHashMap::with_capacity_and_hasher(methods.len() * 4, Default::default());
     for method in methods {
-        for name in method.client_fns.names() {
+        for name in method.client_fns {
             if CLIENT_FIXED_METHODS.contains(&name) {
                 builder.diagnostics.push(
                     Diagnostic::error(
@@ -582,6 +548,10 @@ impl Claimant<'_> {
 }
 
 struct Builder<'a> {
+    /// Where names and nested types are kept.
+    arena: &'a Bump,
+    /// Where names are written before they are kept.
+    scratch: String,
     types: Vec<TypeItem<'a>>,
     /// The fields of the structs planned so far, each struct's in one run.
     fields: Vec<Field<'a>>,
@@ -591,10 +561,10 @@ struct Builder<'a> {
     field_stack: Vec<Field<'a>>,
     variants: Vec<Variant<'a>>,
     /// Every type-namespace name claimed so far.
-    taken: FxHashMap<Cow<'a, str>, Taken<'a>>,
+    taken: FxHashMap<&'a str, Taken<'a>>,
     /// The Rust name of each declared type, and its place among the
     /// declarations.
-    type_names: FxHashMap<&'a str, (Cow<'a, str>, usize)>,
+    type_names: FxHashMap<&'a str, (&'a str, usize)>,
     /// The planned index of each declared type, once planned.
     declared: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
@@ -602,8 +572,8 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     /// Claims a type name; reports a collision when it is already taken.
-    fn claim(&mut self, rust: Cow<'a, str>, span: Span, claimant: Claimant<'a>) {
-        match self.taken.get(&rust) {
+    fn claim(&mut self, rust: &'a str, span: Span, claimant: Claimant<'a>) {
+        match self.taken.get(rust) {
             None => {
                 self.taken.insert(rust, Taken::Idl(span, claimant));
             }
@@ -611,7 +581,7 @@ impl<'a> Builder<'a> {
                 Diagnostic::error(
                     format!(
                         "{} becomes the Rust name `{rust}`, which the generated code already uses",
-                        claimant.describe(&rust, &self.types)
+                        claimant.describe(rust, &self.types)
                     ),
                     span,
                 )
@@ -621,8 +591,8 @@ impl<'a> Builder<'a> {
                 Diagnostic::error(
                     format!(
                         "{} and {} both become the Rust type `{rust}`",
-                        claimant.describe(&rust, &self.types),
-                        first_what.describe(&rust, &self.types)
+                        claimant.describe(rust, &self.types),
+                        first_what.describe(rust, &self.types)
                     ),
                     span,
                 )
@@ -648,7 +618,7 @@ impl<'a> Builder<'a> {
     /// claim the name (named types are claimed up front). Returns its index.
     fn structure(
         &mut self,
-        rust: Cow<'a, str>,
+        rust: &'a str,
         role: Role<'a>,
         doc: Doc<'a>,
         fields: &ast::Struct<'a, 'a>,
@@ -656,7 +626,7 @@ impl<'a> Builder<'a> {
     ) -> usize {
         let index = self.types.len();
         // Claimed once planned, so that a report can describe it.
-        let claimed = claim.map(|claim| (rust.clone(), claim));
+        let claimed = claim.map(|claim| (rust, claim));
         self.types.push(TypeItem {
             rust,
             role,
@@ -670,7 +640,7 @@ impl<'a> Builder<'a> {
         }
         let own = self.field_stack.len();
         for field in fields.fields() {
-            let rust_field = names::field_name_cow(field.name().text);
+            let rust_field = self.field_name(field.name().text);
             let mut target = Target::None;
             let ty = self.ty(&field.ty(), index, field.name().text, &mut target);
             if ty.has_nested_set() {
@@ -694,15 +664,15 @@ impl<'a> Builder<'a> {
         let start = self.fields.len();
         self.fields.extend(self.field_stack.drain(own..));
         let planned = &self.fields[start..];
-        for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
+        for (later, first) in repeats(planned.len(), |i| planned[i].rust) {
             let span = |at| {
                 fields
                     .fields()
                     .nth(at)
                     .map_or(Span::new(0, 0), |f| f.name().span)
             };
-            let rust = self.fields[start + later].rust.to_string();
-            self.collision(span(later), span(first), &rust, "field");
+            let rust = self.fields[start + later].rust;
+            self.collision(span(later), span(first), rust, "field");
         }
         self.types[index].shape = Shape::Struct(start..self.fields.len());
         index
@@ -710,7 +680,7 @@ impl<'a> Builder<'a> {
 
     fn enumeration(
         &mut self,
-        rust: Cow<'a, str>,
+        rust: &'a str,
         role: Role<'a>,
         doc: Doc<'a>,
         variants: &ast::Enum<'a, 'a>,
@@ -718,7 +688,7 @@ impl<'a> Builder<'a> {
     ) -> usize {
         let start = self.variants.len();
         for variant in variants.variants() {
-            let rust_variant = names::type_name_cow(variant.name().text);
+            let rust_variant = self.type_name(variant.name().text);
             self.variants.push(Variant {
                 wire: variant.name().text,
                 rust: rust_variant,
@@ -726,17 +696,17 @@ impl<'a> Builder<'a> {
             });
         }
         let planned = &self.variants[start..];
-        for (later, first) in repeats(planned.len(), |i| &planned[i].rust) {
+        for (later, first) in repeats(planned.len(), |i| planned[i].rust) {
             let span = |at| {
                 variants
                     .variants()
                     .nth(at)
                     .map_or(Span::new(0, 0), |v| v.name().span)
             };
-            let rust = self.variants[start + later].rust.to_string();
-            self.collision(span(later), span(first), &rust, "enum value");
+            let rust = self.variants[start + later].rust;
+            self.collision(span(later), span(first), rust, "enum value");
         }
-        let claimed = claim.map(|claim| (rust.clone(), claim));
+        let claimed = claim.map(|claim| (rust, claim));
         self.types.push(TypeItem {
             rust,
             role,
@@ -769,19 +739,26 @@ impl<'a> Builder<'a> {
             TypeKind::Object => Ty::Object,
             TypeKind::Any => Ty::Any,
             TypeKind::Named(name) => match self.type_names.get(name) {
-                Some((rust, slot)) => {
-                    *target = Target::Declared(*slot);
-                    Ty::Named(rust.clone())
+                Some(&(rust, slot)) => {
+                    *target = Target::Declared(slot);
+                    Ty::Named(rust)
                 }
-                None => Ty::Named(Cow::Borrowed(name)),
+                None => Ty::Named(name),
             },
             TypeKind::Map(inner) if matches!(inner.kind(), TypeKind::Struct(s) if s.is_empty()) => {
                 Ty::Set
             }
-            TypeKind::Array(inner) => Ty::Vec(Box::new(self.ty(&inner, owner, field, target))),
-            TypeKind::Map(inner) => Ty::Map(Box::new(self.ty(&inner, owner, field, target))),
+            TypeKind::Array(inner) => {
+                let inner = self.ty(&inner, owner, field, target);
+                Ty::Vec(self.arena.alloc(inner))
+            }
+            TypeKind::Map(inner) => {
+                let inner = self.ty(&inner, owner, field, target);
+                Ty::Map(self.arena.alloc(inner))
+            }
             TypeKind::Optional(inner) => {
-                Ty::Option(Box::new(self.ty(&inner, owner, field, target)))
+                let inner = self.ty(&inner, owner, field, target);
+                Ty::Option(self.arena.alloc(inner))
             }
             TypeKind::Struct(fields) => {
                 let (rust, role) = self.anonymous(owner, field);
@@ -791,7 +768,7 @@ impl<'a> Builder<'a> {
                 };
                 let index = self.structure(rust, role, &[], &fields, Some((ty.span(), what)));
                 *target = Target::Planned(index);
-                Ty::Named(self.types[index].rust.clone())
+                Ty::Named(self.types[index].rust)
             }
             TypeKind::Enum(variants) => {
                 let (rust, role) = self.anonymous(owner, field);
@@ -801,7 +778,7 @@ impl<'a> Builder<'a> {
                 };
                 let index = self.enumeration(rust, role, &[], &variants, Some((ty.span(), what)));
                 *target = Target::Planned(index);
-                Ty::Named(self.types[index].rust.clone())
+                Ty::Named(self.types[index].rust)
             }
         }
     }
@@ -810,12 +787,55 @@ impl<'a> Builder<'a> {
 impl<'a> Builder<'a> {
     /// The name and role of an anonymous type in `field` of the type at
     /// `owner`.
-    fn anonymous(&self, owner: usize, field: &str) -> (Cow<'a, str>, Role<'a>) {
-        let owner = names::unraw(&self.types[owner].rust);
-        (
-            Cow::Owned(names::nested_type_name(owner, field)),
-            Role::Anonymous([owner, ".", field].concat()),
-        )
+    fn anonymous(&mut self, owner: usize, field: &str) -> (&'a str, Role<'a>) {
+        let owner = names::unraw(self.types[owner].rust);
+        self.scratch.clear();
+        names::write_nested_type_name(owner, field, &mut self.scratch);
+        let rust = self.keep_scratch();
+        (rust, Role::Anonymous(self.join(&[owner, ".", field])))
+    }
+
+    /// `text`, kept in the arena.
+    fn keep(&self, text: &str) -> &'a str {
+        let arena: &'a Bump = self.arena;
+        arena.alloc_str(text)
+    }
+
+    /// What `scratch` holds, kept in the arena.
+    fn keep_scratch(&self) -> &'a str {
+        self.keep(&self.scratch)
+    }
+
+    /// `parts` joined, kept in the arena.
+    fn join(&mut self, parts: &[&str]) -> &'a str {
+        self.scratch.clear();
+        push_all(&mut self.scratch, parts);
+        self.keep_scratch()
+    }
+
+    /// The Rust name of an IDL type or enum value: the IDL name itself
+    /// when it needs no change (most), else a converted copy.
+    fn type_name(&mut self, idl: &'a str) -> &'a str {
+        self.convert(idl, names::type_name_unchanged, names::write_type_name)
+    }
+
+    /// The Rust name of an IDL field or method, as [`Builder::type_name`].
+    fn field_name(&mut self, idl: &'a str) -> &'a str {
+        self.convert(idl, names::field_name_unchanged, names::write_field_name)
+    }
+
+    fn convert(
+        &mut self,
+        idl: &'a str,
+        unchanged: fn(&str) -> bool,
+        write: fn(&str, &mut String),
+    ) -> &'a str {
+        if unchanged(idl) {
+            return idl;
+        }
+        self.scratch.clear();
+        write(idl, &mut self.scratch);
+        self.keep_scratch()
     }
 }
 
@@ -1031,13 +1051,14 @@ fn strongly_connected_components(graph: &Graph<'_>) -> Vec<usize> {
 
 /// Puts the named type a field directly contains (see
 /// [`Ty::direct_name`]) in a `Box`.
-fn box_direct(ty: &mut Ty<'_>) {
-    match ty {
-        Ty::Named(_) => {
-            let inner = std::mem::replace(ty, Ty::Bool);
-            *ty = Ty::Boxed(Box::new(inner));
+fn box_direct<'a>(ty: &mut Ty<'a>, arena: &'a Bump) {
+    match *ty {
+        Ty::Named(_) => *ty = Ty::Boxed(arena.alloc(*ty)),
+        Ty::Option(inner) => {
+            let mut inner = *inner;
+            box_direct(&mut inner, arena);
+            *ty = Ty::Option(arena.alloc(inner));
         }
-        Ty::Option(inner) => box_direct(inner),
         _ => {}
     }
 }
@@ -1067,13 +1088,14 @@ mod tests {
 
     fn plan_names(source: &str) -> Vec<String> {
         let interface = idl::parse(source).expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         plan.types.iter().map(|t| t.rust.to_string()).collect()
     }
 
     fn errors(source: &str) -> Vec<String> {
         let interface = idl::parse(source).expect("valid");
-        Plan::new(&interface)
+        Plan::new(&interface, &Bump::new())
             .expect_err("collision")
             .iter()
             .map(|d| d.message.clone())
@@ -1101,7 +1123,8 @@ mod tests {
             ]
         );
         let interface = idl::parse("interface com.redhat.accounts\ntype A ()\n").expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         assert_eq!(plan.names.service_trait, "Accounts");
         assert_eq!(plan.names.client, "AccountsClient");
     }
@@ -1136,7 +1159,8 @@ mod tests {
             "interface org.varlink.resolver\nerror InterfaceNotFound (interface: string)\n",
         )
         .expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         assert_eq!(plan.errors[0].rust, "ResolverInterfaceNotFound");
         assert_eq!(
             errors("interface a.b\ntype T (ok: ?[string](), bad: [][string]())\n"),
@@ -1166,7 +1190,8 @@ mod tests {
             "interface a.traits\ntype A (b: B)\ntype B (c: []C)\ntype C (x: ?float)\ntype X (y: ?Y)\ntype Y (x: []X, z: ?Z)\ntype Z (one, two)\ntype D (e: E)\ntype E (f: F, y: Y)\ntype F (z: Z)\ntype K (a: ?A)\n",
         )
         .expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         let traits = |name: &str| {
             let item = plan.types.iter().find(|t| t.rust == name).expect("type");
             (item.eq, item.default)
@@ -1193,7 +1218,8 @@ mod tests {
             "interface a.b\ntype Node (value: float, next: ?Node, children: []Node)\ntype Pair (a: int, b: (x, y))\ntype Holds (pair: Pair)\ntype HoldsNode (n: Node)\n",
         )
         .expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         let find = |name: &str| plan.types.iter().find(|t| t.rust == name).expect("type");
         assert!(!find("Node").eq && find("Node").default);
         assert!(find("Pair").eq && !find("Pair").default);
@@ -1208,13 +1234,10 @@ mod tests {
             plan.fields(at)
         };
         let fields = fields_of("Node");
-        assert_eq!(
-            fields[1].ty,
-            Ty::Option(Box::new(Ty::Boxed(Box::new(Ty::Named("Node".into())))))
-        );
-        assert_eq!(fields[2].ty, Ty::Vec(Box::new(Ty::Named("Node".into()))));
+        assert_eq!(fields[1].ty, Ty::Option(&Ty::Boxed(&Ty::Named("Node"))));
+        assert_eq!(fields[2].ty, Ty::Vec(&Ty::Named("Node")));
         let fields = fields_of("HoldsNode");
-        assert_eq!(fields[0].ty, Ty::Named("Node".into()));
+        assert_eq!(fields[0].ty, Ty::Named("Node"));
 
         // A cycle through two types boxes both edges; a type that only
         // leads into the cycle is not boxed.
@@ -1222,19 +1245,20 @@ mod tests {
             "interface a.cycles\ntype A (b: B)\ntype B (a: ?A, c: C)\ntype C (n: int)\ntype D (a: A)\n",
         )
         .expect("valid");
-        let plan = Plan::new(&interface).expect("plan");
+        let arena = Bump::new();
+        let plan = Plan::new(&interface, &arena).expect("plan");
         let field_ty = |owner: &str, at: usize| {
             let index = plan
                 .types
                 .iter()
                 .position(|t| t.rust == owner)
                 .expect("type");
-            plan.fields(index)[at].ty.clone()
+            plan.fields(index)[at].ty
         };
-        let boxed = |name: &'static str| Ty::Boxed(Box::new(Ty::Named(name.into())));
+        let boxed = |name: &'static str| Ty::Boxed(arena.alloc(Ty::Named(name)));
         assert_eq!(field_ty("A", 0), boxed("B"));
-        assert_eq!(field_ty("B", 0), Ty::Option(Box::new(boxed("A"))));
-        assert_eq!(field_ty("B", 1), Ty::Named("C".into()));
-        assert_eq!(field_ty("D", 0), Ty::Named("A".into()));
+        assert_eq!(field_ty("B", 0), Ty::Option(&boxed("A")));
+        assert_eq!(field_ty("B", 1), Ty::Named("C"));
+        assert_eq!(field_ty("D", 0), Ty::Named("A"));
     }
 }

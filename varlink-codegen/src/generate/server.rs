@@ -139,7 +139,7 @@ fn trait_method(
     text: &mut MethodText,
 ) {
     let rt = paths.private.as_str();
-    let full = method.full.as_str();
+    let full = method.full;
     let reply = &plan.types[method.reply].rust;
     let fields = plan.fields(method.params);
     let context = context_name(fields);
@@ -151,9 +151,9 @@ fn trait_method(
     }
     unused.push_str(context);
     for field in fields {
-        push_all(args, &[", ", &field.rust, ": "]);
+        push_all(args, &[", ", field.rust, ": "]);
         write_type(args, &field.ty, paths);
-        push_all(unused, &[", ", &field.rust]);
+        push_all(unused, &[", ", field.rust]);
     }
     if !fields.is_empty() {
         unused.push(')');
@@ -161,7 +161,7 @@ fn trait_method(
     docs::write(code, method.doc, &[&["Answers `", full, "`."]]);
     let vars = [
         ("rt", rt),
-        ("name", &method.rust),
+        ("name", method.rust),
         ("context", context),
         ("args", args),
         ("reply", reply),
@@ -207,12 +207,12 @@ fn dispatch_arm(out: &mut String, plan: &Plan<'_>, rt: &str, method: &Method<'_>
             params,
             ">()?;\n",
             "    let reply = self.implementation.",
-            &method.rust,
+            method.rust,
             "(context",
         ],
     );
     for field in fields {
-        push_all(out, &[", parameters.", &field.rust]);
+        push_all(out, &[", parameters.", field.rust]);
     }
     push_all(
         out,

@@ -38,10 +38,10 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, index: usize, paths: &Paths) {
             // UAPI.20 "Unknown Fields"), while the same types decoded by a
             // client ignore them, so that services can grow.
             if fields.is_empty() {
-                code.line(&["pub struct ", &item.rust, " {}"]);
+                code.line(&["pub struct ", item.rust, " {}"]);
                 return;
             }
-            code.open(&["pub struct ", &item.rust]);
+            code.open(&["pub struct ", item.rust]);
             for field in fields {
                 struct_field(code, field, paths);
             }
@@ -50,9 +50,9 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, index: usize, paths: &Paths) {
         Shape::Enum(_) => {
             code.line(&["#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]"]);
             serde_attributes(code, paths);
-            code.open(&["pub enum ", &item.rust]);
+            code.open(&["pub enum ", item.rust]);
             for variant in plan.variants(index) {
-                let renamed = is_renamed(&variant.rust, variant.wire);
+                let renamed = is_renamed(variant.rust, variant.wire);
                 let extra: &[&[&str]] = if renamed {
                     &[&["Wire name: `", variant.wire, "`."]]
                 } else {
@@ -62,7 +62,7 @@ fn type_item(code: &mut Code, plan: &Plan<'_>, index: usize, paths: &Paths) {
                 if renamed {
                     rename(code, variant.wire);
                 }
-                code.line(&[&variant.rust, ","]);
+                code.line(&[variant.rust, ","]);
             }
             code.close("");
         }
@@ -84,7 +84,7 @@ fn serde_attributes(code: &mut Code, paths: &Paths) {
 pub(crate) const ALLOW_UNUSED: &str = "#[allow(dead_code, unreachable_pub)]";
 
 fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
-    let renamed = is_renamed(&field.rust, field.wire);
+    let renamed = is_renamed(field.rust, field.wire);
     let extra: &[&[&str]] = if renamed {
         &[&["Wire name: `", field.wire, "`."]]
     } else {
@@ -101,7 +101,7 @@ fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
         code.line(&["#[serde(with = \"", adapter, "\")]"]);
     }
     code.line_with(|out| {
-        push_all(out, &["pub ", &field.rust, ": "]);
+        push_all(out, &["pub ", field.rust, ": "]);
         write_type(out, &field.ty, paths);
         out.push(',');
     });
@@ -130,7 +130,7 @@ pub(crate) fn push_field_list(out: &mut String, fields: &[Field<'_>]) {
         if at > 0 {
             out.push_str(", ");
         }
-        out.push_str(&field.rust);
+        out.push_str(field.rust);
     }
 }
 
