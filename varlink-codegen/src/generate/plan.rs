@@ -269,15 +269,15 @@ impl<'a> Plan<'a> {
         // Sized from the tree: every list becomes at most one planned type
         // (a method's two lists, two structs), every item a field or an
         // enum value. Growing them copied megabytes for large interfaces.
-        let (lists, items) = interface.counts();
+        let counts = interface.counts();
         let mut builder = Builder {
             arena,
             scratch: String::new(),
-            types: Vec::with_capacity(lists),
-            fields: Vec::with_capacity(items),
+            types: Vec::with_capacity(counts.lists),
+            fields: Vec::with_capacity(counts.fields),
             field_stack: Vec::new(),
-            variants: Vec::new(),
-            taken: FxHashMap::with_capacity_and_hasher(lists + 8, Default::default()),
+            variants: Vec::with_capacity(counts.values),
+            taken: FxHashMap::with_capacity_and_hasher(counts.lists + 8, Default::default()),
             type_names: FxHashMap::default(),
             declared: Vec::new(),
             diagnostics: Vec::new(),
@@ -314,8 +314,8 @@ impl<'a> Plan<'a> {
         }
         builder.type_names = type_names;
 
-        let mut methods = Vec::new();
-        let mut errors = Vec::new();
+        let mut methods = Vec::with_capacity(interface.members().len());
+        let mut errors = Vec::with_capacity(interface.members().len());
         let mut error_variants: FxHashMap<&'a str, Span> = FxHashMap::default();
         for member in interface.members() {
             let doc = ast::doc_block(member.comments());

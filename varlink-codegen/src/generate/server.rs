@@ -47,7 +47,7 @@ pub(crate) fn server(code: &mut Code, plan: &Plan<'_>, paths: &Paths, default_bo
     code.close("");
     code.blank();
 
-    let mut arms = String::with_capacity(plan.methods.len() * 256);
+    let mut arms = String::with_capacity(plan.methods.len() * 512);
     for method in &plan.methods {
         dispatch_arm(&mut arms, plan, rt, method);
     }

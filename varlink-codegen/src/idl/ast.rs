@@ -97,6 +97,14 @@ pub fn doc_block<'s, 'a>(comments: &'s [Comment<'a>]) -> &'s [Comment<'a>] {
 /// The index that stands for "no node" (no trailing comment, no type).
 pub(super) const NONE: u32 = u32::MAX;
 
+/// What [`Interface::counts`] counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counts {
+    pub(crate) lists: usize,
+    pub(crate) fields: usize,
+    pub(crate) values: usize,
+}
+
 /// A byte range of the source, or a run of nodes in one of the vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Range32 {
@@ -290,10 +298,20 @@ impl<'a> Interface<'a> {
     }
 
     /// How many lists (structures, enumerations, parameter lists, of every
-    /// member and at every depth) and how many items in them (fields and
-    /// enum values) the tree holds: for sizing what is built from it.
-    pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.lists.len(), self.items.len())
+    /// member and at every depth), fields and enum values the tree holds:
+    /// for sizing what is built from it.
+    pub(crate) fn counts(&self) -> Counts {
+        let values = self
+            .lists
+            .iter()
+            .filter(|list| list.is_enum)
+            .map(|list| list.items.range().len())
+            .sum::<usize>();
+        Counts {
+            lists: self.lists.len(),
+            fields: self.items.len() - values,
+            values,
+        }
     }
 
     /// The bytes of a range of the source: for comparisons, which need no
