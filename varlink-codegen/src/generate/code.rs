@@ -191,13 +191,23 @@ impl Code {
                     templates.len() - 1
                 }
             };
+            // Which values span lines, found once per value rather than
+            // at each place the template uses it.
+            let multi_line = vars
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, value))| memchr::memchr(b'\n', value.as_bytes()).is_some())
+                .fold(0u64, |set, (at, _)| set | 1 << at);
+            debug_assert!(vars.len() <= 64, "a template has at most 64 variables");
             for line in &templates[at].lines {
-                self.template_line(line, vars);
+                self.template_line(line, vars, multi_line);
             }
         });
     }
 
-    fn template_line(&mut self, line: &Line, vars: &[(&'static str, &str)]) {
+    /// One line of a template; `multi_line` has bit `n` set when value `n`
+    /// holds a line break.
+    fn template_line(&mut self, line: &Line, vars: &[(&'static str, &str)], multi_line: u64) {
         if line.pieces.is_empty() {
             self.text.push('\n');
             return;
@@ -212,21 +222,18 @@ impl Code {
         for piece in &line.pieces {
             match *piece {
                 Piece::Text(text) => self.text.push_str(text),
-                Piece::Var(var) => self.value(vars[var].1, width),
+                Piece::Var(var) if multi_line & 1 << var != 0 => {
+                    self.multi_line_value(vars[var].1, width);
+                }
+                Piece::Var(var) => self.text.push_str(vars[var].1),
             }
         }
         self.text.push('\n');
     }
 
-    /// A template value; every line after its first gets the indentation
-    /// of the template line, `width` spaces.
-    fn value(&mut self, value: &str, width: usize) {
-        // Most values are a word or two: a plain loop finds no line break
-        // sooner than `split` sets out to look.
-        if !value.bytes().any(|b| b == b'\n') {
-            self.text.push_str(value);
-            return;
-        }
+    /// A template value with line breaks: every line after its first gets
+    /// the indentation of the template line, `width` spaces.
+    fn multi_line_value(&mut self, value: &str, width: usize) {
         let mut lines = value.split('\n');
         if let Some(first) = lines.next() {
             self.text.push_str(first);

@@ -194,7 +194,7 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
     // of them ASCII, so every cut is at a char boundary).
     let mut in_code = false;
     let mut rest = line;
-    while let Some(at) = rest.bytes().position(|b| NEEDS_CARE[usize::from(b)]) {
+    while let Some(at) = find_care(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         match rest.as_bytes()[0] {
@@ -221,6 +221,27 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
         rest = &rest[1..];
     }
     out.push_str(rest);
+}
+
+/// The first byte of `bytes` that may need care ([`NEEDS_CARE`]). Most
+/// text needs none: eight bytes are looked up at a time, their flags or-ed
+/// together, with one branch per eight bytes instead of one per byte.
+fn find_care(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut skipped = 0;
+    for chunk in &mut chunks {
+        if chunk
+            .iter()
+            .fold(false, |any, &b| any | NEEDS_CARE[usize::from(b)])
+        {
+            break;
+        }
+        skipped += 8;
+    }
+    bytes[skipped..]
+        .iter()
+        .position(|&b| NEEDS_CARE[usize::from(b)])
+        .map(|at| skipped + at)
 }
 
 /// Where the URL starts in `out` when `rest`, the text still to write,
@@ -259,6 +280,18 @@ mod tests {
         let mut out = String::new();
         escape_into(&mut out, line, &mut None);
         out
+    }
+
+    #[test]
+    fn find_care_agrees_with_a_byte_loop() {
+        let text = "plain words, then `code` and a_b; more plain text: [x] <y> *z* \\ end";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let bytes = &text.as_bytes()[start..end];
+                let expected = bytes.iter().position(|&b| NEEDS_CARE[usize::from(b)]);
+                assert_eq!(find_care(bytes), expected, "{start}..{end}");
+            }
+        }
     }
 
     #[test]
