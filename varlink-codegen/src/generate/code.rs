@@ -234,19 +234,16 @@ impl Code {
     /// A template value with line breaks: every line after its first gets
     /// the indentation of the template line, `width` spaces.
     fn multi_line_value(&mut self, value: &str, width: usize) {
-        let mut lines = value.split('\n');
-        if let Some(first) = lines.next() {
-            self.text.push_str(first);
-        }
-        for line in lines {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', value.as_bytes()) {
+            self.text.push_str(&value[start..end]);
             self.text.push('\n');
-            if !line.is_empty() {
-                for _ in 0..width {
-                    self.text.push(' ');
-                }
-                self.text.push_str(line);
+            start = end + 1;
+            if start < value.len() && value.as_bytes()[start] != b'\n' {
+                self.text.extend(std::iter::repeat_n(' ', width));
             }
         }
+        self.text.push_str(&value[start..]);
     }
 }
 

@@ -42,8 +42,9 @@ pub(crate) fn string_literal(text: &str) -> String {
     }
     // One `#` more than the longest run of them after a `"`.
     let mut hashes = 0;
-    for (at, _) in text.match_indices('"') {
-        let run = text[at + 1..].bytes().take_while(|&b| b == b'#').count();
+    let bytes = text.as_bytes();
+    for at in memchr::memchr_iter(b'"', bytes) {
+        let run = bytes[at + 1..].iter().take_while(|&&b| b == b'#').count();
         hashes = hashes.max(run + 1);
     }
     let fence = "#".repeat(hashes);
