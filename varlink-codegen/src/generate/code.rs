@@ -11,6 +11,8 @@
 
 use std::cell::RefCell;
 
+use crate::fxhash::FxHashMap;
+
 /// Indentation of one block level.
 const INDENT: &str = "    ";
 
@@ -25,14 +27,21 @@ thread_local! {
     /// one generation to the next: a build script generates several
     /// interfaces, the proc macro expands in a long-lived compiler thread,
     /// and the set of templates is small and fixed.
-    static TEMPLATES: RefCell<Vec<Compiled>> = const { RefCell::new(Vec::new()) };
+    static TEMPLATES: RefCell<Templates> = RefCell::new(Templates::default());
+}
+
+/// The templates split so far, and where to find each by its address and
+/// length (a scan of all of them, at each use, was a tenth of writing).
+#[derive(Default)]
+struct Templates {
+    compiled: Vec<Compiled>,
+    by_key: FxHashMap<(usize, usize), usize>,
 }
 
 /// A template split into lines of text and variables.
 struct Compiled {
     /// The template's address and length, which find it again.
-    key: usize,
-    len: usize,
+    key: (usize, usize),
     /// The variable names, in the order the pieces refer to them by.
     names: Vec<&'static str>,
     lines: Vec<Line>,
@@ -96,8 +105,7 @@ impl Compiled {
             })
             .collect();
         Compiled {
-            key: template.as_ptr() as usize,
-            len: template.len(),
+            key: (template.as_ptr() as usize, template.len()),
             names: vars.iter().map(|(name, _)| *name).collect(),
             lines,
         }
@@ -178,18 +186,27 @@ impl Code {
     /// A template is split into its pieces once, on first use, and kept
     /// (`TEMPLATES`): most are written once per method of the interface.
     pub(crate) fn template(&mut self, template: &'static str, vars: &[(&'static str, &str)]) {
-        let key = template.as_ptr() as usize;
+        let key = (template.as_ptr() as usize, template.len());
         TEMPLATES.with_borrow_mut(|templates| {
-            let at = match templates.iter().position(|compiled| {
-                compiled.key == key
-                    && compiled.len == template.len()
-                    && compiled.names.iter().eq(vars.iter().map(|(name, _)| name))
-            }) {
-                Some(at) => at,
-                None => {
-                    templates.push(Compiled::new(template, vars));
-                    templates.len() - 1
-                }
+            let same_names =
+                |compiled: &Compiled| compiled.names.iter().eq(vars.iter().map(|(name, _)| name));
+            let at = match templates.by_key.get(&key) {
+                Some(&at) if same_names(&templates.compiled[at]) => at,
+                // Not split yet, or (a template text used twice, which
+                // the compiler may store once) with other variables.
+                _ => match templates
+                    .compiled
+                    .iter()
+                    .position(|c| c.key == key && same_names(c))
+                {
+                    Some(at) => at,
+                    None => {
+                        templates.compiled.push(Compiled::new(template, vars));
+                        let at = templates.compiled.len() - 1;
+                        templates.by_key.insert(key, at);
+                        at
+                    }
+                },
             };
             // Which values span lines, found once per value rather than
             // at each place the template uses it.
@@ -199,7 +216,7 @@ impl Code {
                 .filter(|(_, (_, value))| memchr::memchr(b'\n', value.as_bytes()).is_some())
                 .fold(0u64, |set, (at, _)| set | 1 << at);
             debug_assert!(vars.len() <= 64, "a template has at most 64 variables");
-            for line in &templates[at].lines {
+            for line in &templates.compiled[at].lines {
                 self.template_line(line, vars, multi_line);
             }
         });

@@ -915,16 +915,30 @@ fn derive_traits(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<(bool,
 
 /// Clears `holds` for every type that needs, directly or through others, a type for
 /// which it is clear: `needs` holds `(needed, needing)` pairs.
-fn withdraw(holds: &mut [bool], mut needs: Vec<(usize, usize)>) {
-    // Sorted, the types needing `t` are one run.
-    needs.sort_unstable();
+fn withdraw(holds: &mut [bool], needs: Vec<(usize, usize)>) {
+    // The types needing each type, in one piece (a counting sort: a
+    // comparison sort of the pairs was a tenth of planning a large
+    // interface).
+    let mut starts = vec![0; holds.len() + 1];
+    for &(needed, _) in &needs {
+        starts[needed + 1] += 1;
+    }
+    for at in 1..starts.len() {
+        starts[at] += starts[at - 1];
+    }
+    let mut next = starts.clone();
+    let mut needing_of = vec![0; needs.len()];
+    for (needed, needing) in needs {
+        needing_of[next[needed]] = needing;
+        next[needed] += 1;
+    }
+    let needed_by = Graph {
+        starts: &starts,
+        edges: &needing_of,
+    };
     let mut stack: Vec<usize> = (0..holds.len()).filter(|&t| !holds[t]).collect();
     while let Some(lacking) = stack.pop() {
-        let start = needs.partition_point(|&(needed, _)| needed < lacking);
-        for &(_, needing) in needs[start..]
-            .iter()
-            .take_while(|&&(needed, _)| needed == lacking)
-        {
+        for &needing in needed_by.successors(lacking) {
             if holds[needing] {
                 holds[needing] = false;
                 stack.push(needing);
