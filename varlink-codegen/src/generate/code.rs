@@ -188,8 +188,16 @@ impl Code {
     pub(crate) fn template(&mut self, template: &'static str, vars: &[(&'static str, &str)]) {
         let key = (template.as_ptr() as usize, template.len());
         TEMPLATES.with_borrow_mut(|templates| {
-            let same_names =
-                |compiled: &Compiled| compiled.names.iter().eq(vars.iter().map(|(name, _)| name));
+            // Names from the same call site are the same literals: equal
+            // addresses settle most comparisons without reading the text.
+            let same_names = |compiled: &Compiled| {
+                compiled.names.len() == vars.len()
+                    && compiled
+                        .names
+                        .iter()
+                        .zip(vars)
+                        .all(|(&known, &(name, _))| std::ptr::eq(known, name) || known == name)
+            };
             let at = match templates.by_key.get(&key) {
                 Some(&at) if same_names(&templates.compiled[at]) => at,
                 // Not split yet, or (a template text used twice, which

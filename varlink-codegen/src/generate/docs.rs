@@ -35,10 +35,20 @@ fn must_escape(text: &str) -> bool {
 /// the text as it is, between enough `#`s. Text with a character that
 /// cannot stand in a raw literal ([`must_escape`]) is escaped.
 pub(crate) fn string_literal(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 8);
+    push_string_literal(&mut literal, text);
+    literal
+}
+
+/// Appends [`string_literal`] of `text` to `out`: the interface text goes
+/// into the generated file this way, without a copy of its own.
+pub(crate) fn push_string_literal(out: &mut String, text: &str) {
     if must_escape(text) {
         // `Debug` writes a valid Rust string literal, with `\r` and
         // `\u{202e}` escapes.
-        return format!("{text:?}");
+        use std::fmt::Write as _;
+        let _ = write!(out, "{text:?}");
+        return;
     }
     // One `#` more than the longest run of them after a `"`.
     let mut hashes = 0;
@@ -47,15 +57,13 @@ pub(crate) fn string_literal(text: &str) -> String {
         let run = bytes[at + 1..].iter().take_while(|&&b| b == b'#').count();
         hashes = hashes.max(run + 1);
     }
-    let fence = "#".repeat(hashes);
-    let mut literal = String::with_capacity(text.len() + 2 * hashes + 3);
-    literal.push('r');
-    literal.push_str(&fence);
-    literal.push('"');
-    literal.push_str(text);
-    literal.push('"');
-    literal.push_str(&fence);
-    literal
+    out.reserve(text.len() + 2 * hashes + 3);
+    out.push('r');
+    out.extend(std::iter::repeat_n('#', hashes));
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
+    out.extend(std::iter::repeat_n('#', hashes));
 }
 
 /// Doc comments for IDL documentation lines, followed by `extra` lines

@@ -59,11 +59,11 @@ $allow"#,
     );
     // Not a template value: a template indents the lines of a multi-line
     // value, which would change the text of the literal.
-    code.line(&[
-        "pub const INTERFACE_DESCRIPTION: &str = ",
-        &docs::string_literal(source),
-        ";",
-    ]);
+    code.line_with(|out| {
+        out.push_str("pub const INTERFACE_DESCRIPTION: &str = ");
+        docs::push_string_literal(out, source);
+        out.push(';');
+    });
     code.blank();
     types::types(&mut code, &plan, &paths);
     errors::error_enum(&mut code, &plan, &paths);
