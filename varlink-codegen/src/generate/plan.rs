@@ -113,19 +113,21 @@ pub(crate) struct Field<'a> {
 }
 
 impl Field<'_> {
-    /// The index in [`Plan::types`] of the type this field's type names.
-    fn target(&self) -> Option<usize> {
+    /// The index in [`Plan::types`] of the type this field's type names;
+    /// `declared` holds the index of each declared type.
+    fn target(&self, declared: &[usize]) -> Option<usize> {
         match self.target {
             Target::Planned(index) => Some(index),
-            Target::None | Target::Declared(_) => None,
+            Target::Declared(slot) => Some(declared[slot]).filter(|&index| index != usize::MAX),
+            Target::None => None,
         }
     }
 }
 
 /// The planned type a field's type names. A named type may be planned
-/// after the fields that refer to it, so it is first known by its place
-/// among the interface's type declarations, and resolved once all are
-/// planned.
+/// after the fields that refer to it, so it is known by its place among
+/// the interface's type declarations, and looked up once all are planned
+/// (in a list, not by name).
 #[derive(Debug, Clone, Copy)]
 enum Target {
     None,
@@ -426,16 +428,8 @@ impl<'a> Plan<'a> {
             diagnostics.sort();
             return Err(diagnostics);
         }
-        for field in &mut fields {
-            if let Target::Declared(slot) = field.target {
-                field.target = match declared[slot] {
-                    usize::MAX => Target::None,
-                    index => Target::Planned(index),
-                };
-            }
-        }
-        let derived = derive_traits(&types, &fields);
-        let boxed = fields_to_box(&types, &fields);
+        let derived = derive_traits(&types, &fields, &declared);
+        let boxed = fields_to_box(&types, &fields, &declared);
         for (item, (eq, default)) in types.iter_mut().zip(derived) {
             item.eq = eq;
             item.default = default;
@@ -880,7 +874,11 @@ fn repeats<'n>(count: usize, name: impl Fn(usize) -> &'n str) -> Vec<(usize, usi
 /// a type along "needs" edges, and one walk backwards from those types
 /// decides every type. (A loop over all fields until nothing changed took
 /// one round per level of nesting, each looking names up again.)
-fn derive_traits(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<(bool, bool)> {
+fn derive_traits(
+    types: &[TypeItem<'_>],
+    all_fields: &[Field<'_>],
+    declared: &[usize],
+) -> Vec<(bool, bool)> {
     let mut eq = vec![true; types.len()];
     let mut default: Vec<bool> = types
         .iter()
@@ -894,7 +892,7 @@ fn derive_traits(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<(bool,
             continue;
         };
         for field in &all_fields[fields.clone()] {
-            let Some(needed) = field.target() else {
+            let Some(needed) = field.target(declared) else {
                 eq[needing] &= !field.ty.holds_float();
                 continue;
             };
@@ -955,7 +953,11 @@ fn withdraw(holds: &mut [bool], needs: Vec<(usize, usize)>) {
 /// the owner exactly when both lie in one strongly connected component of
 /// the "directly contains" graph; one pass of Tarjan's algorithm finds them
 /// all, instead of a search per field.
-fn fields_to_box(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<usize> {
+fn fields_to_box(
+    types: &[TypeItem<'_>],
+    all_fields: &[Field<'_>],
+    declared: &[usize],
+) -> Vec<usize> {
     // The graph in one piece: the edges of type `t` (the types its fields
     // directly contain) are `edges[starts[t]..starts[t + 1]]`, each with
     // the field it comes from.
@@ -967,7 +969,8 @@ fn fields_to_box(types: &[TypeItem<'_>], all_fields: &[Field<'_>]) -> Vec<usize>
         if let Shape::Struct(fields) = &item.shape {
             for at in fields.clone() {
                 let field = &all_fields[at];
-                if let Some(target) = field.target().filter(|_| field.ty.direct_name().is_some()) {
+                let target = field.target(declared);
+                if let Some(target) = target.filter(|_| field.ty.direct_name().is_some()) {
                     edges.push(target);
                     from_field.push(at);
                 }
