@@ -134,8 +134,12 @@ pub(crate) fn field_name_unchanged(idl: &str) -> bool {
 
 /// Appends `idl` in `UpperCamelCase`, as heck converts it, unescaped.
 fn upper_camel_into(idl: &str, out: &mut String) {
-    if is_plain_upper_camel(idl) {
-        out.push_str(idl);
+    if is_plain_camel(idl) {
+        // heck splits before each capital only, and capitalizes each
+        // word: only the first letter changes (`digestName` is
+        // `DigestName`).
+        out.push(char::from(idl.as_bytes()[0].to_ascii_uppercase()));
+        out.push_str(&idl[1..]);
         return;
     }
     if is_plain_snake(idl) {
