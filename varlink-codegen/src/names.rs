@@ -98,6 +98,23 @@ pub fn nested_type_name(owner: &str, field: &str) -> String {
     out
 }
 
+/// The name an interface's generated service trait, clients and server
+/// adapter are named after: its last segment in `UpperCamelCase`
+/// (`Accounts` for `com.redhat.accounts`), unescaped. A segment after the
+/// first may start with a digit, which no Rust name can: then the whole
+/// interface name is converted (`org.example.0mor` gives
+/// `OrgExample0mor`), and the first segment starts with a letter.
+pub fn interface_base_name(interface: &str) -> String {
+    let last = interface.rsplit('.').next().unwrap_or(interface);
+    let base = type_name(last);
+    let base = if base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        base
+    } else {
+        type_name(interface)
+    };
+    unraw(&base).to_owned()
+}
+
 /// Appends [`type_name`] to `out`: for callers that keep names in a
 /// buffer of their own rather than in a `String` each.
 pub(crate) fn write_type_name(idl: &str, out: &mut String) {
@@ -453,6 +470,21 @@ mod tests {
             }
         }
         assert!(plain.0 > 50 && plain.1 > 50 && plain.2 > 100, "{plain:?}");
+    }
+
+    #[test]
+    fn interface_base_names() {
+        for (interface, base) in [
+            ("com.redhat.accounts", "Accounts"),
+            ("io.systemd.Resolve", "Resolve"),
+            ("org.example.foo-bar", "FooBar"),
+            ("org.example.0mor", "OrgExample0mor"),
+            ("org.example.1", "OrgExample1"),
+            ("org.example.self", "Self_"),
+            ("org.example.type", "Type"),
+        ] {
+            assert_eq!(interface_base_name(interface), base, "{interface}");
+        }
     }
 
     #[test]

@@ -112,3 +112,22 @@ fn odd_comments_and_text_generate_a_rust_file() {
     varlink_codegen::idl::parse(&source).expect("the interface is valid");
     check("odd comments", &source);
 }
+
+#[test]
+fn interface_names_whose_last_segment_is_not_a_rust_name_generate_a_rust_file() {
+    // A segment after the first may start with a digit (found by the
+    // `generate` fuzz target: `org.exampletype.0mor` named the service
+    // trait `0mor`), or be a keyword or hyphenated.
+    for name in [
+        "org.example.0mor",
+        "org.example.1",
+        "org.example.self",
+        "org.example.type",
+        "org.example.foo-bar",
+    ] {
+        let source = format!(
+            "interface {name}\n\nmethod Ping(ping: string) -> (pong: string)\n\nerror Failed (reason: string)\n"
+        );
+        check(name, &source);
+    }
+}

@@ -261,13 +261,7 @@ pub(crate) struct Plan<'a> {
 impl<'a> Plan<'a> {
     /// Plans `interface`, keeping names and nested types in `arena`.
     pub(crate) fn new(interface: &'a Interface<'a>, arena: &'a Bump) -> Result<Self, Diagnostics> {
-        let last = interface
-            .name()
-            .text
-            .rsplit('.')
-            .next()
-            .unwrap_or(interface.name().text);
-        let base = names::unraw(&names::type_name(last)).to_owned();
+        let base = names::interface_base_name(interface.name().text);
         // Sized from the tree: every list becomes at most one planned type
         // (a method's two lists, two structs), every item a field or an
         // enum value. Growing them copied megabytes for large interfaces.
