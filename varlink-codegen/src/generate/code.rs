@@ -218,12 +218,12 @@ impl Code {
             };
             // Which values span lines, found once per value rather than
             // at each place the template uses it.
+            debug_assert!(vars.len() <= 64, "a template has at most 64 variables");
             let multi_line = vars
                 .iter()
                 .enumerate()
                 .filter(|(_, (_, value))| memchr::memchr(b'\n', value.as_bytes()).is_some())
                 .fold(0u64, |set, (at, _)| set | 1 << at);
-            debug_assert!(vars.len() <= 64, "a template has at most 64 variables");
             for line in &templates.compiled[at].lines {
                 self.template_line(line, vars, multi_line);
             }

@@ -9,7 +9,7 @@
 //! are), and lines indented like a Markdown code block lose that
 //! indentation.
 
-use super::code::Code;
+use super::code::{Code, push_all};
 use crate::idl::ast::Comment;
 
 /// Whether `text` has a character that Rust source may not hold as it is
@@ -84,9 +84,7 @@ pub(crate) fn write(code: &mut Code, lines: &[Comment<'_>], extra: &[&[&str]]) {
         }
         code.line_with(|out| {
             out.push_str("/// ");
-            for part in *parts {
-                out.push_str(part);
-            }
+            push_all(out, parts);
         });
     }
 }
@@ -236,9 +234,8 @@ fn escape_into(out: &mut String, line: &str, fence: &mut Option<Fence>) {
 /// text needs none: eight bytes are looked up at a time, their flags or-ed
 /// together, with one branch per eight bytes instead of one per byte.
 fn find_care(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
     let mut skipped = 0;
-    for chunk in &mut chunks {
+    for chunk in bytes.chunks_exact(8) {
         if chunk
             .iter()
             .fold(false, |any, &b| any | NEEDS_CARE[usize::from(b)])

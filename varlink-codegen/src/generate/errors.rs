@@ -7,7 +7,7 @@ use super::Paths;
 use super::code::{Code, push_all};
 use super::docs;
 use super::plan::{ErrorItem, Field, Plan};
-use super::types::{ALLOW_UNUSED, field_list, write_type};
+use super::types::{ALLOW_UNUSED, field_line, field_list};
 
 pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
     let rt = paths.private.as_str();
@@ -51,11 +51,7 @@ pub(crate) fn error_enum(code: &mut Code, plan: &Plan<'_>, paths: &Paths) {
         code.open(&[error.rust]);
         for field in *fields {
             docs::write(code, field.doc, &[]);
-            code.line_with(|out| {
-                push_all(out, &[field.rust, ": "]);
-                write_type(out, &field.ty, paths);
-                out.push(',');
-            });
+            field_line(code, "", field, paths);
         }
         code.close(",");
     }
@@ -106,7 +102,7 @@ Transport($rt::RuntimeError),"#,
     // no IDL name starts with an underscore.
     let mut display_arms = String::new();
     for (error, fields) in &idl_errors {
-        let full = &error.full;
+        let full = error.full;
         if fields.is_empty() {
             push_all(
                 &mut display_arms,
@@ -183,7 +179,7 @@ impl ::std::error::Error for Error {
     } else {
         from_remote.push_str("match remote.name.as_str() {\n");
         for (error, fields) in &idl_errors {
-            let full = &error.full;
+            let full = error.full;
             if fields.is_empty() {
                 push_all(
                     &mut from_remote,
@@ -247,7 +243,7 @@ impl ::std::convert::From<$rt::RuntimeError> for Error {
     // Server side: every variant becomes an error reply.
     let mut to_reply_arms = String::new();
     for (error, fields) in &idl_errors {
-        let full = &error.full;
+        let full = error.full;
         if fields.is_empty() {
             push_all(
                 &mut to_reply_arms,

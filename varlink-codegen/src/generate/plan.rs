@@ -85,14 +85,14 @@ impl Ty<'_> {
         }
     }
 
-    /// The named type this one contains without an indirection that may
-    /// be empty (a `Vec` or map): the edge along which a cycle needs a
-    /// `Box`.
-    fn direct_name(&self) -> Option<&str> {
+    /// Whether this type contains its named type without an indirection
+    /// that may be empty (a `Vec` or map): the edge along which a cycle
+    /// needs a `Box`.
+    fn holds_named_directly(&self) -> bool {
         match self {
-            Ty::Named(name) => Some(name),
-            Ty::Option(inner) => inner.direct_name(),
-            _ => None,
+            Ty::Named(_) => true,
+            Ty::Option(inner) => inner.holds_named_directly(),
+            _ => false,
         }
     }
 }
@@ -267,6 +267,7 @@ impl<'a> Plan<'a> {
         // enum value. Growing them copied megabytes for large interfaces.
         let counts = interface.counts();
         let mut builder = Builder {
+            interface: interface.name().text,
             arena,
             scratch: String::new(),
             types: Vec::with_capacity(counts.lists),
@@ -274,7 +275,10 @@ impl<'a> Plan<'a> {
             field_stack: Vec::new(),
             variants: Vec::with_capacity(counts.values),
             taken: FxHashMap::with_capacity_and_hasher(counts.lists + 8, Default::default()),
-            type_names: FxHashMap::default(),
+            type_names: FxHashMap::with_capacity_and_hasher(
+                interface.members().len(),
+                Default::default(),
+            ),
             declared: Vec::new(),
             diagnostics: Vec::new(),
         };
@@ -298,17 +302,15 @@ impl<'a> Plan<'a> {
         }
 
         // Named types first, so that references resolve to them.
-        let mut type_names: FxHashMap<&'a str, (&'a str, usize)> =
-            FxHashMap::with_capacity_and_hasher(interface.members().len(), Default::default());
         for member in interface.members() {
             if let MemberKind::Type(_) = member.kind() {
                 let rust = builder.type_name(member.name().text);
                 builder.claim(rust, member.name().span, Claimant::Type(member.name().text));
-                type_names.insert(member.name().text, (rust, builder.declared.len()));
+                let slot = builder.declared.len();
+                builder.type_names.insert(member.name().text, (rust, slot));
                 builder.declared.push(usize::MAX);
             }
         }
-        builder.type_names = type_names;
 
         let mut methods = Vec::with_capacity(interface.members().len());
         let mut errors = Vec::with_capacity(interface.members().len());
@@ -362,7 +364,7 @@ impl<'a> Plan<'a> {
                         span: member.name().span,
                         client_fns,
                         rust,
-                        full: builder.join(&[interface.name().text, ".", member.name().text]),
+                        full: builder.full_name(member.name().text),
                         call_struct,
                         doc,
                         params,
@@ -400,7 +402,7 @@ impl<'a> Plan<'a> {
                     errors.push(ErrorItem {
                         wire: member.name().text,
                         rust,
-                        full: builder.join(&[interface.name().text, ".", member.name().text]),
+                        full: builder.full_name(member.name().text),
                         doc,
                         params,
                     });
@@ -536,6 +538,8 @@ impl Claimant<'_> {
 }
 
 struct Builder<'a> {
+    /// The interface's name.
+    interface: &'a str,
     /// Where names and nested types are kept.
     arena: &'a Bump,
     /// Where names are written before they are kept.
@@ -612,20 +616,7 @@ impl<'a> Builder<'a> {
         fields: &ast::Struct<'a, 'a>,
         claim: Option<(Span, Claimant<'a>)>,
     ) -> usize {
-        let index = self.types.len();
-        // Claimed once planned, so that a report can describe it.
-        let claimed = claim.map(|claim| (rust, claim));
-        self.types.push(TypeItem {
-            rust,
-            role,
-            doc,
-            shape: Shape::Struct(0..0),
-            eq: false,
-            default: false,
-        });
-        if let Some((rust, (span, claimant))) = claimed {
-            self.claim(rust, span, claimant);
-        }
+        let index = self.add_type(rust, role, doc, claim);
         let own = self.field_stack.len();
         for field in fields.fields() {
             let rust_field = self.field_name(field.name().text);
@@ -651,17 +642,12 @@ impl<'a> Builder<'a> {
         }
         let start = self.fields.len();
         self.fields.extend(self.field_stack.drain(own..));
-        let planned = &self.fields[start..];
-        for (later, first) in repeats(planned.len(), |i| planned[i].rust) {
-            let span = |at| {
-                fields
-                    .fields()
-                    .nth(at)
-                    .map_or(Span::new(0, 0), |f| f.name().span)
-            };
-            let rust = self.fields[start + later].rust;
-            self.collision(span(later), span(first), rust, "field");
-        }
+        self.repeated_names(
+            self.fields.len() - start,
+            |plan, at| plan.fields[start + at].rust,
+            |at| fields.fields().nth(at).map(|f| f.name().span),
+            "field",
+        );
         self.types[index].shape = Shape::Struct(start..self.fields.len());
         index
     }
@@ -683,27 +669,54 @@ impl<'a> Builder<'a> {
                 doc: ast::doc_block(variant.comments()),
             });
         }
-        let planned = &self.variants[start..];
-        for (later, first) in repeats(planned.len(), |i| planned[i].rust) {
-            let span = |at| {
-                variants
-                    .variants()
-                    .nth(at)
-                    .map_or(Span::new(0, 0), |v| v.name().span)
-            };
-            let rust = self.variants[start + later].rust;
-            self.collision(span(later), span(first), rust, "enum value");
+        self.repeated_names(
+            self.variants.len() - start,
+            |plan, at| plan.variants[start + at].rust,
+            |at| variants.variants().nth(at).map(|v| v.name().span),
+            "enum value",
+        );
+        let index = self.add_type(rust, role, doc, claim);
+        self.types[index].shape = Shape::Enum(start..self.variants.len());
+        index
+    }
+
+    /// Reports the members of one list (`count` of them) whose Rust names
+    /// repeat an earlier member's: `rust(self, at)` is the Rust name of
+    /// member `at`, `span(at)` where the IDL names it.
+    fn repeated_names(
+        &mut self,
+        count: usize,
+        rust: impl Fn(&Self, usize) -> &'a str,
+        span: impl Fn(usize) -> Option<Span>,
+        what: &str,
+    ) {
+        let span = |at| span(at).unwrap_or(Span::new(0, 0));
+        for (later, first) in repeats(count, |at| rust(self, at)) {
+            self.collision(span(later), span(first), rust(self, later), what);
         }
-        let claimed = claim.map(|claim| (rust, claim));
+    }
+
+    /// Adds a type to the plan, its members still to be set, and claims
+    /// its name with `claim`'s span and description (named types are
+    /// claimed up front). Claimed once added, so that a report can
+    /// describe it. Returns its index.
+    fn add_type(
+        &mut self,
+        rust: &'a str,
+        role: Role<'a>,
+        doc: Doc<'a>,
+        claim: Option<(Span, Claimant<'a>)>,
+    ) -> usize {
         self.types.push(TypeItem {
             rust,
             role,
             doc,
-            shape: Shape::Enum(start..self.variants.len()),
-            eq: true,
+            shape: Shape::Struct(0..0),
+            // Derived once all types are planned.
+            eq: false,
             default: false,
         });
-        if let Some((rust, (span, claimant))) = claimed {
+        if let Some((span, claimant)) = claim {
             self.claim(rust, span, claimant);
         }
         self.types.len() - 1
@@ -770,9 +783,7 @@ impl<'a> Builder<'a> {
             }
         }
     }
-}
 
-impl<'a> Builder<'a> {
     /// The name and role of an anonymous type in `field` of the type at
     /// `owner`.
     fn anonymous(&mut self, owner: usize, field: &str) -> (&'a str, Role<'a>) {
@@ -792,6 +803,12 @@ impl<'a> Builder<'a> {
     /// What `scratch` holds, kept in the arena.
     fn keep_scratch(&self) -> &'a str {
         self.keep(&self.scratch)
+    }
+
+    /// The fully-qualified wire name of a member: `interface.Member`.
+    fn full_name(&mut self, member: &str) -> &'a str {
+        let interface = self.interface;
+        self.join(&[interface, ".", member])
     }
 
     /// `parts` joined, kept in the arena.
@@ -886,16 +903,13 @@ fn derive_traits(
             continue;
         };
         for field in &all_fields[fields.clone()] {
-            let Some(needed) = field.target(declared) else {
-                eq[needing] &= !field.ty.holds_float();
-                continue;
-            };
+            let needed = field.target(declared);
             if field.ty.holds_float() {
                 eq[needing] = false;
-            } else {
+            } else if let Some(needed) = needed {
                 eq_needs.push((needed, needing));
             }
-            if field.ty.default_needs_named() {
+            if let Some(needed) = needed.filter(|_| field.ty.default_needs_named()) {
                 default_needs.push((needed, needing));
             }
         }
@@ -905,8 +919,8 @@ fn derive_traits(
     eq.into_iter().zip(default).collect()
 }
 
-/// Clears `holds` for every type that needs, directly or through others, a type for
-/// which it is clear: `needs` holds `(needed, needing)` pairs.
+/// Clears `holds` for every type that needs, directly or through others,
+/// a type for which it is clear: `needs` holds `(needed, needing)` pairs.
 fn withdraw(holds: &mut [bool], needs: Vec<(usize, usize)>) {
     // The types needing each type, in one piece (a counting sort: a
     // comparison sort of the pairs was a tenth of planning a large
@@ -964,7 +978,7 @@ fn fields_to_box(
             for at in fields.clone() {
                 let field = &all_fields[at];
                 let target = field.target(declared);
-                if let Some(target) = target.filter(|_| field.ty.direct_name().is_some()) {
+                if let Some(target) = target.filter(|_| field.ty.holds_named_directly()) {
                     edges.push(target);
                     from_field.push(at);
                 }
@@ -1061,7 +1075,7 @@ fn strongly_connected_components(graph: &Graph<'_>) -> Vec<usize> {
 }
 
 /// Puts the named type a field directly contains (see
-/// [`Ty::direct_name`]) in a `Box`.
+/// [`Ty::holds_named_directly`]) in a `Box`.
 fn box_direct<'a>(ty: &mut Ty<'a>, arena: &'a Bump) {
     match *ty {
         Ty::Named(_) => *ty = Ty::Boxed(arena.alloc(*ty)),

@@ -100,8 +100,13 @@ fn struct_field(code: &mut Code, field: &Field<'_>, paths: &Paths) {
     if let Some(adapter) = set_adapter(&field.ty, paths) {
         code.line(&["#[serde(with = \"", adapter, "\")]"]);
     }
+    field_line(code, "pub ", field, paths);
+}
+
+/// `{visibility}name: Type,`: a field of a struct or of an error variant.
+pub(crate) fn field_line(code: &mut Code, visibility: &str, field: &Field<'_>, paths: &Paths) {
     code.line_with(|out| {
-        push_all(out, &["pub ", field.rust, ": "]);
+        push_all(out, &[visibility, field.rust, ": "]);
         write_type(out, &field.ty, paths);
         out.push(',');
     });
