@@ -1,4 +1,4 @@
-//! Splits interface text into tokens.
+//! Reads interface text for the parser, token by token.
 //!
 //! Whitespace is skipped and comments are set aside in `comments`, with
 //! enough context (own line or end of line, blank line before) for the
@@ -28,24 +28,16 @@ pub(crate) enum TokenKind {
     Eof,
 }
 
-/// A token. Offsets are `u32` (the parser refuses longer texts), which
-/// keeps a token at 16 bytes.
+/// The lookahead token, described for messages (the parser's hot path
+/// reads the text through [`Lexer::peek`] and [`Lexer::scan_word`]
+/// instead). Offsets are `u32`: the parser refuses longer texts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Token {
     pub(crate) start: u32,
     pub(crate) end: u32,
-    /// How many comments stand before this token: the ones the parser may
-    /// attach when this token is its lookahead.
-    pub(crate) comments_before: u32,
     pub(crate) kind: TokenKind,
     /// Whether a line break stands between the previous token and this one.
     pub(crate) newline_before: bool,
-    /// For a word, the [`CLASS`] bits of its first byte, and the
-    /// [`class::UNDERSCORE`], [`class::DOT`] and [`class::HYPHEN`] bits of
-    /// the bytes it holds: enough for the validator to accept most names
-    /// without reading them again. (A word cut short before `->` keeps the
-    /// `-`'s bit; that only sends the validator to its full check.)
-    pub(crate) class: u8,
 }
 
 impl Token {
@@ -96,40 +88,50 @@ pub(crate) static CLASS: [u8; 256] = {
     table
 };
 
-/// Tokens per batch. The lexer runs its loop over a batch with its state
-/// in registers; the parser reads the batch as an array. A batch of 16-byte
-/// tokens stays in the L1 cache, where tokens for the whole text (over a
-/// megabyte for a 1 MB interface) cost page faults on every parse.
-const BATCH: usize = 256;
-
-/// Room for one batch of tokens.
-pub(crate) type Batch = [Token; BATCH];
-
-/// A batch to fill, boxed: 4 KiB is too much to move around on the stack.
-pub(crate) fn empty_batch() -> Box<Batch> {
-    let blank = Token {
-        start: 0,
-        end: 0,
-        comments_before: 0,
-        kind: TokenKind::Eof,
-        newline_before: false,
-        class: 0,
-    };
-    Box::new([blank; BATCH])
+/// What a byte is when it stands between tokens: [`trivia::NONE`] for the
+/// first byte of a token, so that the common case, a token right after the
+/// last one, is one load and one branch.
+mod trivia {
+    pub(super) const NONE: u8 = 0;
+    pub(super) const SPACE: u8 = 1;
+    pub(super) const NEWLINE: u8 = 2;
+    pub(super) const RETURN: u8 = 3;
+    pub(super) const COMMENT: u8 = 4;
+    /// A non-ASCII byte: a Unicode space or line separator, or the start
+    /// of an invalid token.
+    pub(super) const UNICODE: u8 = 5;
 }
 
-/// Splits interface text into tokens, a batch at a time, and collects its
-/// comments.
+static TRIVIA: [u8; 256] = {
+    let mut table = [trivia::NONE; 256];
+    table[b' ' as usize] = trivia::SPACE;
+    table[b'\t' as usize] = trivia::SPACE;
+    table[b'\n' as usize] = trivia::NEWLINE;
+    table[b'\r' as usize] = trivia::RETURN;
+    table[b'#' as usize] = trivia::COMMENT;
+    let mut byte = 0x80;
+    while byte < 256 {
+        table[byte] = trivia::UNICODE;
+        byte += 1;
+    }
+    table
+};
+
+/// A cursor over interface text for the parser, which asks for the token
+/// it expects where it stands (`scan_word`, `peek`) instead of reading a
+/// stream of tokens: no token is built and no kind dispatched on the hot
+/// path. Between tokens, [`Lexer::skip_trivia`] steps over whitespace and
+/// collects comments; [`Lexer::token`] describes the lookahead as a
+/// [`Token`] where a message needs it.
 pub(crate) struct Lexer<'a> {
     src: &'a str,
-    pos: usize,
-    /// Line breaks since the last token or comment, for the comment context.
-    newlines: usize,
-    /// Whether a line break was seen since the last token.
-    newline_before: bool,
-    /// Whether a token was made yet: comments before the first token start
-    /// their own line.
-    started: bool,
+    /// The start of the lookahead token (the length at the end).
+    pub(crate) pos: usize,
+    /// Where the last consumed token ended.
+    pub(crate) prev_end: usize,
+    /// Whether a line break stands between the last consumed token and the
+    /// lookahead.
+    pub(crate) newline_before: bool,
     /// Every comment seen so far, in source order. The parser takes them in
     /// order, as leading or trailing comments of the nodes it builds, and
     /// the vector becomes the tree's comment store.
@@ -140,159 +142,191 @@ pub(crate) struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
-    /// A lexer for `src`, which must be shorter than `u32::MAX` bytes.
+    /// A lexer for `src`, which must be shorter than `u32::MAX` bytes,
+    /// standing on the first token.
     pub(crate) fn new(src: &'a str) -> Self {
-        Lexer {
+        let mut lexer = Lexer {
             src,
             pos: 0,
-            newlines: 0,
+            prev_end: 0,
             newline_before: false,
-            started: false,
             // About one comment per 60 to 100 bytes in documented interfaces
             // (io.podman: 79); growing the vector copies it, an estimate too
             // high costs only address space.
             comments: Vec::with_capacity(src.len() / 56),
             own_line: Vec::with_capacity(src.len() / 56),
+        };
+        // Comments before the first token start their own line.
+        lexer.skip_trivia_from(0, false);
+        lexer
+    }
+
+    /// The first byte of the lookahead token, or 0 at the end (a NUL byte
+    /// in the text is an invalid token either way).
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> u8 {
+        self.src.as_bytes().get(self.pos).copied().unwrap_or(0)
+    }
+
+    #[inline(always)]
+    pub(crate) fn at_eof(&self) -> bool {
+        self.pos >= self.src.len()
+    }
+
+    /// How many comments stand before the lookahead token.
+    #[inline(always)]
+    pub(crate) fn comments_before(&self) -> usize {
+        self.comments.len()
+    }
+
+    /// Where the word at the lookahead ends, and its class bits: the
+    /// [`CLASS`] bits of its first byte, and the [`class::UNDERSCORE`],
+    /// [`class::DOT`] and [`class::HYPHEN`] bits of the bytes it holds,
+    /// enough for the validator to accept most names without reading them
+    /// again. (A word cut short before `->` keeps the `-`'s bit; that only
+    /// sends the validator to its full check.) `None` if the lookahead is
+    /// not a word.
+    #[inline(always)]
+    pub(crate) fn scan_word(&self) -> Option<(usize, u8)> {
+        let bytes = self.src.as_bytes();
+        let pos = self.pos;
+        let first = CLASS[usize::from(*bytes.get(pos)?)];
+        if first & WORD_START == 0 {
+            return None;
+        }
+        let mut bits = first;
+        let mut end = pos + 1 + word_len(&bytes[pos + 1..], &mut bits);
+        // A word does not take the `-` of an arrow: `a->` is `a`, `->`.
+        // Checking once here beats a look-ahead per `-`.
+        if bits & class::HYPHEN != 0 && bytes[end - 1] == b'-' && bytes.get(end) == Some(&b'>') {
+            end -= 1;
+        }
+        Some((end, bits))
+    }
+
+    /// Whether the lookahead is `->`.
+    #[inline(always)]
+    pub(crate) fn at_arrow(&self) -> bool {
+        self.src.as_bytes().get(self.pos..self.pos + 2) == Some(b"->")
+    }
+
+    /// Consumes the lookahead token, which ends at `end`, and the trivia
+    /// after it.
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, end: usize) {
+        self.prev_end = end;
+        self.newline_before = false;
+        match self.src.as_bytes().get(end) {
+            Some(&byte) if TRIVIA[usize::from(byte)] != trivia::NONE => {
+                self.skip_trivia_from(end, true);
+            }
+            _ => self.pos = end,
         }
     }
 
-    /// Writes the next tokens to the start of `out` and returns how many:
-    /// up to [`BATCH`], the last one [`TokenKind::Eof`] when the text ends.
-    /// After the end, every batch is one `Eof`. (A fixed array and a count
-    /// rather than a `Vec`: a push checked the capacity and stored the
-    /// length on every token.)
-    pub(crate) fn fill(&mut self, out: &mut Batch) -> usize {
-        let mut count = 0;
+    /// Steps over whitespace and comments from `pos` to the next token,
+    /// recording the comments and whether a line break was crossed.
+    /// `started` is false before the first token: comments there start
+    /// their own line.
+    fn skip_trivia_from(&mut self, mut pos: usize, started: bool) {
         let src = self.src;
         let bytes = src.as_bytes();
-        let len = bytes.len();
-        let mut pos = self.pos;
-        let mut newlines = self.newlines;
-        let mut newline_before = self.newline_before;
-        loop {
-            let Some(&byte) = bytes.get(pos) else {
-                out[count] = Token {
-                    start: len as u32,
-                    end: len as u32,
-                    comments_before: self.comments.len() as u32,
-                    kind: TokenKind::Eof,
-                    newline_before,
-                    class: 0,
-                };
-                count += 1;
-                break;
-            };
-            let start = pos;
-            // Each arm that makes a token sets `pos` past it. Words and
-            // single spaces, the most common starts, are tested first with
-            // plain branches: the jump table of a `match` over every start
-            // was an indirect jump per round, which mispredicted more.
-            let first = CLASS[usize::from(byte)];
-            let (kind, class) = if first & WORD_START != 0 {
-                let mut bits = first;
-                pos += 1 + word_len(&bytes[pos + 1..], &mut bits);
-                // A word does not take the `-` of an arrow: `a->` is `a`,
-                // `->`. Checking once here beats a look-ahead per `-`.
-                if bits & class::HYPHEN != 0
-                    && bytes[pos - 1] == b'-'
-                    && bytes.get(pos) == Some(&b'>')
-                {
-                    pos -= 1;
+        // Line breaks since the last token or comment, for the comment
+        // context.
+        let mut newlines = 0usize;
+        while let Some(&byte) = bytes.get(pos) {
+            match TRIVIA[usize::from(byte)] {
+                trivia::SPACE => pos += 1,
+                trivia::NEWLINE => {
+                    newlines += 1;
+                    pos += 1;
                 }
-                (TokenKind::Word, bits)
-            } else if byte == b' ' {
-                pos += 1;
-                continue;
-            } else {
-                match byte {
-                    b'\t' => {
-                        pos += 1;
-                        continue;
-                    }
-                    b'\n' | b'\r' => {
+                trivia::RETURN => {
+                    newlines += 1;
+                    pos += if bytes.get(pos + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                }
+                trivia::COMMENT => {
+                    let end = pos + find_line_end(&bytes[pos..]);
+                    self.newline_before |= newlines > 0;
+                    self.comments.push(Comment {
+                        text: comment_text(&src[pos + 1..end]),
+                        span: Span::new(pos, end),
+                        blank_line_before: newlines >= 2,
+                    });
+                    self.own_line.push(newlines > 0 || !started);
+                    newlines = 0;
+                    pos = end;
+                }
+                trivia::UNICODE => {
+                    let Some(ch) = src[pos..].chars().next() else {
+                        unreachable!("`pos` is on a char boundary below the length");
+                    };
+                    if is_line_separator(ch) {
                         newlines += 1;
-                        newline_before = true;
-                        pos += if byte == b'\r' && bytes.get(pos + 1) == Some(&b'\n') {
-                            2
-                        } else {
-                            1
-                        };
-                        continue;
+                    } else if !is_unicode_space(ch) {
+                        break;
                     }
-                    b'#' => {
-                        let end = pos + find_line_end(&bytes[pos..]);
-                        let body = &src[pos + 1..end];
-                        self.comments.push(Comment {
-                            text: comment_text(body),
-                            span: Span::new(pos, end),
-                            blank_line_before: newlines >= 2,
-                        });
-                        self.own_line.push(newlines > 0 || !self.started);
-                        newlines = 0;
-                        pos = end;
-                        continue;
-                    }
-                    b'-' if bytes.get(pos + 1) == Some(&b'>') => {
-                        pos += 2;
-                        (TokenKind::Arrow, 0)
-                    }
-                    0x80.. => {
-                        let Some(ch) = src[pos..].chars().next() else {
-                            unreachable!("`pos` is on a char boundary below the length");
-                        };
-                        pos += ch.len_utf8();
-                        if is_line_separator(ch) {
-                            newlines += 1;
-                            newline_before = true;
-                            continue;
-                        }
-                        if is_unicode_space(ch) {
-                            continue;
-                        }
-                        (TokenKind::Invalid, 0)
-                    }
-                    _ => {
-                        pos += 1;
-                        (PUNCTUATION[usize::from(byte)], 0)
-                    }
+                    pos += ch.len_utf8();
                 }
-            };
-            out[count] = Token {
-                start: start as u32,
-                end: pos as u32,
-                comments_before: self.comments.len() as u32,
-                kind,
-                newline_before,
-                class,
-            };
-            count += 1;
-            self.started = true;
-            newline_before = false;
-            newlines = 0;
-            if count == BATCH {
-                break;
+                _ => break,
             }
         }
+        self.newline_before |= newlines > 0;
         self.pos = pos;
-        self.newlines = newlines;
-        self.newline_before = newline_before;
-        count
+    }
+
+    /// The lookahead as a token, for messages and checks off the hot path.
+    pub(crate) fn token(&self) -> Token {
+        let pos = self.pos;
+        let bytes = self.src.as_bytes();
+        let (kind, end) = match bytes.get(pos) {
+            None => (TokenKind::Eof, pos),
+            Some(&byte) => {
+                if let Some((end, _)) = self.scan_word() {
+                    (TokenKind::Word, end)
+                } else if self.at_arrow() {
+                    (TokenKind::Arrow, pos + 2)
+                } else if byte >= 0x80 {
+                    let len = self.src[pos..].chars().next().map_or(1, char::len_utf8);
+                    (TokenKind::Invalid, pos + len)
+                } else {
+                    (PUNCTUATION[usize::from(byte)], pos + 1)
+                }
+            }
+        };
+        Token {
+            start: pos as u32,
+            end: end as u32,
+            kind,
+            newline_before: self.newline_before,
+        }
     }
 }
 
-/// All tokens of `src`, and the lexer with its comments.
+/// All tokens of `src`, each with the number of comments before it, and
+/// the lexer with its comments.
 #[cfg(test)]
-pub(crate) fn tokenize(src: &str) -> (Vec<Token>, Lexer<'_>) {
+pub(crate) fn tokenize(src: &str) -> (Vec<(Token, usize)>, Lexer<'_>) {
     let mut lexer = Lexer::new(src);
     let mut tokens = Vec::new();
-    let mut batch = empty_batch();
     loop {
-        let count = lexer.fill(&mut batch);
-        tokens.extend_from_slice(&batch[..count]);
-        if batch[count - 1].kind == TokenKind::Eof {
+        let token = lexer.token();
+        tokens.push((token, lexer.comments_before()));
+        if token.kind == TokenKind::Eof {
             return (tokens, lexer);
         }
+        lexer.advance(token.end as usize);
     }
+}
+
+/// The class bits of the word at the start of `src`.
+#[cfg(test)]
+pub(crate) fn word_class(src: &str) -> u8 {
+    Lexer::new(src).scan_word().map_or(0, |(_, class)| class)
 }
 
 /// The token kind of each single-byte token; `Invalid` for the rest.
@@ -417,7 +451,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        tokenize(src).0.iter().map(|token| token.kind).collect()
+        tokenize(src)
+            .0
+            .iter()
+            .map(|(token, _)| token.kind)
+            .collect()
     }
 
     #[test]
@@ -433,24 +471,23 @@ mod tests {
             ("a-->", "a-"),
             ("a-", "a-"),
         ] {
-            let token = tokenize(source).0[0];
+            let token = tokenize(source).0[0].0;
             assert_eq!(&source[token.span().range()], word, "{source}");
         }
     }
 
     #[test]
     fn words_carry_the_class_of_their_first_byte_and_their_marks() {
-        let tokens = tokenize("ab_1 Z.z-x 9abcdefghijk_lm").0;
         assert_eq!(
-            tokens[0].class,
+            word_class("ab_1 x"),
             class::WORD | class::LOWER | class::UNDERSCORE
         );
         assert_eq!(
-            tokens[1].class,
+            word_class("Z.z-x"),
             class::WORD | class::UPPER | class::DOT | class::HYPHEN
         );
         assert_eq!(
-            tokens[2].class,
+            word_class("9abcdefghijk_lm"),
             class::WORD | class::DIGIT | class::UNDERSCORE
         );
     }
@@ -486,35 +523,11 @@ mod tests {
     }
 
     #[test]
-    fn batches_join_seamlessly() {
-        // More tokens than a batch holds, comments between them: the same
-        // tokens whatever the batch boundaries.
-        let source: String = (0..3 * BATCH)
-            .map(|i| {
-                if i % 7 == 0 {
-                    format!("w{i} # c{i}\n")
-                } else {
-                    format!("w{i}\n")
-                }
-            })
-            .collect();
-        let (tokens, lexer) = tokenize(&source);
-        assert_eq!(tokens.len(), 3 * BATCH + 1);
-        for (i, token) in tokens[..3 * BATCH].iter().enumerate() {
-            assert_eq!(&source[token.span().range()], format!("w{i}"));
-            assert_eq!(token.newline_before, i > 0);
-            assert_eq!(token.comments_before as usize, i.div_ceil(7));
-        }
-        assert_eq!(lexer.comments.len(), 3 * BATCH / 7 + 1);
-        assert!(lexer.own_line.iter().all(|own_line| !own_line));
-    }
-
-    #[test]
     fn unicode_spaces_separate_and_line_separators_break_lines() {
         let newline_before: Vec<bool> = tokenize("a\u{00A0}b\u{2028}c")
             .0
             .iter()
-            .map(|token| token.newline_before)
+            .map(|(token, _)| token.newline_before)
             .collect();
         assert_eq!(newline_before, [false, false, true, false]);
     }
@@ -536,7 +549,7 @@ mod tests {
                 ("after blank", true, true)
             ]
         );
-        let before: Vec<u32> = tokens.iter().map(|t| t.comments_before).collect();
+        let before: Vec<usize> = tokens.iter().map(|(_, before)| *before).collect();
         assert_eq!(before, [1, 3, 3]);
     }
 

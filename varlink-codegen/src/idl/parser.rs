@@ -7,7 +7,7 @@
 //! about it would only confuse.
 
 use super::ast::*;
-use super::lexer::{Batch, Lexer, Token, TokenKind, empty_batch};
+use super::lexer::{Lexer, TokenKind};
 use super::spare::Kept;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
@@ -77,16 +77,6 @@ fn index(len: usize) -> u32 {
 struct Parser<'a> {
     source: &'a str,
     lexer: Lexer<'a>,
-    /// The batch of tokens the lookahead comes from.
-    batch: Box<Batch>,
-    /// How many tokens of `batch` the lexer filled.
-    batch_len: usize,
-    /// The index of the lookahead token in `batch`.
-    next: usize,
-    /// The lookahead token.
-    tok: Token,
-    /// Where the last consumed token ended.
-    prev_end: usize,
     depth: usize,
     /// How many of the lexer's comments have been attached to nodes.
     comments_taken: usize,
@@ -100,21 +90,12 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str) -> Self {
-        let mut lexer = Lexer::new(source);
-        let mut batch = empty_batch();
-        let batch_len = lexer.fill(&mut batch);
-        let tok = batch[0];
         // Rough node counts per byte of typical interfaces, so that the
         // vectors seldom grow; an estimate too high costs only address space.
         let bytes = source.len();
         Parser {
             source,
-            lexer,
-            batch,
-            batch_len,
-            next: 0,
-            tok,
-            prev_end: 0,
+            lexer: Lexer::new(source),
             depth: 0,
             comments_taken: 0,
             tree: Interface {
@@ -133,34 +114,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bump(&mut self) -> Token {
-        let tok = self.tok;
-        self.prev_end = tok.end as usize;
-        // `Eof` stays the lookahead.
-        if tok.kind != TokenKind::Eof {
-            self.next += 1;
-            if self.next == self.batch_len {
-                self.batch_len = self.lexer.fill(&mut self.batch);
-                self.next = 0;
-            }
-            self.tok = self.batch[self.next];
-        }
-        tok
+    /// Consumes a one-byte token the caller has seen with `peek`.
+    #[inline(always)]
+    fn bump_byte(&mut self) {
+        self.lexer.advance(self.lexer.pos + 1);
     }
 
-    fn text(&self, tok: Token) -> &'a str {
-        &self.source[tok.start as usize..tok.end as usize]
-    }
-
+    /// Whether the lookahead is the word `word`.
     fn at_word(&self, word: &str) -> bool {
-        self.tok.kind == TokenKind::Word && self.text(self.tok) == word
+        self.lexer
+            .scan_word()
+            .is_some_and(|(end, _)| &self.source[self.lexer.pos..end] == word)
     }
 
     /// Describes the lookahead token for "found ..." messages.
     fn found(&self) -> String {
-        match self.tok.kind {
+        let tok = self.lexer.token();
+        match tok.kind {
             TokenKind::Eof => "end of file".to_owned(),
-            _ => format!("`{}`", self.text(self.tok)),
+            _ => format!("`{}`", &self.source[tok.span().range()]),
         }
     }
 
@@ -181,48 +153,53 @@ impl<'a> Parser<'a> {
     }
 
     fn expected_where(&self, what: &str, may_be_missing: bool) -> Box<Diagnostic> {
+        let tok = self.lexer.token();
         let message = format!("expected {what}, found {}", self.found());
         let missing_before_next_line =
-            may_be_missing && (self.tok.newline_before || self.tok.kind == TokenKind::Eof);
+            may_be_missing && (tok.newline_before || tok.kind == TokenKind::Eof);
+        let prev_end = self.lexer.prev_end;
         let span = if missing_before_next_line {
-            Span::new(self.prev_end, self.prev_end)
+            Span::new(prev_end, prev_end)
         } else {
-            self.tok.span()
+            tok.span()
         };
         let mut diagnostic =
             Diagnostic::error(message, span).with_label(format!("expected {what}"));
-        if missing_before_next_line && self.tok.kind != TokenKind::Eof {
-            diagnostic =
-                diagnostic.with_related(self.tok.span(), format!("found {}", self.found()));
+        if missing_before_next_line && tok.kind != TokenKind::Eof {
+            diagnostic = diagnostic.with_related(tok.span(), format!("found {}", self.found()));
         }
         Box::new(diagnostic)
     }
 
-    fn expect(&mut self, kind: TokenKind, what: &str) -> PResult<Token> {
-        if self.tok.kind == kind {
-            Ok(self.bump())
+    /// Consumes the one-byte token `byte` and returns where it started.
+    #[inline(always)]
+    fn expect_byte(&mut self, byte: u8, what: &str) -> PResult<usize> {
+        if self.lexer.peek() == byte {
+            let start = self.lexer.pos;
+            self.bump_byte();
+            Ok(start)
         } else {
             Err(self.expected(what))
         }
     }
 
     /// A name, with the class bits of its bytes for the validator.
+    #[inline(always)]
     fn name(&mut self, what: &str) -> PResult<(Range32, u8)> {
-        let tok = self.expect(TokenKind::Word, what)?;
-        Ok((
-            Range32 {
-                start: tok.start,
-                end: tok.end,
-            },
-            tok.class,
-        ))
+        let Some((end, class)) = self.lexer.scan_word() else {
+            return Err(self.expected(what));
+        };
+        let range = Range32::new(self.lexer.pos, end);
+        self.lexer.advance(end);
+        Ok((range, class))
     }
 
     /// Takes a comment that ends the line of what was just parsed: the
     /// first comment not yet taken, if it does not start its own line.
+    #[inline(always)]
     fn trailing_comment(&mut self) -> u32 {
         let next = self.comments_taken;
-        if next >= self.tok.comments_before as usize {
+        if next >= self.lexer.comments_before() {
             return NONE;
         }
         match self.lexer.own_line.get(next) {
@@ -236,9 +213,10 @@ impl<'a> Parser<'a> {
 
     /// Takes every comment seen since the last node as the leading comments
     /// of the next one.
+    #[inline(always)]
     fn leading_comments(&mut self) -> Range32 {
         let start = self.comments_taken;
-        let end = self.tok.comments_before as usize;
+        let end = self.lexer.comments_before();
         if start < end {
             // A blank line before the first comment only separates it from
             // the previous node, which the formatter does anyway.
@@ -256,19 +234,19 @@ impl<'a> Parser<'a> {
                 "an interface definition starts with `interface` and the interface name",
             ));
         }
-        self.bump();
+        self.lexer.advance(self.lexer.pos + "interface".len());
         // A comment between `interface` and the name (an odd place) joins
         // the comments before the keyword, which it follows in the store:
         // left for the next node, it would document the first member.
-        let inside = self.tok.comments_before as usize;
+        let inside = self.lexer.comments_before();
         if self.comments_taken < inside {
             self.tree.comments.end = index(inside);
             self.comments_taken = inside;
         }
         self.tree.name = self.name("an interface name")?.0;
         self.tree.trailing = self.trailing_comment();
-        while self.tok.kind != TokenKind::Eof {
-            if !self.tok.newline_before {
+        while !self.lexer.at_eof() {
+            if !self.lexer.newline_before {
                 let after = if self.tree.members.is_empty() {
                     "the interface name"
                 } else {
@@ -293,18 +271,17 @@ impl<'a> Parser<'a> {
 
     fn member(&mut self) -> PResult<()> {
         let comments = self.leading_comments();
-        let keyword = self.tok;
-        let kind_word = match self.tok.kind {
-            TokenKind::Word => self.text(keyword),
-            _ => "",
+        let start = self.lexer.pos;
+        let (tag, end) = match self.lexer.scan_word() {
+            Some((end, _)) => match &self.source.as_bytes()[start..end] {
+                b"type" => (MemberTag::Type, end),
+                b"method" => (MemberTag::Method, end),
+                b"error" => (MemberTag::Error, end),
+                _ => return Err(self.unexpected("`type`, `method` or `error`")),
+            },
+            None => return Err(self.unexpected("`type`, `method` or `error`")),
         };
-        let tag = match kind_word {
-            "type" => MemberTag::Type,
-            "method" => MemberTag::Method,
-            "error" => MemberTag::Error,
-            _ => return Err(self.unexpected("`type`, `method` or `error`")),
-        };
-        self.bump();
+        self.lexer.advance(end);
         // A static message per keyword: `format!` on every member cost an
         // allocation for a text that is only read on error.
         let (name, name_class) = self.name(match tag {
@@ -314,15 +291,17 @@ impl<'a> Parser<'a> {
         })?;
         let (list, output) = match tag {
             MemberTag::Type => {
-                let open = self.tok.span();
-                self.expect(TokenKind::LParen, "`(`").map_err(|d| {
+                let open = self.expect_byte(b'(', "`(`").map_err(|d| {
                     note(d, "a type declaration is a structure `(name: type, ...)` or an enumeration `(a, b, ...)`")
                 })?;
                 (self.paren_body(open, ListRole::Field)?, NONE)
             }
             MemberTag::Method => {
                 let input = self.parameters("method parameters", ListRole::Parameter)?;
-                self.expect(TokenKind::Arrow, "`->`")?;
+                if !self.lexer.at_arrow() {
+                    return Err(self.expected("`->`"));
+                }
+                self.lexer.advance(self.lexer.pos + 2);
                 let output = self.parameters("method results", ListRole::Result)?;
                 (input, output)
             }
@@ -332,7 +311,7 @@ impl<'a> Parser<'a> {
         self.tree.members.push(MemberNode {
             name,
             name_class,
-            span: Range32::new(keyword.start as usize, self.prev_end),
+            span: Range32::new(start, self.lexer.prev_end),
             comments,
             trailing,
             tag,
@@ -344,8 +323,7 @@ impl<'a> Parser<'a> {
 
     /// A parameter list: `(` fields `)`, never an enumeration.
     fn parameters(&mut self, what: &str, role: ListRole) -> PResult<u32> {
-        let open = self.tok.span();
-        self.expect(TokenKind::LParen, "`(`")?;
+        let open = self.expect_byte(b'(', "`(`")?;
         let list = self.paren_body(open, role)?;
         let node = &self.tree.lists[list as usize];
         if node.is_enum {
@@ -360,31 +338,32 @@ impl<'a> Parser<'a> {
         Ok(list)
     }
 
-    /// Everything after `(`: decides between structure and enumeration by
-    /// what follows the first name. Returns the index of the list.
-    fn paren_body(&mut self, open: Span, role: ListRole) -> PResult<u32> {
+    /// Everything after `(` (which starts at `open`): decides between
+    /// structure and enumeration by what follows the first name. Returns
+    /// the index of the list.
+    fn paren_body(&mut self, open: usize, role: ListRole) -> PResult<u32> {
         let mark = self.item_stack.len();
         // A comment that ends a line before the first item, usually the
         // line of `(`, is the list's, not the first item's documentation
         // (which starts on a line of its own).
         let open_comment = self.trailing_comment();
-        let is_enum = if self.tok.kind == TokenKind::RParen {
+        let is_enum = if self.lexer.peek() == b')' {
             false
         } else {
             let comments = self.leading_comments();
             let first = self.name("a field name or `)`")?;
-            let is_enum = self.tok.kind != TokenKind::Colon;
+            let is_enum = self.lexer.peek() != b':';
             self.list_items(open, comments, first, is_enum)?;
             is_enum
         };
         // The lookahead is `)`: the comments before it, then the list's
         // items in one piece.
         let end_comments = self.leading_comments();
-        let close = self.bump();
+        self.bump_byte();
         let items_start = self.tree.items.len();
         self.tree.items.extend(self.item_stack.drain(mark..));
         self.tree.lists.push(ListNode {
-            span: Range32::new(open.start, close.end as usize),
+            span: Range32::new(open, self.lexer.prev_end),
             items: Range32::new(items_start, self.tree.items.len()),
             end_comments,
             open_comment,
@@ -398,7 +377,7 @@ impl<'a> Parser<'a> {
     /// or enumeration values. Returns with `)` as the lookahead.
     fn list_items(
         &mut self,
-        open: Span,
+        open: usize,
         mut comments: Range32,
         (mut name, mut name_class): (Range32, u8),
         is_enum: bool,
@@ -407,7 +386,7 @@ impl<'a> Parser<'a> {
             let ty = if is_enum {
                 NONE
             } else {
-                self.expect(TokenKind::Colon, "`:`")
+                self.expect_byte(b':', "`:`")
                     .map_err(|d| note(d, MIXED_LIST))?;
                 self.ty()?
             };
@@ -439,22 +418,28 @@ impl<'a> Parser<'a> {
 
     /// After a list item: consumes `,` and returns true, or sees `)` and
     /// returns false without consuming it.
-    fn list_continues(&mut self, open: Span) -> PResult<bool> {
-        match self.tok.kind {
-            TokenKind::Comma => {
-                self.bump();
+    #[inline(always)]
+    fn list_continues(&mut self, open: usize) -> PResult<bool> {
+        match self.lexer.peek() {
+            b',' => {
+                self.bump_byte();
                 Ok(true)
             }
-            TokenKind::RParen => Ok(false),
-            _ => {
-                let mut diagnostic = self.expected("`,` or `)`");
-                diagnostic.related.push((open, "unclosed `(`".to_owned()));
-                if self.tok.kind == TokenKind::Colon {
-                    diagnostic.notes.push(MIXED_LIST.to_owned());
-                }
-                Err(diagnostic)
-            }
+            b')' => Ok(false),
+            _ => Err(self.unclosed(open)),
         }
+    }
+
+    #[cold]
+    fn unclosed(&self, open: usize) -> Box<Diagnostic> {
+        let mut diagnostic = self.expected("`,` or `)`");
+        diagnostic
+            .related
+            .push((Span::new(open, open + 1), "unclosed `(`".to_owned()));
+        if self.lexer.peek() == b':' {
+            diagnostic.notes.push(MIXED_LIST.to_owned());
+        }
+        diagnostic
     }
 
     /// Parses a type expression into `tree.types` and returns its index.
@@ -463,16 +448,15 @@ impl<'a> Parser<'a> {
     /// the nesting bookkeeping and the placeholder node of the others.
     #[inline]
     fn ty(&mut self) -> PResult<u32> {
-        if self.tok.kind != TokenKind::Word || self.depth >= MAX_NESTING {
-            return self.compound_ty();
-        }
-        let tok = self.bump();
-        let tag = word_type(self.text(tok).as_bytes());
+        let start = self.lexer.pos;
+        let word = match self.lexer.scan_word() {
+            Some((end, _)) if self.depth < MAX_NESTING => end,
+            _ => return self.compound_ty(),
+        };
+        let tag = word_type(&self.source.as_bytes()[start..word]);
+        self.lexer.advance(word);
         self.tree.types.push(TypeNode {
-            span: Range32 {
-                start: tok.start,
-                end: tok.end,
-            },
+            span: Range32::new(start, word),
             list: NONE,
             tag,
         });
@@ -485,7 +469,7 @@ impl<'a> Parser<'a> {
         if self.depth >= MAX_NESTING {
             return Err(Box::new(Diagnostic::error(
                 format!("type is nested too deeply (the limit is {MAX_NESTING} levels)"),
-                self.tok.span(),
+                self.lexer.token().span(),
             )));
         }
         self.depth += 1;
@@ -495,7 +479,7 @@ impl<'a> Parser<'a> {
     }
 
     fn ty_inner(&mut self) -> PResult<u32> {
-        let start = self.tok.span();
+        let start = self.lexer.pos;
         // Prefix order: this node first, so that the inner type of a prefix
         // is the next node.
         let this = self.tree.types.len();
@@ -504,26 +488,26 @@ impl<'a> Parser<'a> {
             list: NONE,
             tag: TypeTag::Any,
         });
-        let (tag, list) = match self.tok.kind {
-            TokenKind::Question => {
-                self.bump();
+        let (tag, list) = match self.lexer.peek() {
+            b'?' => {
+                self.bump_byte();
                 self.ty()?;
                 (TypeTag::Optional, NONE)
             }
-            TokenKind::LBracket => {
-                self.bump();
-                if self.tok.kind == TokenKind::RBracket && (self.tok.start as usize) == start.end {
-                    self.bump();
+            b'[' => {
+                self.bump_byte();
+                // `[]` and `[string]` are written without spaces.
+                let adjacent = self.lexer.pos == start + 1;
+                if adjacent && self.lexer.peek() == b']' {
+                    self.bump_byte();
                     self.ty()?;
                     (TypeTag::Array, NONE)
-                } else if self.at_word("string") && (self.tok.start as usize) == start.end {
-                    self.bump();
-                    let close = self.tok;
-                    if close.kind != TokenKind::RBracket || (close.start as usize) != self.prev_end
-                    {
+                } else if adjacent && self.at_word("string") {
+                    self.lexer.advance(self.lexer.pos + "string".len());
+                    if self.lexer.peek() != b']' || self.lexer.pos != self.lexer.prev_end {
                         return Err(self.expected("`]` directly after `[string`"));
                     }
-                    self.bump();
+                    self.bump_byte();
                     self.ty()?;
                     (TypeTag::Map, NONE)
                 } else {
@@ -533,8 +517,8 @@ impl<'a> Parser<'a> {
                     ));
                 }
             }
-            TokenKind::LParen => {
-                self.bump();
+            b'(' => {
+                self.bump_byte();
                 let list = self.paren_body(start, ListRole::Field)?;
                 let tag = if self.tree.lists[list as usize].is_enum {
                     TypeTag::Enum
@@ -548,7 +532,7 @@ impl<'a> Parser<'a> {
         let node = &mut self.tree.types[this];
         node.tag = tag;
         node.list = list;
-        node.span = Range32::new(start.start, self.prev_end);
+        node.span = Range32::new(start, self.lexer.prev_end);
         Ok(index(this))
     }
 }
