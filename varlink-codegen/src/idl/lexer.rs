@@ -7,6 +7,7 @@
 //! comment (UAPI.20 allows Unicode spaces and line separators there).
 
 use super::ast::{Comment, Span};
+use super::scan::{find_line_end, word_len};
 
 /// The kinds of token in the interface grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,62 +343,6 @@ static PUNCTUATION: [TokenKind; 256] = {
     table
 };
 
-/// The length of the run of word bytes at the start of `bytes`. Or-s into
-/// `marks` the [`class::UNDERSCORE`], [`class::DOT`] and [`class::HYPHEN`]
-/// bits of the bytes it holds.
-///
-/// Eight bytes at a time: their classes are looked up into one `u64`, and
-/// the first byte of class 0 ends the word. A byte-at-a-time loop
-/// mispredicted its exit on almost every word, as word lengths vary.
-#[inline]
-fn word_len(bytes: &[u8], marks: &mut u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const MARKS: u8 = class::UNDERSCORE | class::DOT | class::HYPHEN;
-    let mut len = 0;
-    let mut seen = 0u64;
-    while let Some(chunk) = bytes.get(len..len + 8) {
-        let classes = chunk.iter().enumerate().fold(0u64, |classes, (i, &byte)| {
-            classes | u64::from(CLASS[usize::from(byte)]) << (8 * i)
-        });
-        // The lowest high bit marks the first zero byte exactly (class
-        // bytes are below 0x80); higher ones may be false.
-        let zeros = classes.wrapping_sub(ONES) & !classes & HIGHS;
-        if zeros != 0 {
-            let word_bytes = zeros.trailing_zeros() as usize / 8;
-            // The classes of the word's bytes only: the mask keeps the
-            // bytes below the first zero one.
-            seen |= classes & ((zeros & zeros.wrapping_neg()) - 1);
-            len += word_bytes;
-            *marks |= fold_bytes(seen) & MARKS;
-            return len;
-        }
-        seen |= classes;
-        len += 8;
-    }
-    // Fewer than eight bytes are left: one at a time.
-    let mut tail_seen = 0;
-    let tail = bytes[len..]
-        .iter()
-        .position(|&byte| {
-            let class = CLASS[usize::from(byte)];
-            tail_seen |= class;
-            class == 0
-        })
-        .unwrap_or(bytes.len() - len);
-    *marks |= (fold_bytes(seen) | tail_seen) & MARKS;
-    len + tail
-}
-
-/// The bitwise or of the eight bytes of `word`.
-#[inline]
-fn fold_bytes(mut word: u64) -> u8 {
-    word |= word >> 32;
-    word |= word >> 16;
-    word |= word >> 8;
-    word as u8
-}
-
 /// A comment's text from what follows its `#`: without the one
 /// conventional space and without trailing whitespace.
 #[inline]
@@ -409,27 +354,6 @@ fn comment_text(body: &str) -> &str {
         Some(byte) if byte.is_ascii_graphic() => text,
         _ => text.trim_end(),
     }
-}
-
-/// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
-/// `bytes`, or its length.
-///
-/// Comments are most of the text of a documented interface, so this is the
-/// lexer's hottest loop. `memchr3` looks for the three bytes a line end can
-/// start with (`\n`, `\r`, and 0xE2, the lead byte of U+2028 and U+2029)
-/// with the SIMD instructions of the machine; `str::find` with a set of
-/// chars decodes every char. Other characters led by 0xE2 (`…`, `→`) are
-/// checked and skipped.
-fn find_line_end(bytes: &[u8]) -> usize {
-    let mut from = 0;
-    while let Some(offset) = memchr::memchr3(b'\n', b'\r', 0xE2, &bytes[from..]) {
-        let at = from + offset;
-        if bytes[at] != 0xE2 || matches!(bytes[at..], [_, 0x80, 0xA8 | 0xA9, ..]) {
-            return at;
-        }
-        from = at + 1;
-    }
-    bytes.len()
 }
 
 fn is_line_separator(ch: char) -> bool {
@@ -493,36 +417,6 @@ mod tests {
     }
 
     #[test]
-    fn word_scans_agree_with_the_byte_table() {
-        // Every kind of byte as the first after a run of every length, so
-        // that the run ends at every offset of the eight-byte chunks.
-        let marks = class::UNDERSCORE | class::DOT | class::HYPHEN;
-        let alphabet = [
-            "a", "Z", "0", "_", ".", "-", " ", ",", "é", "\u{7f}", "\u{10}", "`", "{", "@", "[",
-            "/", ":", "\u{1}",
-        ];
-        for stop in alphabet {
-            for pad in 0..20 {
-                let text = format!("{}{stop}xyz", "bC1_".repeat(5)[..pad].to_owned());
-                let bytes = text.as_bytes();
-                let mut want_len = 0;
-                let mut want_marks = 0;
-                while let Some(&byte) = bytes.get(want_len) {
-                    let class = CLASS[usize::from(byte)];
-                    if class == 0 {
-                        break;
-                    }
-                    want_marks |= class & marks;
-                    want_len += 1;
-                }
-                let mut got_marks = 0;
-                let got_len = word_len(bytes, &mut got_marks);
-                assert_eq!((got_len, got_marks), (want_len, want_marks), "{text:?}");
-            }
-        }
-    }
-
-    #[test]
     fn unicode_spaces_separate_and_line_separators_break_lines() {
         let newline_before: Vec<bool> = tokenize("a\u{00A0}b\u{2028}c")
             .0
@@ -551,28 +445,6 @@ mod tests {
         );
         let before: Vec<usize> = tokens.iter().map(|(_, before)| *before).collect();
         assert_eq!(before, [1, 3, 3]);
-    }
-
-    #[test]
-    fn line_ends_are_found_past_false_hits_at_every_offset() {
-        // Other characters led by 0xE2 (U+2027, `…`, `→`) make `memchr3`
-        // stop without a line end; the end must still be found wherever it
-        // falls, also beyond memchr's first 32-byte vector and between
-        // several false hits.
-        let false_hits = ["\u{2027}", "…", "→"];
-        for pad in 0..100 {
-            for end in ["\n", "\r", "\u{2028}", "\u{2029}", ""] {
-                let hits: String = (0..pad % 7).map(|i| false_hits[i % 3]).collect();
-                let body = format!("{}\té{hits}x{}", "a".repeat(pad), "b".repeat(pad % 37));
-                let text = format!("{body}{end}rest");
-                let expected = if end.is_empty() {
-                    text.len()
-                } else {
-                    body.len()
-                };
-                assert_eq!(find_line_end(text.as_bytes()), expected, "{text:?}");
-            }
-        }
     }
 
     #[test]

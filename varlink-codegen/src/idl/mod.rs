@@ -44,6 +44,7 @@ pub mod ast;
 mod format;
 mod lexer;
 mod parser;
+mod scan;
 mod spare;
 mod validate;
 
