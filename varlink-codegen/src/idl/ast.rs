@@ -189,6 +189,10 @@ pub(super) struct ListNode {
     pub(super) open_comment: u32,
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
+    /// Whether an item name may be invalid or repeated: set by the parser
+    /// (see `validate::list_needs_check`) while the names are in the cache,
+    /// so that the validator reads only the lists that may hold a problem.
+    pub(super) needs_check: bool,
 }
 
 /// A field of a structure (with a type) or a value of an enumeration

@@ -217,11 +217,34 @@ impl<'a> Lexer<'a> {
     pub(crate) fn advance(&mut self, end: usize) {
         self.prev_end = end;
         self.newline_before = false;
-        match self.src.as_bytes().get(end) {
-            Some(&byte) if TRIVIA[usize::from(byte)] != trivia::NONE => {
-                self.skip_trivia_from(end, true);
+        let bytes = self.src.as_bytes();
+        let starts_token = |at: usize| {
+            bytes
+                .get(at)
+                .is_none_or(|&byte| TRIVIA[usize::from(byte)] == trivia::NONE)
+        };
+        // The usual gaps, a token right after this one, one space (after
+        // `:`), and a line break and an indent (after `,` and `(`), are
+        // stepped over here; the rest (comments, blank lines, `\r`, tabs,
+        // Unicode spaces) takes the loop.
+        if starts_token(end) {
+            self.pos = end;
+        } else if bytes[end] == b' ' && starts_token(end + 1) {
+            self.pos = end + 1;
+        } else {
+            // A line break and an indent: most gaps after `,` and `(`.
+            if bytes[end] == b'\n' {
+                let mut at = end + 1;
+                while bytes.get(at) == Some(&b' ') {
+                    at += 1;
+                }
+                if starts_token(at) {
+                    self.newline_before = true;
+                    self.pos = at;
+                    return;
+                }
             }
-            _ => self.pos = end,
+            self.skip_trivia_from(end, true);
         }
     }
 

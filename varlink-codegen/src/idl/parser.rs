@@ -9,6 +9,7 @@
 use super::ast::*;
 use super::lexer::{Lexer, TokenKind};
 use super::spare::Kept;
+use super::validate::list_needs_check;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -360,6 +361,7 @@ impl<'a> Parser<'a> {
         // items in one piece.
         let end_comments = self.leading_comments();
         self.bump_byte();
+        let needs_check = list_needs_check(self.source.as_bytes(), &self.item_stack[mark..]);
         let items_start = self.tree.items.len();
         self.tree.items.extend(self.item_stack.drain(mark..));
         self.tree.lists.push(ListNode {
@@ -369,6 +371,7 @@ impl<'a> Parser<'a> {
             open_comment,
             is_enum,
             role,
+            needs_check,
         });
         Ok(index(self.tree.lists.len() - 1))
     }

@@ -77,7 +77,7 @@ impl<'i, 'a> Validator<'i, 'a> {
                 }
             }
         }
-        for list in tree.lists.iter() {
+        for list in tree.lists.iter().filter(|list| list.needs_check) {
             self.list_names(list);
         }
         for (index, ty) in tree.types.iter().enumerate() {
@@ -324,6 +324,28 @@ fn underscores_single_and_inner(bytes: &[u8]) -> bool {
         previous = underscore;
     }
     !(bad | previous)
+}
+
+/// Whether the items of a list (its names in `source`) need the full
+/// check of [`Validator::list_names`]: some name may be invalid, or two
+/// may be equal. False means neither, so the validator skips the list.
+pub(super) fn list_needs_check(source: &[u8], items: &[ItemNode]) -> bool {
+    if items.len() > SHORT_LIST {
+        return true;
+    }
+    let mut keys = [0u64; SHORT_LIST];
+    for (i, item) in items.iter().enumerate() {
+        let bytes = &source[item.name.start as usize..item.name.end as usize];
+        if !is_valid_field_name(bytes, item.name_class) {
+            return true;
+        }
+        let key = name_key(bytes);
+        if keys[..i].contains(&key) {
+            return true;
+        }
+        keys[i] = key;
+    }
+    false
 }
 
 /// A 64-bit digest of a name from its length and first and last eight
