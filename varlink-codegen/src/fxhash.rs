@@ -37,14 +37,34 @@ impl Hasher for FxHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
+        // The last one to seven bytes as one word (a word per byte was most
+        // of the cost of hashing a short name). The bytes read cover every
+        // byte of the rest, and the slice's length is hashed before it, so
+        // different texts of one length still give different words.
+        let rest = chunks.remainder();
+        let len = rest.len();
+        if len >= 4 {
+            let word = |at: usize| {
+                let mut word = [0; 4];
+                word.copy_from_slice(&rest[at..at + 4]);
+                u64::from(u32::from_le_bytes(word))
+            };
+            self.add(word(0) | word(len - 4) << 32);
+        } else if len > 0 {
+            let byte = |at: usize| u64::from(rest[at]);
+            self.add(byte(0) | byte(len / 2) << 8 | byte(len - 1) << 16);
         }
     }
 
     #[inline]
     fn write_u8(&mut self, byte: u8) {
         self.add(u64::from(byte));
+    }
+
+    /// A slice's length, hashed before its bytes: one word.
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
     }
 
     fn finish(&self) -> u64 {

@@ -90,6 +90,25 @@ fn fold_bytes(mut word: u64) -> u8 {
     word as u8
 }
 
+/// Bit `i` set where byte `i` of a name of `len` bytes, `1 <= len <= 16`,
+/// is `_`. `text` is the source from the name's start on: where 16 bytes
+/// of it remain, they are compared at once (the bits past the name are
+/// masked off).
+#[inline(always)]
+pub(super) fn underscores(text: &[u8], len: usize) -> u32 {
+    debug_assert!((1..=16).contains(&len) && len <= text.len());
+    let inside = u32::MAX >> (32 - len);
+    #[cfg(target_arch = "x86_64")]
+    if let Some(chunk) = text.get(..16) {
+        return sse2::Chunk::new(chunk).equal_to(b'_') & inside;
+    }
+    text[..len]
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &byte)| mask | u32::from(byte == b'_') << i)
+        & inside
+}
+
 /// The offset of the first line end (`\n`, `\r`, U+2028, U+2029) in
 /// `bytes`, or its length.
 ///
@@ -268,6 +287,22 @@ mod tests {
                     let len = word_len_portable(&text, &mut marks);
                     assert_eq!((len, marks), want, "portable: {text:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn underscore_masks_cover_the_name_only() {
+        for len in 1..=16 {
+            for text in ["a_b__c_d_e_f_g_h_i_j_k", "________________x", "abc"] {
+                let mut padded = text.repeat(2).into_bytes();
+                padded.truncate(len.max(padded.len().min(len + 3)));
+                if padded.len() < len {
+                    continue;
+                }
+                let want = (0..len).fold(0u32, |mask, i| mask | u32::from(padded[i] == b'_') << i);
+                assert_eq!(underscores(&padded, len), want, "{padded:?} {len}");
+                assert_eq!(underscores(&padded[..len], len), want, "{padded:?} {len}");
             }
         }
     }

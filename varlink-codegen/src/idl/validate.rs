@@ -7,6 +7,7 @@ use std::collections::hash_map::Entry;
 
 use super::ast::*;
 use super::lexer::class;
+use super::scan::underscores;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fxhash::FxHashMap;
 
@@ -144,7 +145,8 @@ impl<'i, 'a> Validator<'i, 'a> {
         for (i, item) in items.iter().enumerate() {
             // Bytes, not `&str`: slicing a `str` checks char boundaries.
             let bytes = tree.bytes(item.name);
-            if !is_valid_field_name(bytes, item.name_class) {
+            let source = tree.source.as_bytes();
+            if !is_valid_field_name(source, item.name, item.name_class) {
                 let name = tree.name_at(item.name);
                 if let Some(problem) = field_name_problem(name.text) {
                     self.invalid_name(&format!("{what} name"), name, problem);
@@ -153,7 +155,7 @@ impl<'i, 'a> Validator<'i, 'a> {
             let first = if items.len() <= SHORT_LIST {
                 // Compare keys first: most pairs differ there, and a key
                 // costs two loads where a string comparison is a call.
-                let key = name_key(bytes);
+                let key = name_key(source, item.name);
                 keys[i] = key;
                 (0..i)
                     .find(|&j| keys[j] == key && tree.bytes(items[j].name) == bytes)
@@ -292,7 +294,7 @@ fn name_rule(what: &str) -> &'static str {
     }
 }
 
-/// Whether the lexer's class bits of a name (see `Token::class`) show it valid as a type,
+/// Whether the lexer's class bits of a name (see `Lexer::scan_word`) show it valid as a type,
 /// method or error name without another look at its bytes: an uppercase
 /// letter first, then only letters and digits.
 #[inline]
@@ -300,25 +302,34 @@ fn is_plain_member_name(class: u8) -> bool {
     class & class::UPPER != 0 && class & (class::UNDERSCORE | class::DOT | class::HYPHEN) == 0
 }
 
-/// Whether a name is valid as a field or enum value name, from the lexer's
-/// class bits (see `Token::class`) and, for names with `_`, one branch-free
-/// pass over the bytes: a letter first, then letters, digits and single
-/// inner `_`. The full check runs only on names that fail this one.
+/// Whether the name at `name` in `source` is valid as a field or enum
+/// value name, from the lexer's class bits (see `Lexer::scan_word`) and,
+/// for names with `_`, where the `_`s stand: a letter first, then letters,
+/// digits and single inner `_`. The full check runs only on names that
+/// fail this one.
 #[inline]
-fn is_valid_field_name(bytes: &[u8], class: u8) -> bool {
+fn is_valid_field_name(source: &[u8], name: Range32, class: u8) -> bool {
     let marks = class & (class::UNDERSCORE | class::DOT | class::HYPHEN);
     class & (class::UPPER | class::LOWER) != 0
-        && (marks == 0 || (marks == class::UNDERSCORE && underscores_single_and_inner(bytes)))
+        && (marks == 0
+            || (marks == class::UNDERSCORE && underscores_single_and_inner(source, name)))
 }
 
 /// For a name of letters, digits and `_`: whether no `_` follows another
-/// or ends the name. Without branches per byte: underscore names are
-/// common, and a branch on every `_` mispredicted often.
+/// or ends the name. Names of up to 16 bytes, almost all, as one mask of
+/// their `_`s; longer ones without branches per byte (a branch on every
+/// `_` mispredicted often).
 #[inline]
-fn underscores_single_and_inner(bytes: &[u8]) -> bool {
+fn underscores_single_and_inner(source: &[u8], name: Range32) -> bool {
+    let (start, end) = (name.start as usize, name.end as usize);
+    let len = end - start;
+    if len <= 16 {
+        let mask = underscores(&source[start..], len);
+        return mask & (mask >> 1) == 0 && mask >> (len - 1) == 0;
+    }
     let mut bad = false;
     let mut previous = false;
-    for &byte in bytes {
+    for &byte in &source[start..end] {
         let underscore = byte == b'_';
         bad |= previous & underscore;
         previous = underscore;
@@ -335,11 +346,10 @@ pub(super) fn list_needs_check(source: &[u8], items: &[ItemNode]) -> bool {
     }
     let mut keys = [0u64; SHORT_LIST];
     for (i, item) in items.iter().enumerate() {
-        let bytes = &source[item.name.start as usize..item.name.end as usize];
-        if !is_valid_field_name(bytes, item.name_class) {
+        if !is_valid_field_name(source, item.name, item.name_class) {
             return true;
         }
-        let key = name_key(bytes);
+        let key = name_key(source, item.name);
         if keys[..i].contains(&key) {
             return true;
         }
@@ -348,21 +358,34 @@ pub(super) fn list_needs_check(source: &[u8], items: &[ItemNode]) -> bool {
     false
 }
 
-/// A 64-bit digest of a name from its length and first and last eight
-/// bytes: equal names have equal keys, and names in one list seldom share
-/// one.
+/// A 64-bit digest of the name at `name` in `source` from its length and
+/// first and last eight bytes: equal names have equal keys, and names in
+/// one list seldom share one. Eight bytes are read at the name's start
+/// wherever the source has them, and what lies past the name is masked
+/// off: a shorter copy was a call to `memcpy`.
 #[inline]
-fn name_key(bytes: &[u8]) -> u64 {
-    let word = |chunk: &[u8]| {
-        let mut word = [0; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(word)
+fn name_key(source: &[u8], name: Range32) -> u64 {
+    let (start, end) = (name.start as usize, name.end as usize);
+    let len = end - start;
+    let word = |at: usize| {
+        source.get(at..at + 8).map(|bytes| {
+            let mut word = [0; 8];
+            word.copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        })
     };
-    let len = bytes.len();
-    let (head, tail) = if len >= 8 {
-        (word(&bytes[..8]), word(&bytes[len - 8..]))
+    let head = match word(start) {
+        Some(word) if len >= 8 => word,
+        Some(word) => word & ((1u64 << (8 * len)) - 1),
+        None => source[start..end]
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+    };
+    let tail = if len > 8 {
+        word(end - 8).unwrap_or(0)
     } else {
-        (word(bytes), 0)
+        0
     };
     head ^ tail.rotate_left(31) ^ ((len as u64) << 56)
 }
@@ -520,8 +543,9 @@ mod tests {
         ];
         let class = super::super::lexer::word_class;
         for name in names {
+            let range = Range32::new(0, name.len());
             assert_eq!(
-                is_valid_field_name(name.as_bytes(), class(name)),
+                is_valid_field_name(name.as_bytes(), range, class(name)),
                 field_name_problem(name).is_none(),
                 "{name}"
             );
@@ -534,13 +558,22 @@ mod tests {
 
     #[test]
     fn name_keys_are_equal_for_equal_names() {
-        for (a, b) in [("abc", "abc"), ("a_long_field_name", "a_long_field_name")] {
-            assert_eq!(name_key(a.as_bytes()), name_key(b.as_bytes()));
+        // The same name at different places, with different bytes after
+        // it and near the end of the text, where fewer than eight bytes
+        // follow its start.
+        let key = |text: &str, name: &str| {
+            let start = text.find(name).expect("the name is in the text");
+            name_key(text.as_bytes(), Range32::new(start, start + name.len()))
+        };
+        for name in ["a", "abc", "abcdefgh", "abcdefghi", "a_long_field_name"] {
+            let at_end = key(&format!("x {name}"), name);
+            assert_eq!(key(&format!("{name} more text after it"), name), at_end);
+            assert_eq!(key(&format!("yy ({name}: int)"), name), at_end);
         }
-        assert_ne!(name_key(b"abc"), name_key(b"abd"));
+        assert_ne!(key("abc", "abc"), key("abd", "abd"));
         assert_ne!(
-            name_key(b"a_long_field_name"),
-            name_key(b"a_long_field_nama")
+            key("a_long_field_name", "a_long_field_name"),
+            key("a_long_field_nama", "a_long_field_nama")
         );
     }
 }
