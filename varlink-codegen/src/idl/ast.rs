@@ -190,7 +190,7 @@ pub(super) struct ListNode {
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
     /// Whether an item name may be invalid or repeated: set by the parser
-    /// (see `validate::list_needs_check`) while the names are in the cache,
+    /// (see `validate::ListCheck`) while the names are in the cache,
     /// so that the validator reads only the lists that may hold a problem.
     pub(super) needs_check: bool,
 }

@@ -95,9 +95,10 @@ pub(crate) static CLASS: [u8; 256] = {
 mod trivia {
     pub(super) const NONE: u8 = 0;
     pub(super) const SPACE: u8 = 1;
+    /// `\n`; `SPACE` and `NEWLINE` are the two lowest after `NONE`.
     pub(super) const NEWLINE: u8 = 2;
-    pub(super) const RETURN: u8 = 3;
-    pub(super) const COMMENT: u8 = 4;
+    pub(super) const COMMENT: u8 = 3;
+    pub(super) const RETURN: u8 = 4;
     /// A non-ASCII byte: a Unicode space or line separator, or the start
     /// of an invalid token.
     pub(super) const UNICODE: u8 = 5;
@@ -258,45 +259,49 @@ impl<'a> Lexer<'a> {
         // Line breaks since the last token or comment, for the comment
         // context.
         let mut newlines = 0usize;
+        // Two-way tests on the byte's trivia class, most common first: a
+        // `match` (or a chain of `==` tests, which the compiler turns into
+        // one) became a jump table, an indirect branch per byte that
+        // mispredicted on most gaps.
         while let Some(&byte) = bytes.get(pos) {
-            match TRIVIA[usize::from(byte)] {
-                trivia::SPACE => pos += 1,
-                trivia::NEWLINE => {
+            let class = TRIVIA[usize::from(byte)];
+            if class == trivia::NONE {
+                break;
+            }
+            if class <= trivia::NEWLINE {
+                // A space or tab, or a line feed.
+                newlines += usize::from(class == trivia::NEWLINE);
+                pos += 1;
+            } else if class == trivia::COMMENT {
+                let end = pos + find_line_end(&bytes[pos..]);
+                self.newline_before |= newlines > 0;
+                self.comments.push(Comment {
+                    text: comment_text(&src[pos + 1..end]),
+                    span: Span::new(pos, end),
+                    blank_line_before: newlines >= 2,
+                });
+                self.own_line.push(newlines > 0 || !started);
+                newlines = 0;
+                pos = end;
+            } else if byte == b'\r' {
+                newlines += 1;
+                pos += if bytes.get(pos + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+            } else {
+                // Non-ASCII: a Unicode space or line separator, or the
+                // start of an invalid token.
+                let Some(ch) = src[pos..].chars().next() else {
+                    unreachable!("`pos` is on a char boundary below the length");
+                };
+                if is_line_separator(ch) {
                     newlines += 1;
-                    pos += 1;
+                } else if !is_unicode_space(ch) {
+                    break;
                 }
-                trivia::RETURN => {
-                    newlines += 1;
-                    pos += if bytes.get(pos + 1) == Some(&b'\n') {
-                        2
-                    } else {
-                        1
-                    };
-                }
-                trivia::COMMENT => {
-                    let end = pos + find_line_end(&bytes[pos..]);
-                    self.newline_before |= newlines > 0;
-                    self.comments.push(Comment {
-                        text: comment_text(&src[pos + 1..end]),
-                        span: Span::new(pos, end),
-                        blank_line_before: newlines >= 2,
-                    });
-                    self.own_line.push(newlines > 0 || !started);
-                    newlines = 0;
-                    pos = end;
-                }
-                trivia::UNICODE => {
-                    let Some(ch) = src[pos..].chars().next() else {
-                        unreachable!("`pos` is on a char boundary below the length");
-                    };
-                    if is_line_separator(ch) {
-                        newlines += 1;
-                    } else if !is_unicode_space(ch) {
-                        break;
-                    }
-                    pos += ch.len_utf8();
-                }
-                _ => break,
+                pos += ch.len_utf8();
             }
         }
         self.newline_before |= newlines > 0;

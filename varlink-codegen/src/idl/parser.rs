@@ -9,7 +9,7 @@
 use super::ast::*;
 use super::lexer::{Lexer, TokenKind};
 use super::spare::Kept;
-use super::validate::list_needs_check;
+use super::validate::ListCheck;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -54,18 +54,34 @@ const MIXED_LIST: &str =
 
 /// The tag of a type written as one word: a builtin type or a name. The
 /// first byte picks the one keyword it can be (a name starts with an
-/// uppercase letter, so it is decided there), then one comparison.
+/// uppercase letter, so it is decided there), then one comparison. A table
+/// rather than a `match` on the first byte, whose jump table was an
+/// indirect branch per type that mispredicted often.
 #[inline]
 fn word_type(word: &[u8]) -> TypeTag {
-    let (keyword, tag): (&[u8], _) = match word.first() {
-        Some(b'b') => (b"bool", TypeTag::Bool),
-        Some(b'i') => (b"int", TypeTag::Int),
-        Some(b'f') => (b"float", TypeTag::Float),
-        Some(b's') => (b"string", TypeTag::String),
-        Some(b'o') => (b"object", TypeTag::Object),
-        Some(b'a') => (b"any", TypeTag::Any),
-        _ => return TypeTag::Named,
+    const KEYWORDS: [(&[u8], TypeTag); 7] = [
+        (b"", TypeTag::Named),
+        (b"bool", TypeTag::Bool),
+        (b"int", TypeTag::Int),
+        (b"float", TypeTag::Float),
+        (b"string", TypeTag::String),
+        (b"object", TypeTag::Object),
+        (b"any", TypeTag::Any),
+    ];
+    static BY_FIRST_BYTE: [u8; 256] = {
+        let mut table = [0; 256];
+        table[b'b' as usize] = 1;
+        table[b'i' as usize] = 2;
+        table[b'f' as usize] = 3;
+        table[b's' as usize] = 4;
+        table[b'o' as usize] = 5;
+        table[b'a' as usize] = 6;
+        table
     };
+    let Some(&first) = word.first() else {
+        return TypeTag::Named;
+    };
+    let (keyword, tag) = KEYWORDS[usize::from(BY_FIRST_BYTE[usize::from(first)])];
     if word == keyword { tag } else { TypeTag::Named }
 }
 
@@ -348,20 +364,18 @@ impl<'a> Parser<'a> {
         // line of `(`, is the list's, not the first item's documentation
         // (which starts on a line of its own).
         let open_comment = self.trailing_comment();
-        let is_enum = if self.lexer.peek() == b')' {
-            false
+        let (is_enum, needs_check) = if self.lexer.peek() == b')' {
+            (false, false)
         } else {
             let comments = self.leading_comments();
             let first = self.name("a field name or `)`")?;
             let is_enum = self.lexer.peek() != b':';
-            self.list_items(open, comments, first, is_enum)?;
-            is_enum
+            (is_enum, self.list_items(open, comments, first, is_enum)?)
         };
         // The lookahead is `)`: the comments before it, then the list's
         // items in one piece.
         let end_comments = self.leading_comments();
         self.bump_byte();
-        let needs_check = list_needs_check(self.source.as_bytes(), &self.item_stack[mark..]);
         let items_start = self.tree.items.len();
         self.tree.items.extend(self.item_stack.drain(mark..));
         self.tree.lists.push(ListNode {
@@ -377,15 +391,19 @@ impl<'a> Parser<'a> {
     }
 
     /// The items of a list from its first name on: fields (`name: type`)
-    /// or enumeration values. Returns with `)` as the lookahead.
+    /// or enumeration values. Returns with `)` as the lookahead, and
+    /// whether the validator must check the item names (see
+    /// [`ListCheck`]).
     fn list_items(
         &mut self,
         open: usize,
         mut comments: Range32,
         (mut name, mut name_class): (Range32, u8),
         is_enum: bool,
-    ) -> PResult<()> {
+    ) -> PResult<bool> {
+        let mut check = ListCheck::default();
         loop {
+            check.add(self.source.as_bytes(), name, name_class);
             let ty = if is_enum {
                 NONE
             } else {
@@ -408,7 +426,7 @@ impl<'a> Parser<'a> {
                 item.trailing = trailing;
             }
             if !more {
-                return Ok(());
+                return Ok(check.needs_check());
             }
             comments = self.leading_comments();
             (name, name_class) = self.name(if is_enum {

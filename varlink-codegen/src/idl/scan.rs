@@ -17,17 +17,15 @@ pub(super) fn word_len(bytes: &[u8], marks: &mut u8) -> usize {
     {
         let mut len = 0;
         while let Some(chunk) = bytes.get(len..len + 16) {
-            let (words, marked) = sse2::Chunk::new(chunk).word_bytes();
+            let chunk = sse2::Chunk::new(chunk).word_bytes();
             // Bit 16 of `!words` is set: a full chunk stops at 16.
-            let run = (!words).trailing_zeros();
-            let mut marked = marked & ((1u32 << run) - 1);
-            // Most words hold no `_`, `.` or `-`; the few marks there are
-            // are looked up one by one.
-            while marked != 0 {
-                let at = len + marked.trailing_zeros() as usize;
-                *marks |= CLASS[usize::from(bytes[at])] & MARKS;
-                marked &= marked - 1;
-            }
+            let run = (!chunk.words).trailing_zeros();
+            let inside = (1u32 << run) - 1;
+            // Without branches: whether a word holds `_` is as good as
+            // random, and a branch on it mispredicted.
+            *marks |= (u8::from(chunk.underscores & inside != 0) * class::UNDERSCORE)
+                | (u8::from(chunk.dots & inside != 0) * class::DOT)
+                | (u8::from(chunk.hyphens & inside != 0) * class::HYPHEN);
             len += run as usize;
             if run < 16 {
                 return len;
@@ -197,14 +195,22 @@ mod sse2 {
             unsafe { equal_to(self.0, byte) }
         }
 
-        /// Bit `i` of the first mask is set where byte `i` continues a
-        /// word: an ASCII letter or digit, `_`, `.` or `-`; of the second,
-        /// where it is one of `_`, `.` and `-`.
+        /// Where the bytes continue a word, and where they are `_`, `.`
+        /// and `-`.
         #[inline(always)]
-        pub(super) fn word_bytes(self) -> (u32, u32) {
+        pub(super) fn word_bytes(self) -> WordBytes {
             // SAFETY: SSE2 is present on every x86_64 processor.
             unsafe { word_bytes(self.0) }
         }
+    }
+
+    /// Bit `i` of each mask is about byte `i` of a chunk.
+    pub(super) struct WordBytes {
+        /// An ASCII letter or digit, `_`, `.` or `-`.
+        pub(super) words: u32,
+        pub(super) underscores: u32,
+        pub(super) dots: u32,
+        pub(super) hyphens: u32,
     }
 
     #[target_feature(enable = "sse2")]
@@ -223,19 +229,23 @@ mod sse2 {
     /// outside every range.
     #[target_feature(enable = "sse2")]
     #[inline]
-    fn word_bytes(v: __m128i) -> (u32, u32) {
+    fn word_bytes(v: __m128i) -> WordBytes {
         // Setting bit 5 folds upper case onto lower case; no other byte
         // lands on a lower-case letter that way.
         let letters = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
         let digits = within(v, b'0', b'9');
-        let marks = within(v, b'-', b'.');
         let underscores = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8));
-        let marks = _mm_or_si128(marks, underscores);
+        let dots = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let hyphens = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+        let marks = _mm_or_si128(underscores, _mm_or_si128(dots, hyphens));
         let words = _mm_or_si128(_mm_or_si128(letters, digits), marks);
-        (
-            _mm_movemask_epi8(words) as u32,
-            _mm_movemask_epi8(marks) as u32,
-        )
+        let mask = |v| _mm_movemask_epi8(v) as u32;
+        WordBytes {
+            words: mask(words),
+            underscores: mask(underscores),
+            dots: mask(dots),
+            hyphens: mask(hyphens),
+        }
     }
 
     /// All ones in the bytes of `v` from `low` to `high`, both ASCII.

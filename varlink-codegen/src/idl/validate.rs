@@ -309,27 +309,27 @@ fn is_plain_member_name(class: u8) -> bool {
 /// fail this one.
 #[inline]
 fn is_valid_field_name(source: &[u8], name: Range32, class: u8) -> bool {
-    let marks = class & (class::UNDERSCORE | class::DOT | class::HYPHEN);
-    class & (class::UPPER | class::LOWER) != 0
-        && (marks == 0
-            || (marks == class::UNDERSCORE && underscores_single_and_inner(source, name)))
-}
-
-/// For a name of letters, digits and `_`: whether no `_` follows another
-/// or ends the name. Names of up to 16 bytes, almost all, as one mask of
-/// their `_`s; longer ones without branches per byte (a branch on every
-/// `_` mispredicted often).
-#[inline]
-fn underscores_single_and_inner(source: &[u8], name: Range32) -> bool {
+    // `&`, not `&&`: whether a name has `_` is as good as random, and a
+    // branch on it mispredicted.
+    let shape =
+        (class & (class::UPPER | class::LOWER) != 0) & (class & (class::DOT | class::HYPHEN) == 0);
     let (start, end) = (name.start as usize, name.end as usize);
     let len = end - start;
     if len <= 16 {
+        // Names of up to 16 bytes, almost all: one mask of their `_`s.
         let mask = underscores(&source[start..], len);
-        return mask & (mask >> 1) == 0 && mask >> (len - 1) == 0;
+        return shape & (mask & (mask >> 1) == 0) & (mask >> (len - 1) == 0);
     }
+    shape && (class & class::UNDERSCORE == 0 || underscores_single_and_inner(&source[start..end]))
+}
+
+/// For a name of letters, digits and `_`: whether no `_` follows another
+/// or ends the name. Without branches per byte: a branch on every `_`
+/// mispredicted often.
+fn underscores_single_and_inner(bytes: &[u8]) -> bool {
     let mut bad = false;
     let mut previous = false;
-    for &byte in &source[start..end] {
+    for &byte in bytes {
         let underscore = byte == b'_';
         bad |= previous & underscore;
         previous = underscore;
@@ -337,25 +337,38 @@ fn underscores_single_and_inner(source: &[u8], name: Range32) -> bool {
     !(bad | previous)
 }
 
-/// Whether the items of a list (its names in `source`) need the full
-/// check of [`Validator::list_names`]: some name may be invalid, or two
-/// may be equal. False means neither, so the validator skips the list.
-pub(super) fn list_needs_check(source: &[u8], items: &[ItemNode]) -> bool {
-    if items.len() > SHORT_LIST {
-        return true;
+/// Whether the item names of a list need the full check of
+/// [`Validator::list_names`]: some name may be invalid, or two may be
+/// equal. The parser adds each name as it reads it, while the name is in
+/// the cache and within the loop it runs anyway (a loop of its own over
+/// the names mispredicted its end on most lists, as their lengths vary).
+/// Not flagged means neither, so the validator skips the list.
+///
+/// Repeats are caught by a 256-bit set of the names' keys: a bit seen
+/// twice flags the list, and the full check then tells a real repeat from
+/// two keys that share a bit (a few lists in a hundred).
+#[derive(Default)]
+pub(super) struct ListCheck {
+    seen: [u64; 4],
+    repeat: u64,
+    invalid: bool,
+}
+
+impl ListCheck {
+    /// Adds the name at `name` in `source`, with its class bits.
+    #[inline(always)]
+    pub(super) fn add(&mut self, source: &[u8], name: Range32, class: u8) {
+        self.invalid |= !is_valid_field_name(source, name, class);
+        // The top bits of a multiplied key spread names over the set.
+        let bit = name_key(source, name).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
+        let (word, mask) = ((bit >> 6) as usize, 1u64 << (bit & 63));
+        self.repeat |= self.seen[word] & mask;
+        self.seen[word] |= mask;
     }
-    let mut keys = [0u64; SHORT_LIST];
-    for (i, item) in items.iter().enumerate() {
-        if !is_valid_field_name(source, item.name, item.name_class) {
-            return true;
-        }
-        let key = name_key(source, item.name);
-        if keys[..i].contains(&key) {
-            return true;
-        }
-        keys[i] = key;
+
+    pub(super) fn needs_check(&self) -> bool {
+        self.invalid || self.repeat != 0
     }
-    false
 }
 
 /// A 64-bit digest of the name at `name` in `source` from its length and
