@@ -18,6 +18,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::spare::Kept;
+use super::validate::NameKey;
 
 /// A byte range in the source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -189,10 +190,6 @@ pub(super) struct ListNode {
     pub(super) open_comment: u32,
     pub(super) is_enum: bool,
     pub(super) role: ListRole,
-    /// Whether an item name may be invalid or repeated: set by the parser
-    /// (see `validate::ListCheck`) while the names are in the cache,
-    /// so that the validator reads only the lists that may hold a problem.
-    pub(super) needs_check: bool,
 }
 
 /// A field of a structure (with a type) or a value of an enumeration
@@ -255,6 +252,24 @@ pub struct Interface<'a> {
     pub(super) items: Kept<ItemNode>,
     pub(super) types: Kept<TypeNode>,
     pub(super) comment_store: Vec<Comment<'a>>,
+    /// What the validator must look at, noted by the parser so that the
+    /// validator does not walk every node: the member names, the types
+    /// that are a name (to resolve), the `?` types whose inner type is `?`
+    /// too, and the lists whose item names may be invalid or repeated (see
+    /// `validate::ListCheck`).
+    pub(super) to_check: ToCheck<'a>,
+}
+
+/// See [`Interface::to_check`]: indices into the tree's vectors, and the
+/// names the validator looks up, keyed while the parser had them in the
+/// cache.
+#[derive(Clone, Default)]
+pub(super) struct ToCheck<'a> {
+    /// The key of each member's name, in member order.
+    pub(super) member_keys: Vec<NameKey<'a>>,
+    pub(super) named_types: Vec<(u32, NameKey<'a>)>,
+    pub(super) double_optionals: Vec<u32>,
+    pub(super) lists: Vec<u32>,
 }
 
 impl<'a> Interface<'a> {

@@ -9,7 +9,7 @@
 use super::ast::*;
 use super::lexer::{Lexer, TokenKind};
 use super::spare::Kept;
-use super::validate::ListCheck;
+use super::validate::{ListCheck, NameKey};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -126,6 +126,7 @@ impl<'a> Parser<'a> {
                 items: Kept::with_capacity(bytes / 32),
                 types: Kept::with_capacity(bytes / 24),
                 comment_store: Vec::new(),
+                to_check: ToCheck::default(),
             },
             item_stack: Vec::with_capacity(64),
         }
@@ -325,6 +326,8 @@ impl<'a> Parser<'a> {
             MemberTag::Error => (self.parameters("error parameters", ListRole::Field)?, NONE),
         };
         let trailing = self.trailing_comment();
+        let key = NameKey::new(self.source.as_bytes(), name);
+        self.tree.to_check.member_keys.push(key);
         self.tree.members.push(MemberNode {
             name,
             name_class,
@@ -385,9 +388,12 @@ impl<'a> Parser<'a> {
             open_comment,
             is_enum,
             role,
-            needs_check,
         });
-        Ok(index(self.tree.lists.len() - 1))
+        let list = index(self.tree.lists.len() - 1);
+        if needs_check {
+            self.tree.to_check.lists.push(list);
+        }
+        Ok(list)
     }
 
     /// The items of a list from its first name on: fields (`name: type`)
@@ -476,12 +482,17 @@ impl<'a> Parser<'a> {
         };
         let tag = word_type(&self.source.as_bytes()[start..word]);
         self.lexer.advance(word);
+        let this = index(self.tree.types.len());
         self.tree.types.push(TypeNode {
             span: Range32::new(start, word),
             list: NONE,
             tag,
         });
-        Ok(index(self.tree.types.len() - 1))
+        if tag == TypeTag::Named {
+            let key = NameKey::new(self.source.as_bytes(), Range32::new(start, word));
+            self.tree.to_check.named_types.push((this, key));
+        }
+        Ok(this)
     }
 
     /// A type that is not a single word: `?T`, `[]T`, `[string]T`, `(...)`;
@@ -512,7 +523,10 @@ impl<'a> Parser<'a> {
         let (tag, list) = match self.lexer.peek() {
             b'?' => {
                 self.bump_byte();
-                self.ty()?;
+                let inner = self.ty()?;
+                if self.tree.types[inner as usize].tag == TypeTag::Optional {
+                    self.tree.to_check.double_optionals.push(index(this));
+                }
                 (TypeTag::Optional, NONE)
             }
             b'[' => {

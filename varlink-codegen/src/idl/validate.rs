@@ -4,12 +4,13 @@
 //! `varlink-codegen check` shows all of them.
 
 use std::collections::hash_map::Entry;
+use std::hash::Hasher;
 
 use super::ast::*;
 use super::lexer::class;
 use super::scan::underscores;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::fxhash::FxHashMap;
+use crate::fxhash::{FxHashMap, FxHasher};
 
 /// A map keyed by names.
 type NameMap<'a, V> = FxHashMap<&'a [u8], V>;
@@ -23,12 +24,12 @@ const SHORT_LIST: usize = 16;
 /// position.
 ///
 /// The tree is flat, so each check is one pass over one kind of node:
-/// members (names, duplicates), lists (item names, duplicates in each),
-/// types (references, `??`).
+/// members (names, duplicates), and the lists and types the parser noted
+/// as needing a look (item names, duplicates in each; references, `??`).
 pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
     let mut validator = Validator {
         tree: interface,
-        members: NameMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
+        members: FxHashMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
         diagnostics: Vec::new(),
         hints: NameMap::default(),
         hint_budget: HINT_BUDGET,
@@ -46,7 +47,7 @@ pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
 struct Validator<'i, 'a> {
     tree: &'i Interface<'a>,
     /// Every member's index by name; the first definition wins.
-    members: NameMap<'a, usize>,
+    members: FxHashMap<NameKey<'a>, usize>,
     diagnostics: Vec<Diagnostic>,
     /// The "did you mean" hint of each undefined name seen so far.
     hints: NameMap<'a, Option<&'a str>>,
@@ -68,7 +69,7 @@ impl<'i, 'a> Validator<'i, 'a> {
                     self.invalid_name(&format!("{} name", member.tag.keyword()), name, problem);
                 }
             }
-            match self.members.entry(tree.bytes(member.name)) {
+            match self.members.entry(tree.to_check.member_keys[index]) {
                 Entry::Vacant(entry) => {
                     entry.insert(index);
                 }
@@ -78,23 +79,22 @@ impl<'i, 'a> Validator<'i, 'a> {
                 }
             }
         }
-        for list in tree.lists.iter().filter(|list| list.needs_check) {
-            self.list_names(list);
+        // The parser noted what may hold a problem (`ToCheck`): the rest
+        // of the tree is not read again.
+        let to_check = &tree.to_check;
+        for &list in &to_check.lists {
+            self.list_names(&tree.lists[list as usize]);
         }
-        for (index, ty) in tree.types.iter().enumerate() {
-            match ty.tag {
-                TypeTag::Named => self.reference(ty.span),
-                // Prefix order: the inner type is the next node.
-                TypeTag::Optional if tree.types[index + 1].tag == TypeTag::Optional => {
-                    let span = tree.name_at(ty.span).span;
-                    self.diagnostics.push(
-                        Diagnostic::error("a type cannot be optional twice", span)
-                            .with_label("`??` is not allowed")
-                            .with_help("remove one `?`"),
-                    );
-                }
-                _ => {}
-            }
+        for &(ty, key) in &to_check.named_types {
+            self.reference(tree.types[ty as usize].span, key);
+        }
+        for &ty in &to_check.double_optionals {
+            let span = tree.name_at(tree.types[ty as usize].span).span;
+            self.diagnostics.push(
+                Diagnostic::error("a type cannot be optional twice", span)
+                    .with_label("`??` is not allowed")
+                    .with_help("remove one `?`"),
+            );
         }
     }
 
@@ -186,8 +186,8 @@ impl<'i, 'a> Validator<'i, 'a> {
     }
 
     /// Checks that the type name at `range` refers to a declared type.
-    fn reference(&mut self, range: Range32) {
-        match self.members.get(self.tree.bytes(range)) {
+    fn reference(&mut self, range: Range32, key: NameKey<'a>) {
+        match self.members.get(&key) {
             Some(&index) if self.tree.members[index].tag == MemberTag::Type => {}
             Some(&index) => {
                 let Name { text: name, span } = self.tree.name_at(range);
@@ -368,6 +368,74 @@ impl ListCheck {
 
     pub(super) fn needs_check(&self) -> bool {
         self.invalid || self.repeat != 0
+    }
+}
+
+/// A member name as the member map's key, made by the parser while the
+/// name is in the cache: its first 16 bytes, its length and a hash. Names
+/// of up to 16 bytes, almost all, compare and hash without reading the
+/// source again: the validator's lookups read names scattered over the
+/// whole text, and those reads missed the cache.
+#[derive(Clone, Copy)]
+pub(super) struct NameKey<'a> {
+    hash: u64,
+    head: u128,
+    name: &'a [u8],
+}
+
+impl<'a> NameKey<'a> {
+    #[inline]
+    pub(super) fn new(source: &'a [u8], name: Range32) -> Self {
+        let (start, end) = (name.start as usize, name.end as usize);
+        let name = &source[start..end];
+        let len = name.len();
+        let head = match source.get(start..start + 16) {
+            Some(bytes) => {
+                let mut word = [0; 16];
+                word.copy_from_slice(bytes);
+                let head = u128::from_le_bytes(word);
+                if len >= 16 {
+                    head
+                } else {
+                    head & ((1u128 << (8 * len)) - 1)
+                }
+            }
+            None => name
+                .iter()
+                .take(16)
+                .rev()
+                .fold(0, |word, &byte| word << 8 | u128::from(byte)),
+        };
+        let mut hasher = FxHasher::default();
+        hasher.write_u64(head as u64);
+        hasher.write_u64((head >> 64) as u64);
+        hasher.write_usize(len);
+        if len > 16 {
+            hasher.write(&name[16..]);
+        }
+        NameKey {
+            hash: hasher.finish(),
+            head,
+            name,
+        }
+    }
+}
+
+impl PartialEq for NameKey<'_> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.head == other.head
+            && self.name.len() == other.name.len()
+            && (self.name.len() <= 16 || self.name == other.name)
+    }
+}
+
+impl Eq for NameKey<'_> {}
+
+impl std::hash::Hash for NameKey<'_> {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
     }
 }
 
