@@ -194,7 +194,7 @@ pub(super) struct ListNode {
 
 /// A field of a structure (with a type) or a value of an enumeration
 /// (`ty` is [`NONE`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct ItemNode {
     pub(super) name: Range32,
     pub(super) ty: u32,

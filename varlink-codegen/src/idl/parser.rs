@@ -126,7 +126,11 @@ impl<'a> Parser<'a> {
                 items: Kept::with_capacity(bytes / 32),
                 types: Kept::with_capacity(bytes / 24),
                 comment_store: Vec::new(),
-                to_check: ToCheck::default(),
+                to_check: ToCheck {
+                    member_keys: Vec::with_capacity(bytes / 200),
+                    named_types: Vec::with_capacity(bytes / 200),
+                    ..ToCheck::default()
+                },
             },
             item_stack: Vec::with_capacity(64),
         }
@@ -380,7 +384,9 @@ impl<'a> Parser<'a> {
         let end_comments = self.leading_comments();
         self.bump_byte();
         let items_start = self.tree.items.len();
-        self.tree.items.extend(self.item_stack.drain(mark..));
+        // One copy of plain data: `drain` moved the items one by one.
+        self.tree.items.extend_from_slice(&self.item_stack[mark..]);
+        self.item_stack.truncate(mark);
         self.tree.lists.push(ListNode {
             span: Range32::new(open, self.lexer.prev_end),
             items: Range32::new(items_start, self.tree.items.len()),
