@@ -163,7 +163,7 @@ pub(super) struct MemberNode {
     /// A method's results; [`NONE`] for the others.
     pub(super) output: u32,
     pub(super) tag: MemberTag,
-    /// The lexer's class bits of the name (see `Token::class`).
+    /// The lexer's class bits of the name (see `Lexer::scan_word`).
     pub(super) name_class: u8,
 }
 
@@ -201,7 +201,7 @@ pub(super) struct ItemNode {
     /// A run of `comment_store`.
     pub(super) comments: Range32,
     pub(super) trailing: u32,
-    /// The lexer's class bits of the name (see `Token::class`).
+    /// The lexer's class bits of the name (see `Lexer::scan_word`).
     pub(super) name_class: u8,
 }
 

@@ -122,9 +122,9 @@ static TRIVIA: [u8; 256] = {
 /// A cursor over interface text for the parser, which asks for the token
 /// it expects where it stands (`scan_word`, `peek`) instead of reading a
 /// stream of tokens: no token is built and no kind dispatched on the hot
-/// path. Between tokens, [`Lexer::skip_trivia`] steps over whitespace and
-/// collects comments; [`Lexer::token`] describes the lookahead as a
-/// [`Token`] where a message needs it.
+/// path. [`Lexer::advance`] consumes a token and steps over the whitespace
+/// and comments after it, collecting the comments; [`Lexer::token`]
+/// describes the lookahead as a [`Token`] where a message needs it.
 pub(crate) struct Lexer<'a> {
     src: &'a str,
     /// The start of the lookahead token (the length at the end).
