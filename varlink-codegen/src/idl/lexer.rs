@@ -283,7 +283,7 @@ impl<'a> Lexer<'a> {
                 self.own_line.push(newlines > 0 || !started);
                 newlines = 0;
                 pos = end;
-            } else if byte == b'\r' {
+            } else if class == trivia::RETURN {
                 newlines += 1;
                 pos += if bytes.get(pos + 1) == Some(&b'\n') {
                     2

@@ -7,7 +7,7 @@
 //! about it would only confuse.
 
 use super::ast::*;
-use super::lexer::{Lexer, TokenKind};
+use super::lexer::{Lexer, Token, TokenKind};
 use super::spare::Kept;
 use super::validate::{ListCheck, NameKey};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -172,9 +172,8 @@ impl<'a> Parser<'a> {
             .is_some_and(|(end, _)| &self.source[self.lexer.pos..end] == word)
     }
 
-    /// Describes the lookahead token for "found ..." messages.
-    fn found(&self) -> String {
-        let tok = self.lexer.token();
+    /// Describes the lookahead token `tok` for "found ..." messages.
+    fn found(&self, tok: Token) -> String {
         match tok.kind {
             TokenKind::Eof => "end of file".to_owned(),
             _ => format!("`{}`", &self.source[tok.span().range()]),
@@ -199,7 +198,8 @@ impl<'a> Parser<'a> {
 
     fn expected_where(&self, what: &str, may_be_missing: bool) -> Box<Diagnostic> {
         let tok = self.lexer.token();
-        let message = format!("expected {what}, found {}", self.found());
+        let found = self.found(tok);
+        let message = format!("expected {what}, found {found}");
         let missing_before_next_line =
             may_be_missing && (tok.newline_before || tok.kind == TokenKind::Eof);
         let prev_end = self.lexer.prev_end;
@@ -211,7 +211,7 @@ impl<'a> Parser<'a> {
         let mut diagnostic =
             Diagnostic::error(message, span).with_label(format!("expected {what}"));
         if missing_before_next_line && tok.kind != TokenKind::Eof {
-            diagnostic = diagnostic.with_related(tok.span(), format!("found {}", self.found()));
+            diagnostic = diagnostic.with_related(tok.span(), format!("found {found}"));
         }
         Box::new(diagnostic)
     }

@@ -1,7 +1,8 @@
-//! The lexer's two byte scans: the length of a word and the end of a
-//! comment's line. Between them they read every byte of an interface but
-//! the whitespace, so each reads 16 bytes per step with SSE2 on x86_64
-//! (part of its baseline, so always there), and 8 per step elsewhere.
+//! The front end's byte scans: the length of a word and the end of a
+//! comment's line, which between them read every byte of an interface but
+//! the whitespace, and where a name's `_`s stand. They read 16 bytes per
+//! step with SSE2 on x86_64 (part of its baseline, so always there), and
+//! 8 per step or one at a time elsewhere.
 
 use super::lexer::{CLASS, class};
 
