@@ -356,6 +356,22 @@ const CASES: &[Case] = &[
         "the name `T` is defined more than once",
         2,
     ),
+    // Names longer than 16 bytes: the member table compares their heads
+    // first, then the whole names.
+    case(
+        "interface a.b\ntype AVeryLongTypeName1 ()\ntype AVeryLongTypeName2 ()\nerror AVeryLongTypeName1 ()\n",
+        4,
+        7,
+        "the name `AVeryLongTypeName1` is defined more than once",
+        1,
+    ),
+    case(
+        "interface a.b\ntype AVeryLongTypeName1 ()\ntype T (a: AVeryLongTypeName1, b: AVeryLongTypeName2)\n",
+        3,
+        35,
+        "cannot find type `AVeryLongTypeName2` in this interface",
+        1,
+    ),
     case(
         "interface a.b\ntype T (a: int, a: string)\n",
         2,

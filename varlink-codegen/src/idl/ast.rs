@@ -17,8 +17,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::members::{NameKey, Reference};
 use super::spare::Kept;
-use super::validate::NameKey;
 
 /// A byte range in the source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -257,17 +257,17 @@ pub struct Interface<'a> {
     /// that are a name (to resolve), the `?` types whose inner type is `?`
     /// too, and the lists whose item names may be invalid or repeated (see
     /// `validate::ListCheck`).
-    pub(super) to_check: ToCheck<'a>,
+    pub(super) to_check: ToCheck,
 }
 
 /// See [`Interface::to_check`]: indices into the tree's vectors, and the
 /// names the validator looks up, keyed while the parser had them in the
 /// cache.
-#[derive(Clone, Default)]
-pub(super) struct ToCheck<'a> {
+#[derive(Clone)]
+pub(super) struct ToCheck {
     /// The key of each member's name, in member order.
-    pub(super) member_keys: Vec<NameKey<'a>>,
-    pub(super) named_types: Vec<(u32, NameKey<'a>)>,
+    pub(super) member_keys: Kept<NameKey>,
+    pub(super) named_types: Kept<Reference>,
     pub(super) double_optionals: Vec<u32>,
     pub(super) lists: Vec<u32>,
 }

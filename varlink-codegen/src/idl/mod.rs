@@ -43,6 +43,7 @@
 pub mod ast;
 mod format;
 mod lexer;
+mod members;
 mod parser;
 mod scan;
 mod spare;

@@ -8,8 +8,9 @@
 
 use super::ast::*;
 use super::lexer::{Lexer, Token, TokenKind};
+use super::members::{NameKey, Reference};
 use super::spare::Kept;
-use super::validate::{ListCheck, NameKey};
+use super::validate::ListCheck;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// How deeply type expressions may nest. Real interfaces use a handful of
@@ -150,9 +151,10 @@ impl<'a> Parser<'a> {
                 types: Kept::with_capacity(bytes / 24),
                 comment_store: Vec::new(),
                 to_check: ToCheck {
-                    member_keys: Vec::with_capacity(bytes / 200),
-                    named_types: Vec::with_capacity(bytes / 200),
-                    ..ToCheck::default()
+                    member_keys: Kept::with_capacity(bytes / 200),
+                    named_types: Kept::with_capacity(bytes / 200),
+                    double_optionals: Vec::new(),
+                    lists: Vec::new(),
                 },
             },
             item_stack: Vec::with_capacity(64),
@@ -519,7 +521,7 @@ impl<'a> Parser<'a> {
         });
         if tag == TypeTag::Named {
             let key = NameKey::new(self.source.as_bytes(), Range32::new(start, word));
-            self.tree.to_check.named_types.push((this, key));
+            self.tree.to_check.named_types.push(Reference(key));
         }
         Ok(this)
     }

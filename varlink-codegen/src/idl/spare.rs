@@ -1,5 +1,6 @@
 //! Node vectors that a dropped tree leaves, emptied, to the next parse on
-//! the same thread.
+//! the same thread; also the validator's name keys and member table
+//! (`members.rs`).
 //!
 //! Why: the tree of a large text is a few large vectors (about 1.3 MB for a
 //! 1 MB interface). When they were freed, glibc handed the top of its heap
@@ -27,6 +28,7 @@ use std::ops::{Deref, DerefMut};
 use std::thread::LocalKey;
 
 use super::ast::{ItemNode, ListNode, MemberNode, TypeNode};
+use super::members::{NameKey, Reference, Slot};
 
 /// The most memory one kept vector may hold (capacity, in bytes): enough
 /// for an interface of a few megabytes.
@@ -62,6 +64,9 @@ kept_nodes! {
     ListNode => LISTS,
     ItemNode => ITEMS,
     TypeNode => TYPES,
+    NameKey => MEMBER_KEYS,
+    Reference => REFERENCES,
+    Slot => MEMBER_TABLE,
 }
 
 /// A vector of nodes that, when dropped, is emptied and kept for the next

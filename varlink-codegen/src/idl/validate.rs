@@ -3,14 +3,12 @@
 //! Every problem is collected, then sorted by position, so that one run of
 //! `varlink-codegen check` shows all of them.
 
-use std::collections::hash_map::Entry;
-use std::hash::Hasher;
-
 use super::ast::*;
 use super::lexer::class;
+use super::members::{MemberTable, NameKey, Reference};
 use super::scan::underscores;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::fxhash::{FxHashMap, FxHasher};
+use crate::fxhash::FxHashMap;
 
 /// A map keyed by names.
 type NameMap<'a, V> = FxHashMap<&'a [u8], V>;
@@ -29,7 +27,7 @@ const SHORT_LIST: usize = 16;
 pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
     let mut validator = Validator {
         tree: interface,
-        members: FxHashMap::with_capacity_and_hasher(interface.members.len(), Default::default()),
+        members: MemberTable::new(&interface.to_check.member_keys, interface.source.as_bytes()),
         diagnostics: Vec::new(),
         hints: NameMap::default(),
         hint_budget: HINT_BUDGET,
@@ -47,7 +45,7 @@ pub fn validate(interface: &Interface<'_>) -> Result<(), Diagnostics> {
 struct Validator<'i, 'a> {
     tree: &'i Interface<'a>,
     /// Every member's index by name; the first definition wins.
-    members: FxHashMap<NameKey<'a>, usize>,
+    members: MemberTable<'i>,
     diagnostics: Vec<Diagnostic>,
     /// The "did you mean" hint of each undefined name seen so far.
     hints: NameMap<'a, Option<&'a str>>,
@@ -69,14 +67,8 @@ impl<'i, 'a> Validator<'i, 'a> {
                     self.invalid_name(&format!("{} name", member.tag.keyword()), name, problem);
                 }
             }
-            match self.members.entry(tree.to_check.member_keys[index]) {
-                Entry::Vacant(entry) => {
-                    entry.insert(index);
-                }
-                Entry::Occupied(entry) => {
-                    let first = &tree.members[*entry.get()];
-                    self.duplicate_member(member, first);
-                }
+            if let Some(first) = self.members.insert(index) {
+                self.duplicate_member(member, &tree.members[first]);
             }
         }
         // The parser noted what may hold a problem (`ToCheck`): the rest
@@ -85,8 +77,8 @@ impl<'i, 'a> Validator<'i, 'a> {
         for &list in &to_check.lists {
             self.list_names(&tree.lists[list as usize]);
         }
-        for &(ty, key) in &to_check.named_types {
-            self.reference(tree.types[ty as usize].span, key);
+        for &Reference(key) in to_check.named_types.iter() {
+            self.reference(key);
         }
         for &ty in &to_check.double_optionals {
             let span = tree.name_at(tree.types[ty as usize].span).span;
@@ -185,11 +177,12 @@ impl<'i, 'a> Validator<'i, 'a> {
         );
     }
 
-    /// Checks that the type name at `range` refers to a declared type.
-    fn reference(&mut self, range: Range32, key: NameKey<'a>) {
-        match self.members.get(&key) {
-            Some(&index) if self.tree.members[index].tag == MemberTag::Type => {}
-            Some(&index) => {
+    /// Checks that the type name `key` stands for refers to a declared type.
+    fn reference(&mut self, key: NameKey) {
+        let range = key.range();
+        match self.members.get(key) {
+            Some(index) if self.tree.members[index].tag == MemberTag::Type => {}
+            Some(index) => {
                 let Name { text: name, span } = self.tree.name_at(range);
                 let member = &self.tree.members[index];
                 self.diagnostics.push(
@@ -368,74 +361,6 @@ impl ListCheck {
 
     pub(super) fn needs_check(&self) -> bool {
         self.invalid || self.repeat != 0
-    }
-}
-
-/// A member name as the member map's key, made by the parser while the
-/// name is in the cache: its first 16 bytes, its length and a hash. Names
-/// of up to 16 bytes, almost all, compare and hash without reading the
-/// source again: the validator's lookups read names scattered over the
-/// whole text, and those reads missed the cache.
-#[derive(Clone, Copy)]
-pub(super) struct NameKey<'a> {
-    hash: u64,
-    head: u128,
-    name: &'a [u8],
-}
-
-impl<'a> NameKey<'a> {
-    #[inline]
-    pub(super) fn new(source: &'a [u8], name: Range32) -> Self {
-        let (start, end) = (name.start as usize, name.end as usize);
-        let name = &source[start..end];
-        let len = name.len();
-        let head = match source.get(start..start + 16) {
-            Some(bytes) => {
-                let mut word = [0; 16];
-                word.copy_from_slice(bytes);
-                let head = u128::from_le_bytes(word);
-                if len >= 16 {
-                    head
-                } else {
-                    head & ((1u128 << (8 * len)) - 1)
-                }
-            }
-            None => name
-                .iter()
-                .take(16)
-                .rev()
-                .fold(0, |word, &byte| word << 8 | u128::from(byte)),
-        };
-        let mut hasher = FxHasher::default();
-        hasher.write_u64(head as u64);
-        hasher.write_u64((head >> 64) as u64);
-        hasher.write_usize(len);
-        if len > 16 {
-            hasher.write(&name[16..]);
-        }
-        NameKey {
-            hash: hasher.finish(),
-            head,
-            name,
-        }
-    }
-}
-
-impl PartialEq for NameKey<'_> {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.head == other.head
-            && self.name.len() == other.name.len()
-            && (self.name.len() <= 16 || self.name == other.name)
-    }
-}
-
-impl Eq for NameKey<'_> {}
-
-impl std::hash::Hash for NameKey<'_> {
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
     }
 }
 
