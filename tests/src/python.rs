@@ -1,10 +1,11 @@
 //! The Python reference implementation, `varlink` 31.0.0 from PyPI, in a
-//! venv under the workspace's `target/pyvenv` (shared with the runtime's
-//! Python tests, which install it the same way).
+//! venv under the workspace's `target/pyvenv`. The runtime's Python tests
+//! include this file too (`#[path]`), so it needs nothing but std.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The version every interoperability test runs against.
 pub const VERSION: &str = "31.0.0";
@@ -32,16 +33,22 @@ pub fn python() -> &'static Path {
     static INSTALL: Mutex<()> = Mutex::new(());
     PYTHON.get_or_init(|| {
         let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-        let target = crate::workspace_root().join("target");
+        // Both crates that include this file are one level below the root.
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
         let venv = target.join("pyvenv");
         let python = venv.join("bin/python");
         if has_varlink(&python) {
             return python;
         }
         // A venv records its own absolute path, so it is built in place.
-        // Cargo runs test binaries one after another, so no other test
-        // binary installs at the same time.
+        // `cargo test` runs one test binary at a time, but cargo-nextest
+        // runs each test as a process of its own: one of them builds the
+        // venv while it holds a lock directory, the others wait.
         std::fs::create_dir_all(&target).expect("create the target directory");
+        let _lock = VenvLock::take(&target.join("pyvenv.lock"));
+        if has_varlink(&python) {
+            return python;
+        }
         if !python.exists() {
             let _ = std::fs::remove_dir_all(&venv);
             let status = Command::new("python3")
@@ -79,6 +86,30 @@ pub fn python() -> &'static Path {
         );
         python
     })
+}
+
+/// A directory whose creation is the right to build the venv, removed on
+/// drop. One left behind by a killed process is taken over after a while.
+struct VenvLock(PathBuf);
+
+impl VenvLock {
+    fn take(path: &Path) -> Self {
+        let started = Instant::now();
+        while std::fs::create_dir(path).is_err() {
+            if started.elapsed() > Duration::from_secs(600) {
+                // Stale: building the venv never takes this long.
+                let _ = std::fs::remove_dir(path);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        VenvLock(path.to_owned())
+    }
+}
+
+impl Drop for VenvLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 /// `python -m MODULE` with the venv's interpreter.

@@ -2,10 +2,10 @@
 //! servers on real sockets, temp paths, bounded waits, and the Python venv.
 #![allow(dead_code, unreachable_pub)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -320,50 +320,13 @@ pub fn wait_output(mut child: Child) -> (bool, String, String) {
     }
 }
 
-/// The Python interpreter of a venv with `varlink==31.0.0`, installed
-/// under the workspace's `target/pyvenv` when missing.
-pub fn python() -> &'static Path {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
-        let venv = target.join("pyvenv");
-        let py = venv.join("bin/python");
-        let ok = |py: &Path| {
-            Command::new(py)
-                .args(["-c", "import varlink, importlib.metadata as m; assert m.version('varlink') == '31.0.0'"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if ok(&py) {
-            return py;
-        }
-        // A venv records its own absolute path, so it is built in place
-        // (not renamed into place). Python tests live in one test binary and
-        // cargo runs test binaries one at a time, so nothing races here.
-        std::fs::create_dir_all(&target).unwrap();
-        let _ = std::fs::remove_dir_all(&venv);
-        let status = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
-        assert!(
-            status.as_ref().is_ok_and(|s| s.success()),
-            "cannot create a Python venv with `python3 -m venv {}` ({status:?}); \
-             install python3 and python3-venv",
-            venv.display()
-        );
-        let status = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "varlink==31.0.0"])
-            .status();
-        assert!(
-            status.as_ref().is_ok_and(|s| s.success()),
-            "cannot install the Python package varlink==31.0.0 into {} ({status:?}); \
-             the tests need PyPI once",
-            venv.display()
-        );
-        assert!(ok(&py), "the Python venv at {} does not import varlink 31.0.0", venv.display());
-        py
-    })
-}
+/// The Python interpreter of a venv with `varlink==31.0.0` (the
+/// workspace's test crate installs it; see there).
+#[path = "../../../tests/src/python.rs"]
+#[allow(dead_code)]
+mod python_venv;
+#[allow(unused_imports)] // Not every test binary talks to Python.
+pub use python_venv::python;
 
 /// Connects to a server on an abstract socket (the tests' addresses).
 pub fn connect_abstract(address: &Address) -> UnixStream {
