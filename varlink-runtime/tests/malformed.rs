@@ -940,3 +940,31 @@ async fn disconnect_in_the_middle_of_an_upgrade_frees_it() {
     drop(raw);
     server.stop().await;
 }
+
+/// A connection keeps the interface of its last call for the next one:
+/// calls that alternate between interfaces, with unknown ones and the
+/// service interface in between, each reach their own.
+#[tokio::test]
+async fn calls_alternating_between_interfaces_reach_each() {
+    let f = Fixture::start().await;
+    let mut raw = f.connect().await;
+    for round in 0..3 {
+        assert_eq!(raw.call(add(round, 1)).await, sum(round + 1));
+        assert_eq!(
+            raw.call(json!({"method": "org.example.test.Echo", "parameters": {"value": "x"}}))
+                .await,
+            json!({"parameters": {"value": "x"}})
+        );
+        assert_eq!(raw.call(add(round, 2)).await, sum(round + 2));
+        assert_eq!(
+            raw.call(json!({"method": "org.example.nope.Add"})).await,
+            json!({"error": "org.varlink.service.InterfaceNotFound", "parameters": {"interface": "org.example.nope"}})
+        );
+        assert_eq!(
+            raw.call(json!({"method": "org.varlink.service.GetInfo"}))
+                .await["parameters"]["interfaces"][2],
+            json!("org.example.typed")
+        );
+    }
+    f.still_serving().await;
+}

@@ -29,10 +29,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
-use super::ServiceInner;
 use super::context::{CallContext, PeerCredentials};
 use super::method::{ErrorKind, MethodCall, MethodResult};
-use super::sink::ReplySink;
+use super::sink::{ReplySink, SinkState};
+use super::{Interface, ServiceInner};
 use crate::error::ServiceError;
 use crate::service_interface;
 use crate::stream::{RawStream, Upgraded};
@@ -55,9 +55,21 @@ const MAX_ROUNDS: usize = 64;
 /// call.
 const SPARE_MAX: usize = 64 * 1024;
 
-/// A running handler. It gives the call back when it is done, so that the
-/// buffer of its parameters can serve the next call.
-type HandlerFuture = Pin<Box<dyn Future<Output = (MethodResult, MethodCall)> + Send>>;
+/// A running handler. It gives back what it owned when it is done, so that
+/// the next call can use it again.
+type HandlerFuture = Pin<Box<dyn Future<Output = Finished> + Send>>;
+
+/// What a handler future returns.
+struct Finished {
+    result: MethodResult,
+    /// The buffers of its parameters serve the next call.
+    call: MethodCall,
+    /// Reused by the next call to the same interface: taking a new one
+    /// costs two atomic operations on the context's sink and the
+    /// interface's count, a few percent of a small call's time.
+    context: CallContext,
+    interface: Arc<dyn Interface>,
+}
 
 struct Running {
     fut: HandlerFuture,
@@ -112,6 +124,9 @@ struct Conn {
     /// ones finished calls gave back, up to [`SPARE_MAX`] bytes.
     spare_method: String,
     spare_parameters: String,
+    /// What the last finished handler gave back (see [`Finished`]).
+    spare_context: Option<CallContext>,
+    last_interface: Option<Arc<dyn Interface>>,
     /// With an idle timeout: its length and the timer, pushed back on every
     /// bit of progress.
     idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
@@ -152,6 +167,8 @@ pub(crate) async fn run(
         poisoned: None,
         spare_method: String::new(),
         spare_parameters: String::new(),
+        spare_context: None,
+        last_interface: None,
         idle: None,
     };
     conn.idle = conn
@@ -366,11 +383,13 @@ impl Conn {
                         break;
                     }
                 }
-                Poll::Ready((result, call)) => {
+                Poll::Ready(finished) => {
                     progress = true;
                     self.running = None;
-                    self.recycle(call);
-                    self.complete(flags, result)?;
+                    self.recycle(finished.call);
+                    self.spare_context = Some(finished.context);
+                    self.last_interface = Some(finished.interface);
+                    self.complete(flags, finished.result)?;
                 }
             }
         }
@@ -387,28 +406,20 @@ impl Conn {
             return false;
         }
         let mut sink = self.sink.lock();
-        let before = self.out.len();
-        if flags.oneway {
-            // The context refuses `continues` without `more`, so only a
-            // final reply can be here; oneway stays silent regardless.
-            sink.reset();
-            return false;
-        }
-        sink.take_into(&mut self.out, running);
-        if let Some(tx) = sink.upgrade.take() {
-            // The confirmation is the last message: after it, the stream
-            // belongs to the handler.
-            sink.reset();
-            self.upgrade = UpgradeState::Flushing(tx);
-            self.read_closed = true;
-            return true;
-        }
-        self.out.len() != before
+        move_replies(
+            &mut sink,
+            &mut self.out,
+            &mut self.upgrade,
+            &mut self.read_closed,
+            flags,
+            running,
+        )
     }
 
     /// Answers a call whose handler returned.
     fn complete(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
         {
+            // One lock for all of it: each costs two atomic operations.
             let mut sink = self.sink.lock();
             // The return value decides: a reply written to the buffer is
             // sent only if the handler returned it. After an upgrade
@@ -418,9 +429,16 @@ impl Conn {
             if !matches!(&result, Ok(reply) if reply.written) || upgrading {
                 sink.discard_final();
             }
+            move_replies(
+                &mut sink,
+                &mut self.out,
+                &mut self.upgrade,
+                &mut self.read_closed,
+                flags,
+                false,
+            );
+            sink.release_large();
         }
-        self.take_replies(flags, false);
-        self.sink.lock().release_large();
         if matches!(self.upgrade, UpgradeState::None) {
             self.finish(flags, result)?;
         }
@@ -445,8 +463,12 @@ impl Conn {
             self.recycle(call);
             return self.finish(flags, result);
         }
-        let iface = match self.service.interface(call.interface()) {
-            Some(i) => i.clone(),
+        let interface = match self.last_interface.take() {
+            Some(last) if last.name() == call.interface() => Some(last),
+            _ => self.service.interface(call.interface()).cloned(),
+        };
+        let interface = match interface {
+            Some(interface) => interface,
             None if call.interface().is_empty() => {
                 let e = ServiceError::MethodNotFound {
                     method: call.method().to_owned(),
@@ -460,11 +482,22 @@ impl Conn {
                 return self.finish(flags, Err(e.into()));
             }
         };
-        let mut ctx = CallContext::new(flags, self.peer, self.sink.clone());
+        let mut context = match self.spare_context.take() {
+            Some(mut context) => {
+                context.renew(flags);
+                context
+            }
+            None => CallContext::new(flags, self.peer, self.sink.clone()),
+        };
         let span = tracing::debug_span!("varlink_call", method = %call.method());
         let fut = async move {
-            let result = iface.dispatch(&call, &mut ctx).await;
-            (result, call)
+            let result = interface.dispatch(&call, &mut context).await;
+            Finished {
+                result,
+                call,
+                context,
+                interface,
+            }
         };
         // Entering a span nobody records costs on every poll.
         let fut: HandlerFuture = if span.is_disabled() {
@@ -592,6 +625,35 @@ impl Conn {
     }
 }
 
+/// Moves what a handler wrote from its sink into the connection's output
+/// (see [`Conn::take_replies`]). Returns whether anything moved.
+fn move_replies(
+    sink: &mut SinkState,
+    out: &mut Vec<u8>,
+    upgrade: &mut UpgradeState,
+    read_closed: &mut bool,
+    flags: CallFlags,
+    running: bool,
+) -> bool {
+    let before = out.len();
+    if flags.oneway {
+        // The context refuses `continues` without `more`, so only a
+        // final reply can be here; oneway stays silent regardless.
+        sink.reset();
+        return false;
+    }
+    sink.take_into(out, running);
+    if let Some(tx) = sink.upgrade.take() {
+        // The confirmation is the last message: after it, the stream
+        // belongs to the handler.
+        sink.reset();
+        *upgrade = UpgradeState::Flushing(tx);
+        *read_closed = true;
+        return true;
+    }
+    out.len() != before
+}
+
 /// Keeps `buffer` as the spare if it is larger, up to [`SPARE_MAX`].
 fn keep_larger(spare: &mut String, buffer: String) {
     if buffer.capacity() <= SPARE_MAX && buffer.capacity() > spare.capacity() {
@@ -609,10 +671,7 @@ fn copy_into_spare(spare: &mut String, text: &str) -> String {
 
 /// Polls a handler, turning a panic into an error message: the panic ends
 /// this connection only.
-fn poll_guarded(
-    fut: &mut HandlerFuture,
-    cx: &mut Context<'_>,
-) -> Result<Poll<(MethodResult, MethodCall)>, String> {
+fn poll_guarded(fut: &mut HandlerFuture, cx: &mut Context<'_>) -> Result<Poll<Finished>, String> {
     catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).map_err(|panic| {
         let msg = panic
             .downcast_ref::<&str>()

@@ -48,6 +48,12 @@ impl CallContext {
         }
     }
 
+    /// The context of the next call on the same connection.
+    pub(crate) fn renew(&mut self, flags: CallFlags) {
+        self.flags = flags;
+        self.upgraded = false;
+    }
+
     /// The call's flags.
     pub fn flags(&self) -> CallFlags {
         self.flags
