@@ -31,7 +31,7 @@ use tracing::Instrument;
 
 use super::context::{CallContext, PeerCredentials};
 use super::method::{ErrorKind, MethodCall, MethodResult};
-use super::sink::{ReplySink, SinkState};
+use super::sink::ReplySink;
 use super::{Interface, ServiceInner};
 use crate::error::ServiceError;
 use crate::service_interface;
@@ -69,6 +69,17 @@ struct Finished {
     /// interface's count, a few percent of a small call's time.
     context: CallContext,
     interface: Arc<dyn Interface>,
+}
+
+/// How far the call whose replies are taken has got.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Running,
+    /// Its handler returned; `reply_written` is whether it returned the
+    /// final reply it wrote to the sink.
+    Returned {
+        reply_written: bool,
+    },
 }
 
 struct Running {
@@ -374,7 +385,7 @@ impl Conn {
                     // Replies the handler wrote so far; with room left, let
                     // it write more at once, so that a stream goes out in
                     // large writes.
-                    let taken = self.take_replies(flags, true);
+                    let taken = self.take_replies(flags, Stage::Running);
                     progress |= taken;
                     if !taken
                         || self.out.len() >= OUT_HIGH_WATER
@@ -396,49 +407,56 @@ impl Conn {
         Ok(progress)
     }
 
-    /// Moves what the running handler wrote into the output: with
-    /// `running`, the replies before its final one. Returns whether
-    /// anything moved.
-    fn take_replies(&mut self, flags: CallFlags, running: bool) -> bool {
-        if running && self.out.len() >= OUT_HIGH_WATER {
+    /// Moves what the handler of the current call wrote into the output:
+    /// while it runs, the replies before its final one; once it returned,
+    /// everything it returned. Returns whether anything moved.
+    fn take_replies(&mut self, flags: CallFlags, stage: Stage) -> bool {
+        if stage == Stage::Running && self.out.len() >= OUT_HIGH_WATER {
             // The client is slow to read: the handler waits once its own
             // buffer is full too.
             return false;
         }
+        // One lock for all of it: each costs two atomic operations.
         let mut sink = self.sink.lock();
-        move_replies(
-            &mut sink,
-            &mut self.out,
-            &mut self.upgrade,
-            &mut self.read_closed,
-            flags,
-            running,
-        )
-    }
-
-    /// Answers a call whose handler returned.
-    fn complete(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
-        {
-            // One lock for all of it: each costs two atomic operations.
-            let mut sink = self.sink.lock();
+        if let Stage::Returned { reply_written } = stage {
             // The return value decides: a reply written to the buffer is
             // sent only if the handler returned it. After an upgrade
             // confirmation (still in the sink, or already taken) the
             // connection is no longer varlink: no final reply follows it.
             let upgrading = sink.upgrade.is_some() || !matches!(self.upgrade, UpgradeState::None);
-            if !matches!(&result, Ok(reply) if reply.written) || upgrading {
+            if !reply_written || upgrading {
                 sink.discard_final();
             }
-            move_replies(
-                &mut sink,
-                &mut self.out,
-                &mut self.upgrade,
-                &mut self.read_closed,
-                flags,
-                false,
-            );
+        }
+        let before = self.out.len();
+        let moved = if flags.oneway {
+            // The context refuses `continues` without `more`, so only a
+            // final reply can be here; oneway stays silent regardless.
+            sink.reset();
+            false
+        } else {
+            sink.take_into(&mut self.out, stage == Stage::Running);
+            if let Some(tx) = sink.upgrade.take() {
+                // The confirmation is the last message: after it, the
+                // stream belongs to the handler.
+                sink.reset();
+                self.upgrade = UpgradeState::Flushing(tx);
+                self.read_closed = true;
+                true
+            } else {
+                self.out.len() != before
+            }
+        };
+        if stage != Stage::Running {
             sink.release_large();
         }
+        moved
+    }
+
+    /// Answers a call whose handler returned.
+    fn complete(&mut self, flags: CallFlags, result: MethodResult) -> Result<(), Close> {
+        let reply_written = matches!(&result, Ok(reply) if reply.written);
+        self.take_replies(flags, Stage::Returned { reply_written });
         if matches!(self.upgrade, UpgradeState::None) {
             self.finish(flags, result)?;
         }
@@ -623,35 +641,6 @@ impl Conn {
         }
         Ok(false)
     }
-}
-
-/// Moves what a handler wrote from its sink into the connection's output
-/// (see [`Conn::take_replies`]). Returns whether anything moved.
-fn move_replies(
-    sink: &mut SinkState,
-    out: &mut Vec<u8>,
-    upgrade: &mut UpgradeState,
-    read_closed: &mut bool,
-    flags: CallFlags,
-    running: bool,
-) -> bool {
-    let before = out.len();
-    if flags.oneway {
-        // The context refuses `continues` without `more`, so only a
-        // final reply can be here; oneway stays silent regardless.
-        sink.reset();
-        return false;
-    }
-    sink.take_into(out, running);
-    if let Some(tx) = sink.upgrade.take() {
-        // The confirmation is the last message: after it, the stream
-        // belongs to the handler.
-        sink.reset();
-        *upgrade = UpgradeState::Flushing(tx);
-        *read_closed = true;
-        return true;
-    }
-    out.len() != before
 }
 
 /// Keeps `buffer` as the spare if it is larger, up to [`SPARE_MAX`].
